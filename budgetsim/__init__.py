@@ -1,0 +1,22 @@
+"""budgetsim: allocate a city's fiscal S&T budget across fund categories, support modes and years.
+
+Public API::
+
+    from budgetsim import load_scenario, solve
+    result = solve(load_scenario("scenarios/baseline.yaml"))
+    result.allocation      # pandas DataFrame
+"""
+
+from .api import solve
+from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
+                         SolverError)
+from .results import Result
+from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
+    "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "load_scenario", "load_scenario_text",
+    "scenario_from_dict", "solve", "__version__",
+]

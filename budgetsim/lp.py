@@ -1,0 +1,276 @@
+"""The optimisation problem in matrix form, and the solvers that run it.
+
+:class:`LinearProgram` holds named columns and named rows as numpy arrays.  It solves
+in-process with HiGHS (``highspy``: the matrices go over in one ``passModel`` call,
+maximisation is passed as such, so duals keep their natural sign: d objective / d rhs),
+and renders itself as a PuLP problem (:meth:`to_pulp`) — the readable definition that
+CBC solves and that writes ``.lp``/``.mps`` files for audit.  Every solve's status is
+checked; a HiGHS run that returns without a definite status is an error, never a plan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+INF = float("inf")
+
+_highs_banner_done = False
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """Silence C-level stdout (HiGHS prints a banner when its first instance is created)."""
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def new_highs():
+    """A silent ``highspy.Highs`` instance."""
+    global _highs_banner_done
+    import highspy
+
+    if not _highs_banner_done:
+        with _quiet_stdout():
+            h = highspy.Highs()
+        _highs_banner_done = True
+    else:
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+@dataclass
+class LPSolution:
+    status: str  # optimal | infeasible | unbounded | error
+    objective: float = float("nan")
+    x: np.ndarray | None = None
+    row_activity: np.ndarray | None = None
+    row_dual: np.ndarray | None = None
+    col_dual: np.ndarray | None = None
+    solve_seconds: float = 0.0
+    solver: str = "highs"
+    is_mip: bool = False
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "optimal"
+
+
+@dataclass
+class LinearProgram:
+    """Columns and rows with names; rows are stored sparse (index, value arrays)."""
+
+    maximize: bool = True
+    col_names: list[str] = field(default_factory=list)
+    col_lb: list[np.ndarray] = field(default_factory=list)
+    col_ub: list[np.ndarray] = field(default_factory=list)
+    col_int: list[np.ndarray] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+    row_lo: list[float] = field(default_factory=list)
+    row_hi: list[float] = field(default_factory=list)
+    row_idx: list[np.ndarray] = field(default_factory=list)
+    row_val: list[np.ndarray] = field(default_factory=list)
+    obj: np.ndarray | None = None
+    n_cols: int = 0
+
+    # ---------------------------------------------------------------- building
+    def add_cols(self, names: list[str], lb, ub, integer: bool = False) -> np.ndarray:
+        n = len(names)
+        start = self.n_cols
+        self.col_names += names
+        self.col_lb.append(np.broadcast_to(np.asarray(lb, dtype=float), (n,)).copy())
+        self.col_ub.append(np.broadcast_to(np.asarray(ub, dtype=float), (n,)).copy())
+        self.col_int.append(np.full(n, integer))
+        self.n_cols += n
+        return np.arange(start, start + n)
+
+    def add_row(self, name: str, coefs: np.ndarray, lo: float = -INF, hi: float = INF) -> int:
+        """Add ``lo ≤ coefs · x ≤ hi`` where ``coefs`` is dense over all columns."""
+        idx = np.flatnonzero(coefs)
+        self.row_names.append(name)
+        self.row_idx.append(idx)
+        self.row_val.append(coefs[idx].astype(float))
+        self.row_lo.append(float(lo))
+        self.row_hi.append(float(hi))
+        return len(self.row_names) - 1
+
+    def set_objective(self, coefs: np.ndarray, maximize: bool) -> None:
+        self.obj = np.asarray(coefs, dtype=float)
+        self.maximize = maximize
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_names)
+
+    @property
+    def lb(self) -> np.ndarray:
+        return np.concatenate(self.col_lb) if self.col_lb else np.zeros(0)
+
+    @property
+    def ub(self) -> np.ndarray:
+        return np.concatenate(self.col_ub) if self.col_ub else np.zeros(0)
+
+    @property
+    def integrality(self) -> np.ndarray:
+        return np.concatenate(self.col_int) if self.col_int else np.zeros(0, dtype=bool)
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integrality.any())
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lengths = np.array([len(i) for i in self.row_idx], dtype=np.int64)
+        start = np.concatenate(([0], np.cumsum(lengths)))
+        index = np.concatenate(self.row_idx) if self.row_idx else np.zeros(0, dtype=np.int64)
+        value = np.concatenate(self.row_val) if self.row_val else np.zeros(0)
+        return start, index.astype(np.int32), value
+
+    def dense(self) -> np.ndarray:
+        a = np.zeros((self.n_rows, self.n_cols))
+        for r, (i, v) in enumerate(zip(self.row_idx, self.row_val)):
+            a[r, i] = v
+        return a
+
+    # ---------------------------------------------------------------- solving
+    def to_highs_lp(self):
+        import highspy
+
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.n_cols
+        lp.num_row_ = self.n_rows
+        lp.col_cost_ = self.obj if self.obj is not None else np.zeros(self.n_cols)
+        lp.col_lower_ = self.lb
+        lp.col_upper_ = np.where(np.isinf(self.ub), highspy.kHighsInf, self.ub)
+        lo = np.array(self.row_lo)
+        hi = np.array(self.row_hi)
+        lp.row_lower_ = np.where(np.isinf(lo), -highspy.kHighsInf, lo)
+        lp.row_upper_ = np.where(np.isinf(hi), highspy.kHighsInf, hi)
+        start, index, value = self.csr()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+        lp.a_matrix_.num_col_ = self.n_cols
+        lp.a_matrix_.num_row_ = self.n_rows
+        lp.a_matrix_.start_ = start.astype(np.int32)
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+        if self.is_mip:
+            lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
+                               for b in self.integrality]
+        return lp
+
+    def solve(self, solver: str = "highs", time_limit: float | None = None,
+              mip_rel_gap: float = 1e-6) -> LPSolution:
+        if solver == "highs":
+            return self._solve_highs(time_limit, mip_rel_gap)
+        if solver == "cbc":
+            return self._solve_pulp(time_limit, mip_rel_gap)
+        raise ValueError(f"unknown solver {solver!r}; allowed: highs, cbc")
+
+    def _solve_highs(self, time_limit, mip_rel_gap) -> LPSolution:
+        import highspy
+
+        h = new_highs()
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        if self.is_mip:
+            h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+        h.passModel(self.to_highs_lp())
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        return read_highs_solution(h, seconds, self.is_mip)
+
+    def _solve_pulp(self, time_limit, mip_rel_gap) -> LPSolution:
+        import pulp
+
+        prob, cols = self.to_pulp()
+        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_rel_gap if self.is_mip else None)
+        t0 = time.perf_counter()
+        prob.solve(solver)
+        seconds = time.perf_counter() - t0
+        status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
+                  pulp.LpStatusUnbounded: "unbounded"}.get(prob.status, "error")
+        if status != "optimal":
+            return LPSolution(status=status, solve_seconds=seconds, solver="cbc", is_mip=self.is_mip,
+                              message=pulp.LpStatus.get(prob.status, "?"))
+        x = np.array([v.varValue or 0.0 for v in cols])
+        cons = list(prob.constraints.values())
+        activity = self.dense() @ x
+        duals = None if self.is_mip else np.array([c.pi if c.pi is not None else np.nan for c in cons])
+        col_dual = None if self.is_mip else np.array([v.dj if v.dj is not None else np.nan for v in cols])
+        obj = float(self.obj @ x) if self.obj is not None else 0.0
+        return LPSolution("optimal", obj, x, activity, duals, col_dual, seconds, "cbc", self.is_mip)
+
+    # ---------------------------------------------------------------- audit
+    def to_pulp(self):
+        """The same problem as a named PuLP model: (problem, columns in order)."""
+        import pulp
+
+        sense = pulp.LpMaximize if self.maximize else pulp.LpMinimize
+        prob = pulp.LpProblem("budgetsim", sense)
+        lb, ub, integ = self.lb, self.ub, self.integrality
+        cols = [prob.add_variable(name, lowBound=float(lb[i]),
+                                  upBound=None if np.isinf(ub[i]) else float(ub[i]),
+                                  cat=pulp.LpInteger if integ[i] else pulp.LpContinuous)
+                for i, name in enumerate(self.col_names)]
+        if self.obj is not None:
+            nz = np.flatnonzero(self.obj)
+            prob.setObjective(pulp.LpAffineExpression([(cols[i], float(self.obj[i])) for i in nz]))
+        for name, idx, val, lo, hi in zip(self.row_names, self.row_idx, self.row_val, self.row_lo, self.row_hi):
+            expr = pulp.LpAffineExpression([(cols[i], float(v)) for i, v in zip(idx, val)])
+            if lo == hi:
+                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=lo), name)
+            else:
+                if not np.isinf(lo):
+                    prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=lo),
+                                       name if np.isinf(hi) else f"{name}__lo")
+                if not np.isinf(hi):
+                    prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=hi),
+                                       name if np.isinf(lo) else f"{name}__hi")
+        return prob, cols
+
+    def write(self, path: str) -> None:
+        """Write the model as ``.lp`` or ``.mps`` (by extension) for audit."""
+        prob, _ = self.to_pulp()
+        if path.endswith(".mps"):
+            prob.writeMPS(path)
+        else:
+            prob.writeLP(path)
+
+
+def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:
+    import highspy
+
+    status = h.getModelStatus()
+    S = highspy.HighsModelStatus
+    if status == S.kOptimal:
+        sol = h.getSolution()
+        info = h.getInfo()
+        return LPSolution(
+            "optimal", float(info.objective_function_value), np.array(sol.col_value),
+            np.array(sol.row_value), None if is_mip else np.array(sol.row_dual),
+            None if is_mip else np.array(sol.col_dual), seconds, "highs", is_mip)
+    if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        return LPSolution("infeasible", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
+    if status == S.kUnbounded:
+        return LPSolution("unbounded", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
+    return LPSolution("error", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))

@@ -1,0 +1,333 @@
+"""Results: a solved plan as tidy tables, with the status quo beside it.
+
+:class:`Result` turns the solver's numbers into pandas DataFrames (allocation,
+budget, indicators, performance by dimension, leverage, risk pools), computes the same
+figures for the status-quo split on the same true curves, and serialises all of it to a
+JSON-ready dict with stable top-level keys for scripts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .evaluate import Evaluation, Evaluator
+from .mechanics import Mechanics
+from .model import SolveRun
+from .rules import RULES, rule_label
+from .scenario import Scenario
+
+INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
+                       "run `budgetsim explain` to see which rules conflict and by how much.")
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    objective: str
+    status: str
+    run: SolveRun = field(repr=False)
+    message: str = ""
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def ok(self) -> bool:
+        return self.status == "optimal"
+
+    @cached_property
+    def mech(self) -> Mechanics:
+        return Mechanics(self.scenario)
+
+    @cached_property
+    def evaluator(self) -> Evaluator:
+        return Evaluator(self.scenario)
+
+    @cached_property
+    def x(self) -> np.ndarray:
+        """Allocation, channels × years, 万元 (zeros when there is no plan)."""
+        if self.run.x is None:
+            return np.zeros((self.mech.J, self.mech.T))
+        return self.mech.unflatten(self.run.x)
+
+    @cached_property
+    def status_quo_x(self) -> np.ndarray:
+        return self.scenario.status_quo_allocation
+
+    @cached_property
+    def evaluation(self) -> Evaluation | None:
+        return self.evaluator.evaluate(self.mech.flatten(self.x)) if self.ok else None
+
+    @cached_property
+    def status_quo_evaluation(self) -> Evaluation:
+        return self.evaluator.evaluate(self.mech.flatten(self.status_quo_x))
+
+    @property
+    def performance(self) -> float | None:
+        return float(self.evaluation.performance) if self.ok else None
+
+    @property
+    def status_quo_performance(self) -> float:
+        return float(self.status_quo_evaluation.performance)
+
+    @property
+    def linearisation_gap(self) -> float:
+        return self.run.gap
+
+    @property
+    def build_seconds(self) -> float:
+        return self.run.build_seconds
+
+    @property
+    def solve_seconds(self) -> float:
+        return self.run.solve_seconds
+
+    @property
+    def is_mip(self) -> bool:
+        return self.run.builder.lp.is_mip
+
+    # ------------------------------------------------------------------ tables
+    def _labels(self, kind: str, ids: list[str], lang: str) -> list[str]:
+        src = getattr(self.scenario.spec, kind)
+        return [getattr(src[i], f"label_{lang}") for i in ids]
+
+    @cached_property
+    def allocation(self) -> pd.DataFrame:
+        s = self.scenario
+        rows = []
+        spend = self.mech.budget @ self.mech.flatten(self.x)
+        for j, (c, m) in enumerate(s.channels):
+            on = s.mode(m).on_budget
+            for t, y in enumerate(s.years):
+                amt = float(self.x[j, t])
+                rows.append({
+                    "category": c, "mode": m, "year": y, "amount_wan": amt,
+                    "share": amt / spend[t] if on and spend[t] > 0 else np.nan,
+                    "on_budget": on,
+                    "status_quo_wan": float(self.status_quo_x[j, t]),
+                    "diff_wan": amt - float(self.status_quo_x[j, t]),
+                })
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def budget(self) -> pd.DataFrame:
+        s, mech = self.scenario, self.mech
+        x, sq = mech.flatten(self.x), mech.flatten(self.status_quo_x)
+        alloc = mech.budget @ x
+        return pd.DataFrame({
+            "year": s.years, "envelope_wan": s.budget_wan, "allocated_wan": alloc,
+            "unallocated_wan": s.budget_wan - alloc, "status_quo_wan": mech.budget @ sq,
+            "tax_forgone_wan": mech.tax @ x, "status_quo_tax_forgone_wan": mech.tax @ sq,
+        })
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        """Indicator output per year: plan, status quo, difference."""
+        s = self.scenario
+        plan = self.evaluation.indicators if self.ok else np.full((len(s.indicators), len(s.years)), np.nan)
+        sq = self.status_quo_evaluation.indicators
+        rows = []
+        for i, iid in enumerate(s.indicators):
+            for t, y in enumerate(s.years):
+                rows.append({"indicator": iid, "year": y, "value": float(plan[i, t]),
+                             "status_quo": float(sq[i, t]), "diff": float(plan[i, t] - sq[i, t])})
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def indicator_totals(self) -> pd.DataFrame:
+        """Indicators over the whole plan, with weights, targets and index points."""
+        s = self.scenario
+        tr = s.rule("indicator_targets")
+        targets = tr.targets if tr is not None else {}
+        plan_ev, sq_ev = self.evaluation, self.status_quo_evaluation
+        rows = []
+        for i, (iid, ind) in enumerate(s.spec.indicators.items()):
+            total = float(plan_ev.indicators[i].sum()) if self.ok else np.nan
+            sq_total = float(sq_ev.indicators[i].sum())
+            target = targets.get(iid)
+            rows.append({
+                "indicator": iid, "label_zh": ind.label_zh, "label_en": ind.label_en,
+                "unit_zh": ind.unit_zh, "unit_en": ind.unit_en, "dimension": ind.dimension,
+                "weight": float(self.evaluator.weights[i]),
+                "plan_total": total, "status_quo_total": sq_total, "diff": total - sq_total,
+                "target": target if target is not None else np.nan,
+                "target_met": (bool(total >= target * (1 - 1e-6)) if target is not None and self.ok else None),
+                "index_points": float(plan_ev.contributions[i]) if self.ok else np.nan,
+                "status_quo_points": float(sq_ev.contributions[i]),
+            })
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def performance_parts(self) -> pd.DataFrame:
+        """Index points by evaluation dimension (能力/质量/实效/贡献)."""
+        s = self.scenario
+        tot = self.indicator_totals
+        rows = []
+        for did, dim in s.spec.dimensions.items():
+            part = tot[tot["dimension"] == did]
+            plan = float(part["index_points"].sum()) if self.ok else np.nan
+            sq = float(part["status_quo_points"].sum())
+            rows.append({"dimension": did, "label_zh": dim.label_zh, "label_en": dim.label_en,
+                         "weight": dim.weight, "plan": plan, "status_quo": sq, "diff": plan - sq})
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def leverage(self) -> pd.DataFrame:
+        s, mech = self.scenario, self.mech
+        x, sq = mech.flatten(self.x), mech.flatten(self.status_quo_x)
+        fiscal, ext = mech.budget @ x, mech.external @ x
+        sq_fiscal, sq_ext = mech.budget @ sq, mech.external @ sq
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return pd.DataFrame({
+                "year": s.years, "fiscal_wan": fiscal, "external_wan": ext,
+                "leverage": np.where(fiscal > 0, ext / fiscal, np.nan),
+                "status_quo_external_wan": sq_ext,
+                "status_quo_leverage": np.where(sq_fiscal > 0, sq_ext / sq_fiscal, np.nan),
+                "tax_supported_rd_wan": mech.tax_supported_rd @ x,
+            })
+
+    @cached_property
+    def pools(self) -> pd.DataFrame:
+        """Risk-compensation pools per year: balance, loans, expected draws, contingent liability."""
+        s, mech = self.scenario, self.mech
+        x = mech.flatten(self.x)
+        rows = []
+        for j in mech.pool_channels:
+            c, m = s.channels[j]
+            pr = {k: v @ x for k, v in mech.pool_rows(j).items()}
+            for t, y in enumerate(s.years):
+                rows.append({"category": c, "mode": m, "year": y, "allocation_wan": float(self.x[j, t]),
+                             "available_wan": pr["available"][t], "loans_wan": pr["loans"][t],
+                             "expected_draws_wan": pr["draws"][t], "balance_end_wan": pr["balance"][t],
+                             "contingent_liability_wan": pr["liability"][t]})
+        return pd.DataFrame(rows, columns=["category", "mode", "year", "allocation_wan", "available_wan",
+                                           "loans_wan", "expected_draws_wan", "balance_end_wan",
+                                           "contingent_liability_wan"])
+
+    @cached_property
+    def rules(self) -> pd.DataFrame:
+        s = self.scenario
+        rows = []
+        for rid in RULES:
+            settings = getattr(s.spec.rules, rid, None)
+            if settings is None:
+                continue
+            rows.append({"id": rid, "label_zh": rule_label(s, rid, "zh"), "label_en": rule_label(s, rid, "en"),
+                         "enabled": settings.enabled, "reference": settings.reference or ""})
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ export
+    def summary(self) -> dict[str, Any]:
+        """Headline numbers (for KPI tiles, batch rows and the text report)."""
+        lev = self.leverage
+        fiscal = float(lev["fiscal_wan"].sum())
+        ext = float(lev["external_wan"].sum())
+        sq_fiscal = float(self.budget["status_quo_wan"].sum())
+        sq_ext = float(lev["status_quo_external_wan"].sum())
+        tot = self.indicator_totals
+        targets = tot.dropna(subset=["target"])
+        return {
+            "status": self.status,
+            "performance": self.performance,
+            "status_quo_performance": self.status_quo_performance,
+            "performance_diff": (self.performance - self.status_quo_performance) if self.ok else None,
+            "budget_allocated_wan": float(self.budget["allocated_wan"].sum()) if self.ok else None,
+            "budget_envelope_wan": float(self.scenario.budget_wan.sum()),
+            "external_wan": ext if self.ok else None,
+            "leverage": ext / fiscal if self.ok and fiscal > 0 else None,
+            "status_quo_leverage": sq_ext / sq_fiscal if sq_fiscal > 0 else None,
+            "targets_met": int(targets["target_met"].sum()) if self.ok else None,
+            "targets_total": int(len(targets)),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.scenario
+        sq_alloc = [{"category": c, "mode": m, "year": y, "amount_wan": float(self.status_quo_x[j, t])}
+                    for j, (c, m) in enumerate(s.channels) for t, y in enumerate(s.years)]
+        tot = self.indicator_totals
+        ind_year = self.indicators
+
+        def ind_records(col_total: str, col_year: str) -> list[dict]:
+            out = []
+            for _, r in tot.iterrows():
+                per = ind_year[ind_year["indicator"] == r["indicator"]]
+                rec = {"id": r["indicator"], "label_zh": r["label_zh"], "label_en": r["label_en"],
+                       "unit_zh": r["unit_zh"], "unit_en": r["unit_en"], "dimension": r["dimension"],
+                       "total": _num(r[col_total]),
+                       "per_year": {int(y): _num(v) for y, v in zip(per["year"], per[col_year])}}
+                if col_total == "plan_total":
+                    rec["target"] = _num(r["target"])
+                    rec["target_met"] = r["target_met"]
+                out.append(rec)
+            return out
+
+        budget = self.budget
+        lev = self.leverage
+        d: dict[str, Any] = {
+            "scenario": s.id,
+            "title": {"zh": s.title("zh"), "en": s.title("en")},
+            "objective": self.objective,
+            "status": self.status,
+            "message": self.message,
+            "performance": self.performance,
+            "performance_by_dimension": [
+                {"dimension": r.dimension, "label_zh": r.label_zh, "label_en": r.label_en,
+                 "plan": _num(r.plan), "status_quo": _num(r.status_quo), "diff": _num(r.diff)}
+                for r in self.performance_parts.itertuples()],
+            "allocation": [] if not self.ok else [
+                {"category": r.category, "mode": r.mode, "year": int(r.year), "amount_wan": float(r.amount_wan),
+                 "share": _num(r.share)} for r in self.allocation.itertuples()],
+            "indicators": ind_records("plan_total", "value") if self.ok else [],
+            "budget": [{"year": int(r.year), "envelope_wan": float(r.envelope_wan),
+                        "allocated_wan": _num(r.allocated_wan) if self.ok else None,
+                        "tax_forgone_wan": _num(r.tax_forgone_wan) if self.ok else None}
+                       for r in budget.itertuples()],
+            "leverage": [] if not self.ok else [
+                {"year": int(r.year), "fiscal_wan": float(r.fiscal_wan), "external_wan": float(r.external_wan),
+                 "leverage": _num(r.leverage)} for r in lev.itertuples()],
+            "risk_pools": [] if not self.ok else _records(self.pools),
+            "status_quo": {
+                "performance": self.status_quo_performance,
+                "allocation": sq_alloc,
+                "indicators": ind_records("status_quo_total", "status_quo"),
+                "budget": [{"year": int(r.year), "allocated_wan": float(r.status_quo_wan),
+                            "tax_forgone_wan": float(r.status_quo_tax_forgone_wan)} for r in budget.itertuples()],
+                "leverage": [{"year": int(r.year), "external_wan": float(r.status_quo_external_wan),
+                              "leverage": _num(r.status_quo_leverage)} for r in lev.itertuples()],
+            },
+            "difference": {
+                "performance": (self.performance - self.status_quo_performance) if self.ok else None,
+                "indicators": {r.indicator: _num(r.diff) for r in tot.itertuples()} if self.ok else {},
+            },
+            "summary": self.summary(),
+            "solver": {
+                "name": self.run.solution.solver, "mip": self.is_mip,
+                "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
+                "total_seconds": self.build_seconds + self.solve_seconds,
+                "passes": self.run.passes,
+                "linearisation_gap": _num(self.linearisation_gap),
+                "rows": self.run.builder.lp.n_rows, "columns": self.run.builder.lp.n_cols,
+            },
+        }
+        return d
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({k: (int(v) if k == "year" else (_num(v) if isinstance(v, (float, np.floating)) else v))
+                    for k, v in rec.items()})
+    return out

@@ -1,0 +1,218 @@
+"""Policy rules: one small named builder per rule, in one registry.
+
+Each builder turns a rule's settings into named rows of the model, named from the
+scenario's own ids (``category_share_min_basic_frontier_2028``).  Adding a rule means
+adding a schema entry (:mod:`budgetsim.schema`) and one function here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import ModelBuilder
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    id: str
+    label_zh: str
+    label_en: str
+    build: Callable[["ModelBuilder", object], None]
+    columns: Callable[["ModelBuilder", object], None] | None = None
+
+
+RULES: dict[str, RuleDef] = {}
+
+
+def rule(rule_id: str, label_zh: str, label_en: str, columns=None):
+    def register(fn):
+        RULES[rule_id] = RuleDef(rule_id, label_zh, label_en, fn, columns)
+        return fn
+    return register
+
+
+def rule_label(scenario, rule_id: str, lang: str = "zh") -> str:
+    """The rule's label: the scenario's own wording if given, else the registry's."""
+    settings = getattr(scenario.spec.rules, rule_id, None)
+    own = getattr(settings, f"label_{lang}", None) if settings is not None else None
+    return own or getattr(RULES[rule_id], f"label_{lang}")
+
+
+# ----------------------------------------------------------------------------- builders
+
+
+@rule("budget_envelope", "年度预算总额", "Yearly budget envelope")
+def _budget_envelope(m: "ModelBuilder", r) -> None:
+    full = r.full_allocation and m.objective == "max-performance"
+    for t, y in enumerate(m.years):
+        b = m.s.budget_wan[t]
+        m.add(f"budget_envelope_{y}", m.X(m.mech.budget[t]), lo=b if full else -np.inf, hi=b,
+              rule="budget_envelope", year=y, param=b, sense="=" if full else "<=")
+
+
+@rule("budget_growth_floor", "财政科技投入增长下限", "Budget growth floor")
+def _growth_floor(m: "ModelBuilder", r) -> None:
+    g = r.min_growth
+    for t in range(1, m.T):
+        y = m.years[t]
+        m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[t] - (1 + g) * m.mech.budget[t - 1]), lo=0.0,
+              rule="budget_growth_floor", year=y, param=g, sense=">=")
+
+
+def _share_rows(m, rule_id, spend: dict, shares: dict, lower: bool) -> None:
+    for key, s in shares.items():
+        for t, y in enumerate(m.years):
+            vec = m.X(spend[key][t] - s * m.mech.budget[t])
+            m.add(f"{rule_id}_{key}_{y}", vec, lo=0.0 if lower else -np.inf, hi=np.inf if lower else 0.0,
+                  rule=rule_id, year=y, key=key, param=s, sense=">=" if lower else "<=")
+
+
+@rule("category_share_min", "专项类别占比下限", "Category share floor")
+def _cat_min(m, r):
+    _share_rows(m, "category_share_min", m.mech.category_spend, r.shares, lower=True)
+
+
+@rule("category_share_max", "专项类别占比上限", "Category share cap")
+def _cat_max(m, r):
+    _share_rows(m, "category_share_max", m.mech.category_spend, r.shares, lower=False)
+
+
+@rule("mode_share_min", "支持方式占比下限", "Support-mode share floor")
+def _mode_min(m, r):
+    _share_rows(m, "mode_share_min", m.mech.mode_spend, r.shares, lower=True)
+
+
+@rule("mode_share_max", "支持方式占比上限", "Support-mode share cap")
+def _mode_max(m, r):
+    _share_rows(m, "mode_share_max", m.mech.mode_spend, r.shares, lower=False)
+
+
+@rule("stable_competitive_band", "稳定支持与竞争性支持协调区间", "Stable vs competitive funding band")
+def _stable_band(m, r):
+    stable = m.mech.support_spend("stable")
+    both = stable + m.mech.support_spend("competitive")
+    for t, y in enumerate(m.years):
+        if r.stable_share_min > 0:
+            m.add(f"stable_share_min_{y}", m.X(stable[t] - r.stable_share_min * both[t]), lo=0.0,
+                  rule="stable_competitive_band", year=y, key="min", param=r.stable_share_min, sense=">=")
+        if r.stable_share_max < 1:
+            m.add(f"stable_share_max_{y}", m.X(stable[t] - r.stable_share_max * both[t]), hi=0.0,
+                  rule="stable_competitive_band", year=y, key="max", param=r.stable_share_max, sense="<=")
+
+
+@rule("leverage_floor", "财政资金杠杆率下限", "Leverage floor")
+def _leverage(m, r):
+    ratios = m.s.per_year(r.min_ratio)
+    for t, y in enumerate(m.years):
+        if not np.isnan(ratios[t]):
+            m.add(f"leverage_floor_{y}", m.X(m.mech.external[t] - ratios[t] * m.mech.budget[t]), lo=0.0,
+                  rule="leverage_floor", year=y, param=float(ratios[t]), sense=">=")
+
+
+@rule("indicator_targets", "规划期产出目标", "Output targets over the plan")
+def _targets(m, r):
+    for iid, target in r.targets.items():
+        m.add(f"indicator_target_{iid}", m.indicator_total(iid), lo=target,
+              rule="indicator_targets", key=iid, param=target, sense=">=")
+
+
+@rule("category_smoothing", "类别年度波动限制", "Year-to-year smoothing per category")
+def _smoothing(m, r):
+    d = r.max_change
+    for c, spend in m.mech.category_spend.items():
+        for t in range(1, m.T):
+            y = m.years[t]
+            m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[t] - (1 + d) * spend[t - 1]), hi=0.0,
+                  rule="category_smoothing", year=y, key=c, param=d, sense="<=")
+            m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[t] - (1 - d) * spend[t - 1]), lo=0.0,
+                  rule="category_smoothing", year=y, key=c, param=d, sense=">=")
+
+
+@rule("status_quo_band", "增量预算：现状分配浮动区间", "Band around the status-quo split")
+def _sq_band(m, r):
+    sq = m.s.status_quo_allocation
+    b = r.band
+    for c, spend in m.mech.category_spend.items():
+        rows = [j for j, (cc, _) in enumerate(m.s.channels) if cc == c and m.mech.on_budget[j]]
+        for t, y in enumerate(m.years):
+            level = float(sq[rows, t].sum())
+            m.add(f"status_quo_band_min_{c}_{y}", m.X(spend[t]), lo=(1 - b) * level,
+                  rule="status_quo_band", year=y, key=c, param=b, sense=">=")
+            m.add(f"status_quo_band_max_{c}_{y}", m.X(spend[t]), hi=(1 + b) * level,
+                  rule="status_quo_band", year=y, key=c, param=b, sense="<=")
+
+
+@rule("contingent_liability_cap", "风险补偿或有负债上限", "Contingent-liability cap")
+def _liability(m, r):
+    caps = m.s.per_year(r.cap_wan)
+    for t, y in enumerate(m.years):
+        if not np.isnan(caps[t]) and m.mech.pool_channels:
+            m.add(f"contingent_liability_cap_{y}", m.X(m.mech.liability[t]), hi=float(caps[t]),
+                  rule="contingent_liability_cap", year=y, param=float(caps[t]), sense="<=")
+
+
+@rule("priority_floor", "重点领域（应用基础研究与重大共性关键技术）投入下限",
+      "Priority floor (applied basic research, generic key technologies)")
+def _priority(m, r):
+    spend = sum(m.mech.category_spend[c] for c in r.categories)
+    for t, y in enumerate(m.years):
+        m.add(f"priority_floor_{y}", m.X(spend[t] - r.share_min * m.mech.budget[t]), lo=0.0,
+              rule="priority_floor", year=y, param=r.share_min, sense=">=")
+
+
+@rule("tax_expenditure_cap", "税收优惠（税式支出）上限", "Tax-expenditure cap")
+def _tax(m, r):
+    caps = m.s.per_year(r.cap_wan)
+    for t, y in enumerate(m.years):
+        if not np.isnan(caps[t]):
+            m.add(f"tax_expenditure_cap_{y}", m.X(m.mech.tax[t]), hi=float(caps[t]),
+                  rule="tax_expenditure_cap", year=y, param=float(caps[t]), sense="<=")
+
+
+def _lumpy_columns(m: "ModelBuilder", r) -> None:
+    """Integer columns: project counts and on/off switches for minimum tickets."""
+    s = m.s
+    m.lumpy_projects = []
+    for pu in r.projects:
+        j = s.channels.index((pu.category, pu.mode))
+        names = [f"projects_{pu.category}_{pu.mode}_{y}" for y in m.years]
+        cols = m.lp.add_cols(names, 0.0, np.inf, integer=True)
+        m.lumpy_projects.append((j, pu.unit_wan, cols))
+    m.lumpy_tickets = []
+    for mt in r.min_tickets:
+        j = s.channels.index((mt.category, mt.mode))
+        names = [f"funded_{mt.category}_{mt.mode}_{y}" for y in m.years]
+        cols = m.lp.add_cols(names, 0.0, 1.0, integer=True)
+        m.lumpy_tickets.append((j, mt.min_wan, cols))
+
+
+@rule("lumpy_funding", "整项目立项与最低资助额度", "Whole projects and minimum ticket sizes",
+      columns=_lumpy_columns)
+def _lumpy(m, r):
+    s = m.s
+    for j, unit, cols in m.lumpy_projects:
+        c, mo = s.channels[j]
+        for t, y in enumerate(m.years):
+            vec = np.zeros(m.lp.n_cols)
+            vec[m.x_cols[m.mech.col(j, t)]] = 1.0
+            vec[cols[t]] = -unit
+            m.add(f"whole_projects_{c}_{mo}_{y}", vec, lo=0.0, hi=0.0,
+                  rule="lumpy_funding", year=y, key=f"{c}.{mo}", param=unit, sense="=")
+    for j, min_wan, cols in m.lumpy_tickets:
+        c, mo = s.channels[j]
+        for t, y in enumerate(m.years):
+            big = float(s.budget_wan[t]) * 2
+            vec = np.zeros(m.lp.n_cols)
+            vec[m.x_cols[m.mech.col(j, t)]] = 1.0
+            lo = vec.copy()
+            lo[cols[t]] = -min_wan
+            m.add(f"min_ticket_{c}_{mo}_{y}", lo, lo=0.0,
+                  rule="lumpy_funding", year=y, key=f"{c}.{mo}", param=min_wan, sense=">=")
+            hi = vec.copy()
+            hi[cols[t]] = -big
+            m.add(f"min_ticket_switch_{c}_{mo}_{y}", hi, hi=0.0,
+                  rule="lumpy_funding", year=y, key=f"{c}.{mo}", param=min_wan, sense="<=")

@@ -1,0 +1,334 @@
+"""Scenarios: YAML files → validated, immutable :class:`Scenario` objects.
+
+A scenario is either a full file or a sparse diff on another one (``extends: baseline``);
+loading resolves the chain, deep-merges the diffs (mappings merge key by key, lists and
+numbers replace), then validates the merged document and reports every problem at once.
+This layer knows no solver.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import yaml
+from pydantic import ValidationError
+
+from .exceptions import MISSING, Problem, ScenarioError, ScenarioNotFoundError
+from .schema import Mode, ScenarioSpec
+from .validation import semantic_problems, structural_problems
+
+MAX_FILE_BYTES = 1_000_000
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+# ----------------------------------------------------------------------------- YAML
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe loader (no tags that run code) that also rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        out[key] = loader.construct_object(value_node, deep=deep)
+    return out
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    """Parse YAML text safely into a mapping, or raise ScenarioError naming the line."""
+    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem("", MISSING, f"file larger than {MAX_FILE_BYTES // 1000} kB")], source)
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError([Problem("", MISSING, f"not valid YAML: {where}{what}")], source) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", type(data).__name__, "a scenario file must be a mapping of keys")], source)
+    return data
+
+
+def deep_merge(base: dict, diff: dict) -> dict:
+    """A new dict: ``base`` with ``diff`` applied (mappings merge, everything else replaces)."""
+    out = copy.deepcopy(base)
+    for key, value in diff.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def set_path(doc: dict, path: str, value: Any) -> dict:
+    """A copy of ``doc`` with the dotted ``path`` set to ``value`` (numeric parts become int keys)."""
+    out = copy.deepcopy(doc)
+    parts = path.split(".")
+    node = out
+    for part in parts[:-1]:
+        key = _key(part, node)
+        if key not in node or not isinstance(node[key], dict):
+            node[key] = {}
+        node = node[key]
+    node[_key(parts[-1], node)] = value
+    return out
+
+
+def get_path(doc: dict, path: str, default: Any = MISSING) -> Any:
+    node: Any = doc
+    for part in path.split("."):
+        if not isinstance(node, dict):
+            return default
+        key = _key(part, node)
+        if key not in node:
+            return default
+        node = node[key]
+    return node
+
+
+def _key(part: str, node: dict) -> Any:
+    if part not in node and part.lstrip("-").isdigit() and int(part) in node:
+        return int(part)
+    if part not in node and part.isdigit() and all(isinstance(k, int) for k in node):
+        return int(part)
+    return part
+
+
+# ----------------------------------------------------------------------------- loading
+
+
+def _resolve_extends(name: str, here: Path) -> Path | None:
+    for cand in (here / name, here / f"{name}.yaml", here / f"{name}.yml", BUNDLED_DIR / f"{name}.yaml"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, Path | None]:
+    """(merged document, this file's own document, the path of the base it extends)."""
+    source = str(path)
+    if not path.is_file():
+        raise ScenarioNotFoundError([Problem("", str(path), "scenario file not found")], source)
+    doc = parse_yaml(path.read_text(encoding="utf-8"), source)
+    parent = doc.get("extends")
+    if parent is None:
+        return doc, doc, None
+    if not isinstance(parent, str):
+        raise ScenarioError([Problem("extends", parent, "must be the name of a scenario file")], source)
+    base_path = _resolve_extends(parent, path.parent)
+    if base_path is None:
+        known = sorted(p.stem for p in path.parent.glob("*.y*ml") if p != path)
+        raise ScenarioNotFoundError(
+            [Problem("extends", parent, f"unknown base scenario: no file '{parent}.yaml' next to this one; "
+                     f"known: {known}")], source)
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise ScenarioError([Problem("extends", parent, "extends chain loops back on itself")], source)
+    base_doc, _, _ = _read_chain(base_path, seen + (path.resolve(),))
+    own = {k: v for k, v in doc.items() if k != "extends"}
+    merged = deep_merge(base_doc, own)
+    merged["extends"] = parent
+    return merged, doc, base_path
+
+
+def load_scenario(path: str | Path) -> "Scenario":
+    """Load, merge (``extends``) and validate a scenario file.
+
+    Raises :class:`ScenarioNotFoundError` for a missing file or base, and
+    :class:`ScenarioError` listing every problem otherwise.
+    """
+    path = Path(path)
+    merged, own, base_path = _read_chain(path)
+    merged.setdefault("id", path.stem)
+    if own.get("id") is None:
+        merged["id"] = path.stem
+    return scenario_from_dict(merged, source=str(path), own=own, base_path=base_path)
+
+
+def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path | None = None) -> "Scenario":
+    """Load a scenario from YAML text (e.g. an upload); ``extends`` resolves in ``base_dir``."""
+    doc = parse_yaml(text, name)
+    base_dir = Path(base_dir) if base_dir else BUNDLED_DIR
+    base_path = None
+    merged = doc
+    if "extends" in doc:
+        parent = doc["extends"]
+        base_path = _resolve_extends(str(parent), base_dir) if isinstance(parent, str) else None
+        if base_path is None:
+            known = sorted(p.stem for p in base_dir.glob("*.y*ml"))
+            raise ScenarioNotFoundError(
+                [Problem("extends", parent, f"unknown base scenario; known: {known}")], name)
+        base_doc, _, _ = _read_chain(base_path)
+        merged = deep_merge(base_doc, {k: v for k, v in doc.items() if k != "extends"})
+        merged["extends"] = parent
+    merged.setdefault("id", name)
+    return scenario_from_dict(merged, source=name, own=doc, base_path=base_path)
+
+
+def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = None,
+                       base_path: Path | None = None) -> "Scenario":
+    try:
+        spec = ScenarioSpec.model_validate(doc)
+    except ValidationError as err:
+        raise ScenarioError(structural_problems(err), source) from None
+    problems = semantic_problems(spec)
+    if problems:
+        raise ScenarioError(problems, source)
+    return Scenario(spec=spec, raw=copy.deepcopy(doc), source=source,
+                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path)
+
+
+def bundled_scenarios() -> list[Path]:
+    """The scenario files shipped in ``scenarios/`` (baseline first)."""
+    files = sorted(BUNDLED_DIR.glob("*.yaml"))
+    return sorted(files, key=lambda p: (p.stem != "baseline", p.stem))
+
+
+# ----------------------------------------------------------------------------- the object
+
+
+@dataclass(frozen=True, eq=False)
+class Scenario:
+    """A validated scenario.  Immutable: changes make a new one (:meth:`with_changes`)."""
+
+    spec: ScenarioSpec
+    raw: dict = field(repr=False)
+    source: str = "<dict>"
+    own: dict = field(default_factory=dict, repr=False)
+    base_path: Path | None = None
+
+    # --- identity
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def title(self, lang: str = "zh") -> str:
+        return getattr(self.spec.title, lang)
+
+    # --- changes
+    def with_changes(self, changes: dict[str, Any] | None = None, *, diff: dict | None = None,
+                     new_id: str | None = None) -> "Scenario":
+        """A new scenario with dotted-path ``changes`` and/or a nested ``diff`` applied."""
+        doc = copy.deepcopy(self.raw)
+        own = copy.deepcopy(self.own)
+        if diff:
+            doc = deep_merge(doc, diff)
+            own = deep_merge(own, diff)
+        for path, value in (changes or {}).items():
+            doc = set_path(doc, path, value)
+            own = set_path(own, path, value)
+        if new_id:
+            doc["id"] = new_id
+            own["id"] = new_id
+        return scenario_from_dict(doc, source=self.source, own=own, base_path=self.base_path)
+
+    # --- index sets
+    @cached_property
+    def years(self) -> list[int]:
+        return list(self.spec.plan.years)
+
+    @cached_property
+    def categories(self) -> list[str]:
+        return list(self.spec.categories)
+
+    @cached_property
+    def modes(self) -> list[str]:
+        return list(self.spec.modes)
+
+    @cached_property
+    def indicators(self) -> list[str]:
+        return list(self.spec.indicators)
+
+    @cached_property
+    def channels(self) -> list[tuple[str, str]]:
+        """Eligible (category, mode) pairs in file order: the decision's columns."""
+        return [(c, m) for c in self.categories for m in self.spec.eligibility[c]]
+
+    def mode(self, mode_id: str) -> Mode:
+        return self.spec.modes[mode_id]
+
+    # --- money
+    @cached_property
+    def budget_wan(self) -> np.ndarray:
+        """The yearly budget envelope in 万元."""
+        b = self.spec.budget
+        if b.per_year_wan is not None:
+            return np.array([b.per_year_wan[y] for y in self.years], dtype=float)
+        return np.array([b.base_amount_wan * (1 + b.growth_rate) ** (y - b.base_year) for y in self.years])
+
+    @cached_property
+    def discount(self) -> np.ndarray:
+        r = self.spec.plan.discount_rate
+        return np.array([(1 + r) ** -(i) for i in range(len(self.years))])
+
+    def per_year(self, value: float | dict[int, float]) -> np.ndarray:
+        """A rule value given as one number or per year, as an array over the plan years.
+
+        Years missing from a per-year mapping are unconstrained (``nan``)."""
+        if isinstance(value, dict):
+            return np.array([float(value.get(y, np.nan)) for y in self.years])
+        return np.full(len(self.years), float(value))
+
+    # --- rules
+    def rule(self, rule_id: str):
+        """The rule's settings when it is present and enabled, else ``None``."""
+        rule = getattr(self.spec.rules, rule_id, None)
+        return rule if rule is not None and rule.enabled else None
+
+    @cached_property
+    def enabled_rules(self) -> list[str]:
+        return [rid for rid in type(self.spec.rules).model_fields if self.rule(rid) is not None]
+
+    # --- status quo
+    @cached_property
+    def status_quo_shares(self) -> np.ndarray:
+        """Shares of the on-budget envelope per channel (0 for channels not in the split)."""
+        split = self.spec.status_quo.split
+        return np.array([split.get(c, {}).get(m, 0.0) for c, m in self.channels])
+
+    @cached_property
+    def status_quo_allocation(self) -> np.ndarray:
+        """The current split carried over the plan: channels × years, in 万元.
+
+        On-budget channels get today's shares of each year's envelope; off-budget channels
+        (tax incentives) keep today's amount."""
+        x = np.outer(self.status_quo_shares, self.budget_wan)
+        off = self.spec.status_quo.off_budget_wan
+        for j, (c, m) in enumerate(self.channels):
+            if not self.mode(m).on_budget:
+                x[j, :] = off.get(c, {}).get(m, 0.0)
+        return x
+
+    def reference_text(self, ref_id: str) -> str:
+        if ref_id == "illustrative":
+            return "Illustrative assumption: replace with the bureau's own figure."
+        ref = self.spec.references.get(ref_id)
+        return ref.text if ref else ref_id
+
+
+def validate_files(paths: Iterable[str | Path]) -> dict[str, ScenarioError | None]:
+    """Validate several files; maps each path to its error, or None when valid."""
+    out: dict[str, ScenarioError | None] = {}
+    for p in paths:
+        try:
+            load_scenario(p)
+            out[str(p)] = None
+        except ScenarioError as err:
+            out[str(p)] = err
+    return out

@@ -1,0 +1,229 @@
+"""The scenario file format: pydantic models of what a YAML scenario may contain.
+
+This module only says which keys exist and which types and ranges they take
+(structure).  Checks that need the whole file — ids that must exist, min below max,
+concave curves — live in :mod:`budgetsim.validation`.  Every model forbids unknown keys.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _share(v: float) -> float:
+    if not 0.0 <= v <= 1.0:
+        raise ValueError("a share must lie in [0, 1]")
+    return v
+
+
+Share = Annotated[float, AfterValidator(_share)]
+NonNeg = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+PerYear = Union[NonNeg, dict[int, NonNeg]]
+SharePerYear = Union[Share, dict[int, Share]]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    zh: str
+    en: str
+
+
+class Reference(Strict):
+    text: str
+    url: str | None = None
+
+
+class Plan(Strict):
+    years: list[int] = Field(min_length=1, max_length=15)
+    discount_rate: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    source: str = "illustrative"
+
+
+class Budget(Strict):
+    base_year: int | None = None
+    base_amount_wan: Positive | None = None
+    growth_rate: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.0
+    per_year_wan: dict[int, Positive] | None = None
+    source: str = "illustrative"
+
+
+class Dimension(Strict):
+    label_zh: str
+    label_en: str
+    weight: NonNeg
+    source: str = "illustrative"
+
+
+class Indicator(Strict):
+    label_zh: str
+    label_en: str
+    unit_zh: str
+    unit_en: str
+    dimension: str
+    weight: NonNeg = 1.0
+    reference_per_year: Positive
+    source: str = "illustrative"
+
+
+class CurveSpec(Strict):
+    curve: str
+    max: Positive | None = None
+    scale: Positive | None = None
+    coef: Positive | None = None
+    exponent: float | None = None
+    half: Positive | None = None
+    n: float | None = None
+    source: str = "illustrative"
+
+
+class Category(Strict):
+    label_zh: str
+    label_en: str
+    response: dict[str, CurveSpec] = Field(min_length=1)
+    source: str = "illustrative"
+
+
+class PoolTerms(Strict):
+    """Risk-compensation pool: banks lend ``leverage`` × pool; the pool pays a share of losses."""
+
+    npl_rate: Annotated[float, Field(ge=0, le=0.5)]
+    loss_share: Share
+    recovery_rate: Share = 0.0
+    source: str = "illustrative"
+
+
+ModeKind = Literal[
+    "institutional", "competitive_grant", "post_subsidy", "risk_pool", "guidance_fund", "tax_incentive"
+]
+
+
+class Mode(Strict):
+    label_zh: str
+    label_en: str
+    kind: ModeKind
+    support_type: Literal["stable", "competitive", "market"]
+    on_budget: bool = True
+    fiscal_effectiveness: Share
+    leverage: NonNeg
+    external_effectiveness: Share
+    lag_years: Annotated[int, Field(ge=0, le=10)] = 0
+    pool: PoolTerms | None = None
+    source: str = "illustrative"
+
+
+class StatusQuo(Strict):
+    base_year: int
+    budget_wan: Positive
+    split: dict[str, dict[str, Share]]
+    off_budget_wan: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
+    source: str = "illustrative"
+
+
+class RuleBase(Strict):
+    enabled: bool = True
+    label_zh: str | None = None
+    label_en: str | None = None
+    reference: str | None = None
+
+
+class BudgetEnvelopeRule(RuleBase):
+    full_allocation: bool = False
+
+
+class GrowthFloorRule(RuleBase):
+    min_growth: Annotated[float, Field(ge=-0.5, le=1.0)]
+
+
+class SharesRule(RuleBase):
+    shares: dict[str, Share]
+
+
+class StableBandRule(RuleBase):
+    stable_share_min: Share = 0.0
+    stable_share_max: Share = 1.0
+
+
+class LeverageFloorRule(RuleBase):
+    min_ratio: PerYear
+
+
+class TargetsRule(RuleBase):
+    targets: dict[str, NonNeg]
+
+
+class SmoothingRule(RuleBase):
+    max_change: Annotated[float, Field(gt=0, le=10)]
+
+
+class StatusQuoBandRule(RuleBase):
+    band: Annotated[float, Field(ge=0, le=10)]
+
+
+class CapRule(RuleBase):
+    cap_wan: PerYear
+
+
+class PriorityFloorRule(RuleBase):
+    categories: list[str] = Field(min_length=1)
+    share_min: Share
+
+
+class ProjectUnit(Strict):
+    category: str
+    mode: str
+    unit_wan: Positive
+
+
+class MinTicket(Strict):
+    category: str
+    mode: str
+    min_wan: Positive
+
+
+class LumpyRule(RuleBase):
+    projects: list[ProjectUnit] = Field(default_factory=list)
+    min_tickets: list[MinTicket] = Field(default_factory=list)
+
+
+class Rules(Strict):
+    budget_envelope: BudgetEnvelopeRule = BudgetEnvelopeRule()
+    budget_growth_floor: GrowthFloorRule | None = None
+    category_share_min: SharesRule | None = None
+    category_share_max: SharesRule | None = None
+    mode_share_min: SharesRule | None = None
+    mode_share_max: SharesRule | None = None
+    stable_competitive_band: StableBandRule | None = None
+    leverage_floor: LeverageFloorRule | None = None
+    indicator_targets: TargetsRule | None = None
+    category_smoothing: SmoothingRule | None = None
+    status_quo_band: StatusQuoBandRule | None = None
+    contingent_liability_cap: CapRule | None = None
+    priority_floor: PriorityFloorRule | None = None
+    tax_expenditure_cap: CapRule | None = None
+    lumpy_funding: LumpyRule | None = None
+
+
+class ScenarioSpec(Strict):
+    """A whole, merged scenario file (after ``extends`` has been applied)."""
+
+    id: str
+    title: Text
+    description: Text
+    illustrative: bool = True
+    extends: str | None = None
+    references: dict[str, Reference] = Field(default_factory=dict)
+    plan: Plan
+    budget: Budget
+    dimensions: dict[str, Dimension] = Field(min_length=1)
+    indicators: dict[str, Indicator] = Field(min_length=1)
+    categories: dict[str, Category] = Field(min_length=1)
+    modes: dict[str, Mode] = Field(min_length=1)
+    eligibility: dict[str, list[str]]
+    status_quo: StatusQuo
+    rules: Rules = Rules()

@@ -1,0 +1,305 @@
+"""Checks on a scenario: pydantic's structural errors in our words, then whole-file checks.
+
+Every check appends a :class:`~budgetsim.exceptions.Problem` instead of raising, so a
+user sees every problem of a file at once.  Paths use dots (``rules.category_share_min.shares.basic_frontier``).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .curves import CURVES
+from .exceptions import MISSING, Problem
+from .schema import ScenarioSpec
+
+CURVE_PARAMS = {
+    "saturating_exp": ("max", "scale"),
+    "power": ("coef", "exponent"),
+    "log": ("coef", "scale"),
+    "hill": ("max", "half", "n"),
+}
+
+
+def path_str(loc: tuple | list) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or str(origin) == "types.UnionType":
+        out = []
+        for arg in typing.get_args(annotation):
+            out += _unwrap(arg)
+        return out
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return [annotation]
+
+
+def allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
+    """The keys the model at ``loc`` accepts (for 'unexpected key' messages)."""
+    current: list[Any] = [root]
+    for part in loc:
+        nxt: list[Any] = []
+        for cand in current:
+            if isinstance(cand, type) and issubclass(cand, BaseModel):
+                field = cand.model_fields.get(str(part))
+                if field is not None:
+                    nxt += _unwrap(field.annotation)
+            elif typing.get_origin(cand) is dict:
+                nxt += _unwrap(typing.get_args(cand)[1])
+            elif typing.get_origin(cand) is list and isinstance(part, int):
+                nxt += _unwrap(typing.get_args(cand)[0])
+        current = nxt
+        if not current:
+            return None
+    for cand in current:
+        if isinstance(cand, type) and issubclass(cand, BaseModel):
+            return list(cand.model_fields)
+    return None
+
+
+def structural_problems(err: ValidationError, root: type[BaseModel] = ScenarioSpec) -> list[Problem]:
+    problems = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        kind = e["type"]
+        value = e.get("input", MISSING)
+        ctx = e.get("ctx", {}) or {}
+        if kind == "extra_forbidden":
+            allowed = allowed_keys(root, loc[:-1]) or []
+            reason = f"unexpected key '{loc[-1]}'; allowed keys are {sorted(allowed)}"
+            value = MISSING
+        elif kind == "missing":
+            reason = "required key is missing"
+            value = MISSING
+        elif kind == "greater_than_equal":
+            reason = f"must be ≥ {ctx.get('ge')}"
+        elif kind == "greater_than":
+            reason = f"must be > {ctx.get('gt')}"
+        elif kind == "less_than_equal":
+            reason = f"must be ≤ {ctx.get('le')}"
+        elif kind == "less_than":
+            reason = f"must be < {ctx.get('lt')}"
+        elif kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+            reason = "must be a number"
+        elif kind == "value_error":
+            reason = str(ctx.get("error", e["msg"]))
+        elif kind == "literal_error":
+            reason = f"must be one of {ctx.get('expected')}"
+        elif kind in ("dict_type", "model_type", "model_attributes_type"):
+            reason = "must be a mapping of keys to values"
+        elif kind == "list_type":
+            reason = "must be a list"
+        elif kind == "too_short":
+            reason = "must not be empty"
+        else:
+            reason = e["msg"]
+        # Union members add their own names to the path (e.g. 'float', 'dict[int,...]'): drop them.
+        clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("float", "int", "constrained-float"))))
+        problems.append(Problem(path_str(clean), value, reason))
+    # pydantic reports each member of a union separately; keep one message per path
+    seen: dict[str, Problem] = {}
+    for p in problems:
+        seen.setdefault(p.path, p)
+    return list(seen.values())
+
+
+def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
+    """Whole-file checks that need more than one key at a time."""
+    out: list[Problem] = []
+    add = lambda path, value, reason: out.append(Problem(path, value, reason))  # noqa: E731
+    years = spec.plan.years
+    cats, modes, inds, dims = spec.categories, spec.modes, spec.indicators, spec.dimensions
+    refs = set(spec.references) | {"illustrative"}
+
+    def check_source(path: str, source: str) -> None:
+        if source not in refs:
+            add(f"{path}.source", source, f"unknown reference id; known: {sorted(refs)}")
+
+    # plan
+    if sorted(years) != years or any(b - a != 1 for a, b in zip(years, years[1:])):
+        add("plan.years", years, "years must be consecutive and ascending, e.g. [2026, 2027, 2028, 2029, 2030]")
+    check_source("plan", spec.plan.source)
+
+    # budget
+    b = spec.budget
+    if b.per_year_wan is not None:
+        missing = [y for y in years if y not in b.per_year_wan]
+        if missing:
+            add("budget.per_year_wan", sorted(b.per_year_wan), f"must give every plan year; missing {missing}")
+        if b.base_amount_wan is not None:
+            add("budget", MISSING, "give either per_year_wan or base_year + base_amount_wan (+ growth_rate), not both")
+    else:
+        if b.base_amount_wan is None or b.base_year is None:
+            add("budget", MISSING, "needs per_year_wan, or base_year and base_amount_wan (+ growth_rate)")
+        elif b.base_year > years[0]:
+            add("budget.base_year", b.base_year, f"must be at or before the first plan year {years[0]}")
+    check_source("budget", b.source)
+
+    # dimensions and indicators
+    if sum(d.weight for d in dims.values()) <= 0:
+        add("dimensions", MISSING, "at least one evaluation dimension needs a positive weight")
+    for did, d in dims.items():
+        check_source(f"dimensions.{did}", d.source)
+    for iid, ind in inds.items():
+        if ind.dimension not in dims:
+            add(f"indicators.{iid}.dimension", ind.dimension, f"unknown dimension; known: {sorted(dims)}")
+        check_source(f"indicators.{iid}", ind.source)
+
+    # categories and their curves
+    for cid, cat in cats.items():
+        check_source(f"categories.{cid}", cat.source)
+        for iid, cs in cat.response.items():
+            p = f"categories.{cid}.response.{iid}"
+            if iid not in inds:
+                add(p, iid, f"unknown indicator id; known: {sorted(inds)}")
+            check_source(p, cs.source)
+            if cs.curve not in CURVES:
+                add(f"{p}.curve", cs.curve, f"unknown curve; allowed: {sorted(CURVES)}")
+                continue
+            need = CURVE_PARAMS[cs.curve]
+            given = {k for k in ("max", "scale", "coef", "exponent", "half", "n") if getattr(cs, k) is not None}
+            for k in need:
+                if k not in given:
+                    add(f"{p}.{k}", MISSING, f"curve '{cs.curve}' needs '{k}' (parameters: {list(need)})")
+            for k in sorted(given - set(need)):
+                add(f"{p}.{k}", getattr(cs, k), f"not a parameter of curve '{cs.curve}' (parameters: {list(need)})")
+            if cs.curve == "power" and cs.exponent is not None and not 0 < cs.exponent <= 1:
+                add(f"{p}.exponent", cs.exponent,
+                    "power curve is not concave: exponent must be in (0, 1] (diminishing returns)")
+            if cs.curve == "hill" and cs.n is not None and not 0 < cs.n <= 1:
+                add(f"{p}.n", cs.n,
+                    "hill curve with n > 1 is S-shaped, not concave: use n in (0, 1] or a saturating_exp, "
+                    "power or log curve")
+
+    # modes
+    for mid, m in modes.items():
+        p = f"modes.{mid}"
+        check_source(p, m.source)
+        if m.kind == "risk_pool":
+            if m.pool is None:
+                add(f"{p}.pool", MISSING, "a risk_pool mode needs pool terms (npl_rate, loss_share, recovery_rate)")
+            else:
+                check_source(f"{p}.pool", m.pool.source)
+                q = m.leverage * m.pool.npl_rate * (1 - m.pool.recovery_rate) * m.pool.loss_share
+                if q >= 1:
+                    add(f"{p}.pool", q, "expected yearly draw (leverage × NPL × (1 − recovery) × loss share) "
+                        "must be below 1 of the pool")
+        elif m.pool is not None:
+            add(f"{p}.pool", MISSING, f"pool terms only apply to kind risk_pool, not {m.kind}")
+        if m.kind == "tax_incentive" and m.on_budget:
+            add(f"{p}.on_budget", True, "a tax incentive is forgone revenue, never budget cash: set on_budget: false")
+        if m.kind != "tax_incentive" and not m.on_budget:
+            add(f"{p}.on_budget", False, "only tax_incentive modes may be off-budget")
+
+    # eligibility
+    for cid in cats:
+        if cid not in spec.eligibility or not spec.eligibility[cid]:
+            add(f"eligibility.{cid}", MISSING, "every category needs at least one eligible support mode")
+    for cid, mlist in spec.eligibility.items():
+        if cid not in cats:
+            add(f"eligibility.{cid}", cid, f"unknown category id; known: {sorted(cats)}")
+        for mid in mlist:
+            if mid not in modes:
+                add(f"eligibility.{cid}", mid, f"unknown mode id; known: {sorted(modes)}")
+        if len(set(mlist)) != len(mlist):
+            add(f"eligibility.{cid}", mlist, "a mode is listed twice")
+    eligible = {(c, m) for c, ms in spec.eligibility.items() for m in ms}
+
+    def check_channel(path: str, c: str, m: str) -> None:
+        if c not in cats:
+            add(path, c, f"unknown category id; known: {sorted(cats)}")
+        elif m not in modes:
+            add(path, m, f"unknown mode id; known: {sorted(modes)}")
+        elif (c, m) not in eligible:
+            add(path, f"{c}.{m}", f"mode '{m}' is not eligible for category '{c}' (see eligibility.{c})")
+
+    # status quo
+    sq = spec.status_quo
+    check_source("status_quo", sq.source)
+    total = 0.0
+    for cid, split in sq.split.items():
+        for mid, share in split.items():
+            check_channel(f"status_quo.split.{cid}.{mid}", cid, mid)
+            if mid in modes and not modes[mid].on_budget:
+                add(f"status_quo.split.{cid}.{mid}", share, "off-budget modes go under status_quo.off_budget_wan")
+            total += share
+    if abs(total - 1.0) > 1e-6:
+        add("status_quo.split", round(total, 6), "the status-quo shares must sum to 1")
+    for cid, amounts in sq.off_budget_wan.items():
+        for mid in amounts:
+            check_channel(f"status_quo.off_budget_wan.{cid}.{mid}", cid, mid)
+            if mid in modes and modes[mid].on_budget:
+                add(f"status_quo.off_budget_wan.{cid}.{mid}", mid, "only off-budget modes belong here")
+
+    _rule_problems(spec, add, check_channel, eligible)
+    return out
+
+
+def _per_year_problems(add, path: str, value, years: list[int]) -> None:
+    if isinstance(value, dict):
+        for y in value:
+            if y not in years:
+                add(f"{path}.{y}", y, f"year outside the plan {years[0]}–{years[-1]}")
+
+
+def _rule_problems(spec: ScenarioSpec, add, check_channel, eligible) -> None:
+    r = spec.rules
+    cats, modes, inds, years = spec.categories, spec.modes, spec.indicators, spec.plan.years
+
+    for rid in ("category_share_min", "category_share_max"):
+        rule = getattr(r, rid)
+        if rule is not None:
+            for cid in rule.shares:
+                if cid not in cats:
+                    add(f"rules.{rid}.shares.{cid}", cid, f"unknown category id; known: {sorted(cats)}")
+    for rid in ("mode_share_min", "mode_share_max"):
+        rule = getattr(r, rid)
+        if rule is not None:
+            for mid in rule.shares:
+                if mid not in modes:
+                    add(f"rules.{rid}.shares.{mid}", mid, f"unknown mode id; known: {sorted(modes)}")
+                elif not modes[mid].on_budget:
+                    add(f"rules.{rid}.shares.{mid}", mid, "shares are of the S&T budget; off-budget modes have their own cap")
+    for lo_id, hi_id, what in (("category_share_min", "category_share_max", "category"),
+                               ("mode_share_min", "mode_share_max", "mode")):
+        lo, hi = getattr(r, lo_id), getattr(r, hi_id)
+        if lo is not None and hi is not None and lo.enabled and hi.enabled:
+            for k, v in lo.shares.items():
+                if k in hi.shares and v > hi.shares[k]:
+                    add(f"rules.{lo_id}.shares.{k}", v,
+                        f"min above max: the {what} floor exceeds rules.{hi_id}.shares.{k} = {hi.shares[k]}")
+    if r.stable_competitive_band is not None:
+        band = r.stable_competitive_band
+        if band.stable_share_min > band.stable_share_max:
+            add("rules.stable_competitive_band.stable_share_min", band.stable_share_min,
+                f"min above max: exceeds stable_share_max = {band.stable_share_max}")
+    if r.leverage_floor is not None:
+        _per_year_problems(add, "rules.leverage_floor.min_ratio", r.leverage_floor.min_ratio, years)
+    for rid in ("contingent_liability_cap", "tax_expenditure_cap"):
+        rule = getattr(r, rid)
+        if rule is not None:
+            _per_year_problems(add, f"rules.{rid}.cap_wan", rule.cap_wan, years)
+    if r.indicator_targets is not None:
+        for iid in r.indicator_targets.targets:
+            if iid not in inds:
+                add(f"rules.indicator_targets.targets.{iid}", iid, f"unknown indicator id; known: {sorted(inds)}")
+    if r.priority_floor is not None:
+        for i, cid in enumerate(r.priority_floor.categories):
+            if cid not in cats:
+                add(f"rules.priority_floor.categories.{i}", cid, f"unknown category id; known: {sorted(cats)}")
+    if r.lumpy_funding is not None:
+        for i, pu in enumerate(r.lumpy_funding.projects):
+            check_channel(f"rules.lumpy_funding.projects.{i}", pu.category, pu.mode)
+        for i, mt in enumerate(r.lumpy_funding.min_tickets):
+            check_channel(f"rules.lumpy_funding.min_tickets.{i}", mt.category, mt.mode)
+    if not r.budget_envelope.enabled:
+        add("rules.budget_envelope.enabled", False, "the budget envelope cannot be switched off: every plan needs one")
+    off_budget_used = any(not modes[m].on_budget for (c, m) in eligible if m in modes)
+    if off_budget_used and (r.tax_expenditure_cap is None or not r.tax_expenditure_cap.enabled):
+        add("rules.tax_expenditure_cap", MISSING,
+            "an off-budget mode (tax incentive) is eligible, so the tax-expenditure cap must be given and enabled")
