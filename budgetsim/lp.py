@@ -14,6 +14,7 @@ import contextlib
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -178,7 +179,7 @@ class LinearProgram:
         return lp
 
     def solve(self, solver: str = "highs", time_limit: float | None = None,
-              mip_rel_gap: float = 1e-6) -> LPSolution:
+              mip_rel_gap: float = 1e-4) -> LPSolution:
         if solver == "highs":
             return self._solve_highs(time_limit, mip_rel_gap)
         if solver == "cbc":
@@ -202,10 +203,18 @@ class LinearProgram:
     def _solve_pulp(self, time_limit, mip_rel_gap) -> LPSolution:
         import pulp
 
-        prob, cols = self.to_pulp()
-        solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_rel_gap if self.is_mip else None)
+        prob, cols, row_cons = self._build_pulp()
+        opts = dict(msg=False, timeLimit=time_limit, gapRel=mip_rel_gap if self.is_mip else None)
+        with warnings.catch_warnings():
+            # PuLP 3.3 flags its bundled CBC as deprecated; it is still the CBC that ships with it
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.COIN_CMD(**opts)
+            if not solver.available():
+                solver = pulp.PULP_CBC_CMD(**opts)
         t0 = time.perf_counter()
-        prob.solve(solver)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            prob.solve(solver)
         seconds = time.perf_counter() - t0
         status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
                   pulp.LpStatusUnbounded: "unbounded"}.get(prob.status, "error")
@@ -213,9 +222,9 @@ class LinearProgram:
             return LPSolution(status=status, solve_seconds=seconds, solver="cbc", is_mip=self.is_mip,
                               message=pulp.LpStatus.get(prob.status, "?"))
         x = np.array([v.varValue or 0.0 for v in cols])
-        cons = list(prob.constraints.values())
         activity = self.dense() @ x
-        duals = None if self.is_mip else np.array([c.pi if c.pi is not None else np.nan for c in cons])
+        duals = None if self.is_mip else np.array(
+            [sum(c.pi for c in cs if c.pi is not None) for cs in row_cons])
         col_dual = None if self.is_mip else np.array([v.dj if v.dj is not None else np.nan for v in cols])
         obj = float(self.obj @ x) if self.obj is not None else 0.0
         return LPSolution("optimal", obj, x, activity, duals, col_dual, seconds, "cbc", self.is_mip)
@@ -223,6 +232,10 @@ class LinearProgram:
     # ---------------------------------------------------------------- audit
     def to_pulp(self):
         """The same problem as a named PuLP model: (problem, columns in order)."""
+        prob, cols, _ = self._build_pulp()
+        return prob, cols
+
+    def _build_pulp(self):
         import pulp
 
         sense = pulp.LpMaximize if self.maximize else pulp.LpMinimize
@@ -235,18 +248,23 @@ class LinearProgram:
         if self.obj is not None:
             nz = np.flatnonzero(self.obj)
             prob.setObjective(pulp.LpAffineExpression([(cols[i], float(self.obj[i])) for i in nz]))
+        row_cons = []
         for name, idx, val, lo, hi in zip(self.row_names, self.row_idx, self.row_val, self.row_lo, self.row_hi):
             expr = pulp.LpAffineExpression([(cols[i], float(v)) for i, v in zip(idx, val)])
+            made = []
             if lo == hi:
-                prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=lo), name)
+                made.append((pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=lo), name))
             else:
                 if not np.isinf(lo):
-                    prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=lo),
-                                       name if np.isinf(hi) else f"{name}__lo")
+                    made.append((pulp.LpConstraint(expr, pulp.LpConstraintGE, rhs=lo),
+                                 name if np.isinf(hi) else f"{name}__lo"))
                 if not np.isinf(hi):
-                    prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=hi),
-                                       name if np.isinf(lo) else f"{name}__hi")
-        return prob, cols
+                    made.append((pulp.LpConstraint(expr, pulp.LpConstraintLE, rhs=hi),
+                                 name if np.isinf(lo) else f"{name}__hi"))
+            for con, cname in made:
+                prob.addConstraint(con, cname)
+            row_cons.append([con for con, _ in made])
+        return prob, cols, row_cons
 
     def write(self, path: str) -> None:
         """Write the model as ``.lp`` or ``.mps`` (by extension) for audit."""

@@ -67,10 +67,13 @@ def parse_yaml(text: str, source: str) -> dict:
 
 
 def deep_merge(base: dict, diff: dict) -> dict:
-    """A new dict: ``base`` with ``diff`` applied (mappings merge, everything else replaces)."""
+    """A new dict: ``base`` with ``diff`` applied.
+
+    Mappings merge key by key; lists, numbers and strings replace.  A mapping that names
+    a ``curve`` replaces the base curve whole, so no parameter of the old shape lingers."""
     out = copy.deepcopy(base)
     for key, value in diff.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "curve" not in value:
             out[key] = deep_merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -134,7 +137,8 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, Pa
         raise ScenarioError([Problem("extends", parent, "must be the name of a scenario file")], source)
     base_path = _resolve_extends(parent, path.parent)
     if base_path is None:
-        known = sorted(p.stem for p in path.parent.glob("*.y*ml") if p != path)
+        known = sorted({p.stem for p in BUNDLED_DIR.glob("*.yaml")} |
+                       {p.stem for p in path.parent.glob("*.y*ml") if p != path})[:12]
         raise ScenarioNotFoundError(
             [Problem("extends", parent, f"unknown base scenario: no file '{parent}.yaml' next to this one; "
                      f"known: {known}")], source)

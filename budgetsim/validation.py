@@ -6,6 +6,7 @@ user sees every problem of a file at once.  Paths use dots (``rules.category_sha
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -29,7 +30,7 @@ def path_str(loc: tuple | list) -> str:
 
 def _unwrap(annotation: Any) -> list[Any]:
     origin = typing.get_origin(annotation)
-    if origin is typing.Union or str(origin) == "types.UnionType":
+    if origin is typing.Union or origin is types.UnionType:
         out = []
         for arg in typing.get_args(annotation):
             out += _unwrap(arg)

@@ -1,0 +1,109 @@
+"""Human-readable reports: money in 万元/亿元 and the text table the CLI prints."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .results import Result
+
+YI = 10_000.0  # 万元 per 亿元
+
+
+def fmt_money(wan: float | None, lang: str = "zh") -> str:
+    """万元 below 1 亿元, 亿元 above (e.g. '6.30 亿元' / '4,500 万元')."""
+    if wan is None or (isinstance(wan, float) and math.isnan(wan)):
+        return "—"
+    if abs(wan) >= YI:
+        return f"{wan / YI:,.2f} 亿元" if lang == "zh" else f"{wan / YI:,.2f} 亿元 (100M yuan)"
+    return f"{wan:,.0f} 万元" if lang == "zh" else f"{wan:,.0f} 万元 (10k yuan)"
+
+
+def _t(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def text_report(r: Result, lang: str = "zh") -> str:
+    s = r.scenario
+    spec = s.spec
+    out: list[str] = []
+    out.append(f"{s.title(lang)}  [{s.id}]")
+    out.append(_t(lang, "目标", "Objective") + f": {r.objective}   " + _t(lang, "状态", "Status") + f": {r.status}")
+    if not r.ok:
+        out.append(r.message)
+        return "\n".join(out) + "\n"
+    sm = r.summary()
+    out.append(_t(lang, "绩效指数", "Performance index") +
+               f": {sm['performance']:.2f}   " + _t(lang, "现状", "status quo") +
+               f": {sm['status_quo_performance']:.2f}   " + _t(lang, "差值", "difference") +
+               f": {sm['performance_diff']:+.2f}")
+    out.append(_t(lang, "预算安排", "Budget allocated") + f": {fmt_money(sm['budget_allocated_wan'], lang)} / "
+               + fmt_money(sm["budget_envelope_wan"], lang) + "   " + _t(lang, "撬动外部资金", "External money")
+               + f": {fmt_money(sm['external_wan'], lang)} ({_t(lang, '杠杆', 'leverage')} {sm['leverage']:.2f}×, "
+               + _t(lang, "现状", "status quo") + f" {sm['status_quo_leverage']:.2f}×)")
+    if sm["targets_total"]:
+        out.append(_t(lang, "目标达成", "Targets met") + f": {sm['targets_met']}/{sm['targets_total']}")
+    out.append("")
+
+    parts = r.performance_parts
+    out.append(_t(lang, "按评价维度（指数点）", "By evaluation dimension (index points)"))
+    tbl = pd.DataFrame({
+        _t(lang, "维度", "dimension"): parts[f"label_{lang}"],
+        _t(lang, "方案", "plan"): parts["plan"].round(2),
+        _t(lang, "现状", "status quo"): parts["status_quo"].round(2),
+        _t(lang, "差值", "diff"): parts["diff"].round(2)})
+    out.append(tbl.to_string(index=False))
+    out.append("")
+
+    out.append(_t(lang, "分配（万元）", "Allocation (万元)"))
+    a = r.allocation.copy()
+    a["cat"] = a["category"].map(lambda c: spec.categories[c].__getattribute__(f"label_{lang}"))
+    a["mod"] = a["mode"].map(lambda m: spec.modes[m].__getattribute__(f"label_{lang}"))
+    piv = a.pivot_table(index=["cat", "mod"], columns="year", values="amount_wan", sort=False).round(0)
+    piv.index.names = [_t(lang, "类别", "category"), _t(lang, "方式", "mode")]
+    out.append(piv.to_string())
+    out.append("")
+
+    b = r.budget
+    out.append(_t(lang, "年度预算（万元）", "Budget per year (万元)"))
+    out.append(pd.DataFrame({
+        _t(lang, "年份", "year"): b["year"], _t(lang, "预算总额", "envelope"): b["envelope_wan"].round(0),
+        _t(lang, "已安排", "allocated"): b["allocated_wan"].round(0),
+        _t(lang, "税式支出", "tax forgone"): b["tax_forgone_wan"].round(0)}).to_string(index=False))
+    out.append("")
+
+    t = r.indicator_totals
+    out.append(_t(lang, "指标（规划期合计）", "Indicators (plan total)"))
+    out.append(pd.DataFrame({
+        _t(lang, "指标", "indicator"): t[f"label_{lang}"], _t(lang, "单位", "unit"): t[f"unit_{lang}"],
+        _t(lang, "方案", "plan"): t["plan_total"].round(1), _t(lang, "现状", "status quo"): t["status_quo_total"].round(1),
+        _t(lang, "差值", "diff"): t["diff"].round(1), _t(lang, "目标", "target"): t["target"],
+        _t(lang, "达成", "met"): t["target_met"]}).to_string(index=False))
+    out.append("")
+
+    lev = r.leverage
+    out.append(_t(lang, "杠杆（万元）", "Leverage (万元)"))
+    out.append(pd.DataFrame({
+        _t(lang, "年份", "year"): lev["year"], _t(lang, "财政资金", "fiscal"): lev["fiscal_wan"].round(0),
+        _t(lang, "外部资金", "external"): lev["external_wan"].round(0),
+        _t(lang, "杠杆率", "leverage"): lev["leverage"].round(2),
+        _t(lang, "现状杠杆率", "status quo"): lev["status_quo_leverage"].round(2)}).to_string(index=False))
+    if len(r.pools):
+        out.append("")
+        p = r.pools
+        out.append(_t(lang, "风险补偿资金池（万元）", "Risk-compensation pools (万元)"))
+        out.append(pd.DataFrame({
+            _t(lang, "年份", "year"): p["year"], _t(lang, "当年注资", "top-up"): p["allocation_wan"].round(0),
+            _t(lang, "可用余额", "available"): p["available_wan"].round(0),
+            _t(lang, "支持贷款", "loans"): p["loans_wan"].round(0),
+            _t(lang, "预期代偿", "expected draws"): p["expected_draws_wan"].round(0),
+            _t(lang, "年末余额", "balance"): p["balance_end_wan"].round(0),
+            _t(lang, "或有负债", "contingent liability"): p["contingent_liability_wan"].round(0)}).to_string(index=False))
+    out.append("")
+    out.append(_t(lang, "求解", "Solver") + f": {r.run.solution.solver}{' (MILP)' if r.is_mip else ''}, "
+               + _t(lang, "建模", "build") + f" {r.build_seconds * 1000:.1f} ms, "
+               + _t(lang, "求解", "solve") + f" {r.solve_seconds * 1000:.1f} ms, "
+               + _t(lang, "线性化误差", "linearisation gap") + f" {r.linearisation_gap * 100:.4f} %, "
+               + _t(lang, "轮次", "passes") + f" {r.run.passes}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,128 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import budgetsim as bs
+from budgetsim.scenario import deep_merge, set_path
+
+from .conftest import BASELINE, ROOT, SCENARIOS
+
+BAD = ROOT / "tests" / "bad_scenarios"
+
+# each bad file and the messages (path and reason) it must produce
+EXPECTED = {
+    "unknown_key.yaml": ["rules.category_share_min.sharez", "unexpected key 'sharez'", "allowed keys are"],
+    "unknown_extends.yaml": ["extends", "unknown base scenario", "basline"],
+    "unknown_category.yaml": ["rules.category_share_min.shares.basic_frontiers", "unknown category id"],
+    "unknown_mode.yaml": ["eligibility.basic_frontier", "unknown mode id", "lottery"],
+    "share_out_of_range.yaml": ["rules.category_share_max.shares.tech_guidance", "a share must lie in [0, 1]", "1.4"],
+    "min_above_max.yaml": ["rules.category_share_min.shares.tech_guidance", "min above max"],
+    "non_concave_hill.yaml": ["categories.major_projects.response.key_technologies.n", "S-shaped, not concave"],
+    "convex_power.yaml": ["categories.tech_guidance.response.rd_induced.exponent", "not concave"],
+    "bad_yaml.yaml": ["not valid YAML", "line 5"],
+    "python_tag.yaml": ["not valid YAML", "python/object/apply"],
+    "duplicate_key.yaml": ["duplicate key 'base_amount_wan'"],
+    "status_quo_sum.yaml": ["status_quo.split", "must sum to 1"],
+    "not_a_number.yaml": ["budget.base_amount_wan", "must be a number", "lots"],
+    "tax_cap_off.yaml": ["rules.tax_expenditure_cap", "tax-expenditure cap must be given"],
+    "unknown_curve.yaml": ["categories.basic_frontier.response.key_technologies.curve", "unknown curve", "sigmoid"],
+    "ineligible_target.yaml": ["rules.indicator_targets.targets.patents", "unknown indicator id",
+                               "rules.lumpy_funding.projects.0", "not eligible"],
+    "many_problems.yaml": ["3 problems", "budget.base_amount_wan", "must be > 0",
+                           "rules.mode_share_max.shares.risk_pool", "rules.leverage_floor.per_year"],
+}
+
+
+def test_every_bad_file_has_an_expectation():
+    assert sorted(p.name for p in BAD.glob("*.yaml")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file_message(name):
+    with pytest.raises(bs.ScenarioError) as info:
+        bs.load_scenario(BAD / name)
+    text = str(info.value)
+    for needle in EXPECTED[name]:
+        assert needle in text, f"{needle!r} not in:\n{text}"
+
+
+def test_collects_every_problem_at_once():
+    with pytest.raises(bs.ScenarioError) as info:
+        bs.load_scenario(BAD / "many_problems.yaml")
+    assert len(info.value.problems) == 3
+    assert {p.path for p in info.value.problems} == {
+        "budget.base_amount_wan", "rules.mode_share_max.shares.risk_pool", "rules.leverage_floor.per_year"}
+
+
+def test_missing_file_has_its_own_error(tmp_path):
+    with pytest.raises(bs.ScenarioNotFoundError, match="scenario file not found"):
+        bs.load_scenario(tmp_path / "nope.yaml")
+
+
+def test_unknown_extends_is_a_not_found_error():
+    with pytest.raises(bs.ScenarioNotFoundError, match="unknown base scenario"):
+        bs.load_scenario(BAD / "unknown_extends.yaml")
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_bundled_scenarios_load(path):
+    s = bs.load_scenario(path)
+    assert s.id == path.stem
+    assert s.title("zh") and s.title("en")
+
+
+def test_variants_are_sparse_diffs():
+    for path in SCENARIOS.glob("*.yaml"):
+        if path.stem == "baseline":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "extends: baseline" in text
+        assert len(text.splitlines()) < 40, f"{path.name} looks like a copy, not a diff"
+
+
+def test_variant_merges_onto_baseline(baseline):
+    v = bs.load_scenario(SCENARIOS / "budget_plus_10.yaml")
+    assert np.allclose(v.budget_wan, baseline.budget_wan * 1.1)
+    assert v.spec.categories == baseline.spec.categories
+    assert v.spec.extends == "baseline"
+
+
+def test_variant_never_mutates_baseline(baseline):
+    before = baseline.budget_wan.copy()
+    bs.load_scenario(SCENARIOS / "budget_plus_10.yaml")
+    changed = baseline.with_changes({"budget.base_amount_wan": 1.0})
+    assert np.allclose(baseline.budget_wan, before)
+    assert changed.budget_wan[0] == 1.0
+
+
+def test_with_changes_validates(baseline):
+    with pytest.raises(bs.ScenarioError, match="a share must lie in"):
+        baseline.with_changes({"rules.category_share_min.shares.basic_frontier": 3})
+
+
+def test_per_year_budget(baseline):
+    s = baseline.with_changes(diff={"budget": {"base_year": None, "base_amount_wan": None,
+                                               "per_year_wan": {2026: 1, 2027: 2, 2028: 3, 2029: 4, 2030: 5}}})
+    assert list(s.budget_wan) == [1, 2, 3, 4, 5]
+
+
+def test_every_figure_has_a_known_source(baseline):
+    refs = set(baseline.spec.references) | {"illustrative"}
+    spec = baseline.spec
+    sources = [spec.plan.source, spec.budget.source, spec.status_quo.source]
+    sources += [m.source for m in spec.modes.values()] + [i.source for i in spec.indicators.values()]
+    sources += [c.source for cat in spec.categories.values() for c in cat.response.values()]
+    assert set(sources) <= refs
+    assert spec.illustrative
+
+
+def test_load_from_text_with_extends():
+    s = bs.load_scenario_text("extends: baseline\nbudget:\n  base_amount_wan: 70000\n", name="upload")
+    assert s.budget_wan[0] == 70000
+
+
+def test_helpers():
+    assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
+    assert set_path({"x": {2026: 1}}, "x.2026", 5) == {"x": {2026: 5}}
+    assert BASELINE.exists() and isinstance(BASELINE, Path)
