@@ -179,13 +179,15 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, min_passes: int = 2, max_passes: int = 5,
-             time_limit: float | None = None, initial_ratio: float = INITIAL_RATIO) -> SolveRun:
+             time_limit: float | None = None, initial_ratio: float = INITIAL_RATIO,
+             trace: list | None = None) -> SolveRun:
     """Build and solve, refining breakpoints near the optimum until the gap is below target.
 
     The first pass runs on a coarse geometric grid; it places each category-year's
     optimum within a segment or two.  The next pass adds breakpoints within ±0.5 %–25 %
     of that point, so the allocation itself (not only the performance value, which is
-    flat near the optimum) is resolved to about 0.5 %."""
+    flat near the optimum) is resolved to about 0.5 %.  ``trace``, if given, collects
+    the linear program of every pass (for benchmarks and audits)."""
     if objective not in OBJECTIVES:
         raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
     if solver not in SOLVERS:
@@ -207,6 +209,8 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
 
     for passes in range(1, max_passes + 1):
         builder = ModelBuilder(s, objective, bps).build()
+        if trace is not None:
+            trace.append(builder.lp)
         sol = builder.lp.solve(solver, time_limit=time_limit)
         solve_s += sol.solve_seconds
         if not sol.ok:

@@ -1,0 +1,101 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from budgetsim.cli import main
+
+from .conftest import BASELINE, ROOT, SCENARIOS
+
+BAD = ROOT / "tests" / "bad_scenarios"
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_solve_json_has_the_promised_keys(capsys):
+    code, out, _ = run(capsys, "solve", BASELINE, "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    for key in ("status", "performance", "allocation", "indicators", "budget", "status_quo"):
+        assert key in d
+    assert d["status"] == "optimal"
+    assert isinstance(d["performance"], float)
+    rec = d["allocation"][0]
+    assert {"category", "mode", "year", "amount_wan"} <= set(rec)
+    # per year the on-budget allocation sums to at most the budget
+    modes_off = {"tax_incentive"}
+    for b in d["budget"]:
+        spent = sum(r["amount_wan"] for r in d["allocation"] if r["year"] == b["year"] and r["mode"] not in modes_off)
+        assert spent <= b["envelope_wan"] * (1 + 1e-9)
+    assert d["performance"] > d["status_quo"]["performance"]
+    assert {"performance", "allocation", "indicators", "budget"} <= set(d["status_quo"])
+
+
+def test_solve_table_and_csv(capsys, tmp_path):
+    code, out, _ = run(capsys, "solve", BASELINE, "--lang", "en")
+    assert code == 0 and "Performance index" in out and "Risk-compensation pools" in out
+    code, out, _ = run(capsys, "solve", BASELINE)
+    assert code == 0 and "基础前沿类" in out
+    dest = tmp_path / "plan.csv"
+    code, _, err = run(capsys, "solve", BASELINE, "--format", "csv", "--out", dest)
+    assert code == 0 and dest.read_text().startswith("category,mode,year,amount_wan")
+
+
+def test_min_budget_objective(capsys):
+    code, out, _ = run(capsys, "solve", BASELINE, "--objective", "min-budget", "--format", "json")
+    assert code == 0
+    assert json.loads(out)["objective"] == "min-budget"
+
+
+def test_impossible_exits_3_with_one_clear_sentence(capsys):
+    code, out, err = run(capsys, "solve", SCENARIOS / "impossible_ambition.yaml")
+    assert code == 3
+    assert "No plan satisfies all active rules" in err
+
+
+@pytest.mark.parametrize("bad", sorted(BAD.glob("*.yaml")), ids=lambda p: p.stem)
+def test_validate_bad_files_exit_2_naming_the_path(capsys, bad):
+    code, out, err = run(capsys, "validate", bad)
+    assert code == 2
+    assert str(bad) in err
+
+
+def test_validate_good_files(capsys):
+    code, out, _ = run(capsys, "validate", *sorted(SCENARIOS.glob("*.yaml")))
+    assert code == 0 and out.count(": ok") == len(list(SCENARIOS.glob("*.yaml")))
+
+
+def test_solve_bad_file_exits_2(capsys):
+    code, _, err = run(capsys, "solve", BAD / "min_above_max.yaml")
+    assert code == 2 and "min above max" in err
+
+
+def test_missing_file_exits_2(capsys, tmp_path):
+    code, _, err = run(capsys, "solve", tmp_path / "missing.yaml")
+    assert code == 2 and "not found" in err
+
+
+def test_bad_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(BASELINE), "--objective", "max-fun"])
+    assert info.value.code == 2
+
+
+def test_scenarios_lists_bundled(capsys):
+    code, out, _ = run(capsys, "scenarios")
+    assert code == 0
+    for p in SCENARIOS.glob("*.yaml"):
+        assert p.name in out
+
+
+def test_console_script_json_is_clean_stdout():
+    """The HiGHS banner must not leak into machine-readable output."""
+    proc = subprocess.run([sys.executable, "-m", "budgetsim.cli", "solve", str(BASELINE), "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
