@@ -154,15 +154,25 @@ def initial_breakpoints(e_max: float, ratio: float = 1.12, floor_share: float = 
     return np.concatenate(([0.0], np.geomspace(lo, e_max, n)))
 
 
-REFINE_OFFSETS = np.array([0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1.0, 1.005, 1.01, 1.02, 1.05, 1.1, 1.25])
+FINE_OFFSETS = np.array([0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1.0, 1.005, 1.01, 1.02, 1.05, 1.1, 1.25])
+CENTER_FLOOR = 1e-3  # a fine zone is never centred below this share of the grid's range
+MIN_GAP = 1e-7  # smallest segment, as a share of the grid's range
 
 
-def refine_breakpoints(breakpoints: np.ndarray, near: float) -> np.ndarray:
-    """Add breakpoints around ``near`` (the current optimum) and keep the grid sorted."""
-    e_max = breakpoints[-1]
-    extra = near * REFINE_OFFSETS if near > 0 else np.array([])
-    extra = extra[(extra > 0) & (extra < e_max)]
-    merged = np.unique(np.concatenate((breakpoints, extra)))
-    # drop near-duplicates that would make tiny, ill-conditioned segments
-    keep = np.concatenate(([True], np.diff(merged) > e_max * 1e-9))
-    return merged[keep]
+def fine_center(e: np.ndarray | float, e_max: np.ndarray | float) -> np.ndarray:
+    """Where the fine zone of a grid goes for an optimum at ``e`` (never at zero)."""
+    return np.maximum(e, CENTER_FLOOR * np.asarray(e_max))
+
+
+def zoned_breakpoints(coarse: np.ndarray, center: float) -> np.ndarray:
+    """The coarse grid plus a fine zone (±0.5 % … +25 %) around ``center``.
+
+    The number of breakpoints never changes with ``center``, so moving the zone only
+    changes numbers (segment widths and slopes), never the model's structure: the same
+    solver instance can re-solve warm.  Points that would coincide are pushed apart by
+    a tiny gap instead of being dropped."""
+    e_max = coarse[-1]
+    merged = np.sort(np.concatenate((coarse, center * FINE_OFFSETS)))
+    gap = MIN_GAP * e_max
+    steps = gap * np.arange(len(merged))
+    return np.maximum.accumulate(merged - steps) + steps

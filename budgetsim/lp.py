@@ -78,7 +78,11 @@ class LPSolution:
 
 @dataclass
 class LinearProgram:
-    """Columns and rows with names; rows are stored sparse (index, value arrays)."""
+    """Columns and rows with names.
+
+    Rows are collected as dense vectors over all columns and stacked once into a dense
+    matrix ``A`` (a few hundred rows × a few thousand columns: cheap), from which the
+    sparse form for the solver is taken in one vectorised pass."""
 
     maximize: bool = True
     col_names: list[str] = field(default_factory=list)
@@ -88,10 +92,10 @@ class LinearProgram:
     row_names: list[str] = field(default_factory=list)
     row_lo: list[float] = field(default_factory=list)
     row_hi: list[float] = field(default_factory=list)
-    row_idx: list[np.ndarray] = field(default_factory=list)
-    row_val: list[np.ndarray] = field(default_factory=list)
+    row_dense: list[np.ndarray] = field(default_factory=list)
     obj: np.ndarray | None = None
     n_cols: int = 0
+    _A: np.ndarray | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- building
     def add_cols(self, names: list[str], lb, ub, integer: bool = False) -> np.ndarray:
@@ -106,13 +110,33 @@ class LinearProgram:
 
     def add_row(self, name: str, coefs: np.ndarray, lo: float = -INF, hi: float = INF) -> int:
         """Add ``lo ≤ coefs · x ≤ hi`` where ``coefs`` is dense over all columns."""
-        idx = np.flatnonzero(coefs)
         self.row_names.append(name)
-        self.row_idx.append(idx)
-        self.row_val.append(coefs[idx].astype(float))
+        self.row_dense.append(coefs)
         self.row_lo.append(float(lo))
         self.row_hi.append(float(hi))
+        self._A = None
         return len(self.row_names) - 1
+
+    def freeze_cols(self) -> None:
+        """Merge column blocks into single arrays, so ``lb``/``ub`` can be edited in place."""
+        self.col_lb = [self.lb]
+        self.col_ub = [self.ub]
+        self.col_int = [self.integrality]
+
+    @property
+    def A(self) -> np.ndarray:
+        """The constraint matrix, dense (rows × columns)."""
+        if self._A is None:
+            self._A = np.vstack(self.row_dense) if self.row_dense else np.zeros((0, self.n_cols))
+        return self._A
+
+    @property
+    def row_idx(self) -> list[np.ndarray]:
+        return [np.flatnonzero(r) for r in self.A]
+
+    @property
+    def row_val(self) -> list[np.ndarray]:
+        return [r[r != 0] for r in self.A]
 
     def set_objective(self, coefs: np.ndarray, maximize: bool) -> None:
         self.obj = np.asarray(coefs, dtype=float)
@@ -124,10 +148,14 @@ class LinearProgram:
 
     @property
     def lb(self) -> np.ndarray:
+        if len(self.col_lb) == 1:
+            return self.col_lb[0]
         return np.concatenate(self.col_lb) if self.col_lb else np.zeros(0)
 
     @property
     def ub(self) -> np.ndarray:
+        if len(self.col_ub) == 1:
+            return self.col_ub[0]
         return np.concatenate(self.col_ub) if self.col_ub else np.zeros(0)
 
     @property
@@ -139,17 +167,13 @@ class LinearProgram:
         return bool(self.integrality.any())
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        lengths = np.array([len(i) for i in self.row_idx], dtype=np.int64)
-        start = np.concatenate(([0], np.cumsum(lengths)))
-        index = np.concatenate(self.row_idx) if self.row_idx else np.zeros(0, dtype=np.int64)
-        value = np.concatenate(self.row_val) if self.row_val else np.zeros(0)
-        return start, index.astype(np.int32), value
+        A = self.A
+        rows, cols = np.nonzero(A)
+        start = np.searchsorted(rows, np.arange(self.n_rows + 1)).astype(np.int32)
+        return start, cols.astype(np.int32), A[rows, cols]
 
     def dense(self) -> np.ndarray:
-        a = np.zeros((self.n_rows, self.n_cols))
-        for r, (i, v) in enumerate(zip(self.row_idx, self.row_val)):
-            a[r, i] = v
-        return a
+        return self.A
 
     # ---------------------------------------------------------------- solving
     def to_highs_lp(self):

@@ -10,14 +10,16 @@ optimum until the gap between the linearised and the true performance is below t
 
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .curves import initial_breakpoints, refine_breakpoints
+from .curves import fine_center, initial_breakpoints, zoned_breakpoints
 from .evaluate import Evaluator
 from .exceptions import BudgetsimError
+from .compiled import session_for
 from .lp import LinearProgram, LPSolution
 from .mechanics import Mechanics
 from .rules import RULES
@@ -83,20 +85,13 @@ class ModelBuilder:
         C, I = len(s.categories), len(s.indicators)
         names = [f"x_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.x_cols = self.lp.add_cols(names, 0.0, np.inf)
-        # segments
+        # segments: a fixed number per category-year, so moving breakpoints never changes the structure
         self.seg_cols: dict[tuple[int, int], np.ndarray] = {}
-        self.seg_slopes: dict[tuple[int, int], np.ndarray] = {}  # I × K per category-year
-        curves = self.ev.curves
         for c, cid in enumerate(s.categories):
             for t in range(T):
-                bp = self.breakpoints[(c, t)]
-                widths = np.diff(bp)
-                cols = self.lp.add_cols([f"seg_{cid}_{self.years[t]}_{k}" for k in range(len(widths))], 0.0, widths)
-                self.seg_cols[(c, t)] = cols
-                slopes = np.zeros((I, len(widths)))
-                for iid in s.spec.categories[cid].response:
-                    slopes[s.indicators.index(iid)] = curves[(cid, iid)].chords(bp)
-                self.seg_slopes[(c, t)] = slopes
+                k = len(self.breakpoints[(c, t)]) - 1
+                self.seg_cols[(c, t)] = self.lp.add_cols(
+                    [f"seg_{cid}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
         # deviation from the status quo, per channel-year (for the tie-break only)
         dev_names = [f"dev_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.dev_cols = self.lp.add_cols(dev_names, 0.0, np.inf)
@@ -104,10 +99,10 @@ class ModelBuilder:
             if RULES[rid].columns is not None:
                 RULES[rid].columns(self, s.rule(rid))
         n = self.lp.n_cols
-        # modelled indicator output rows: I × T × n
+        self.lp.freeze_cols()
+        # modelled indicator output rows: I × T × n (segment part set by _set_segments)
         self._indicator_rows = np.zeros((I, T, n))
-        for (c, t), cols in self.seg_cols.items():
-            self._indicator_rows[:, t, cols] += self.seg_slopes[(c, t)]
+        self._set_segments(self.breakpoints)
         # objective
         obj = np.zeros(n)
         if self.objective == "max-performance":
@@ -136,7 +131,52 @@ class ModelBuilder:
             self.add(f"tie_break_below_{name[4:]}", vec, lo=sq[k])
         for rid in s.enabled_rules:
             RULES[rid].build(self, s.rule(rid))
+        self._target_rows = {r.key: i for i, r in enumerate(self.rows) if r.rule == "indicator_targets"}
         return self
+
+    def _set_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
+        """Segment widths (column bounds) and chord slopes (indicator rows) for breakpoints ``bps``.
+
+        Vectorised per category over all years (every grid has the same length)."""
+        s = self.s
+        curves = self.ev.curves
+        self.breakpoints = bps
+        self.seg_slopes: dict[tuple[int, int], np.ndarray] = {}
+        ub = self.lp.ub
+        T, I = self.T, len(s.indicators)
+        rows = np.arange(T)[:, None]
+        for c, cid in enumerate(s.categories):
+            bp = np.stack([bps[(c, t)] for t in range(T)])  # T × (K + 1)
+            cols = np.stack([self.seg_cols[(c, t)] for t in range(T)])  # T × K
+            widths = np.diff(bp, axis=1)
+            ub[cols] = widths
+            slopes = np.zeros((I, T, widths.shape[1]))
+            for iid in s.spec.categories[cid].response:
+                i = s.indicators.index(iid)
+                slopes[i] = np.diff(curves[(cid, iid)].value(bp), axis=1) / widths
+                self._indicator_rows[i][rows, cols] = slopes[i]
+            for t in range(T):
+                self.seg_slopes[(c, t)] = slopes[:, t, :]
+
+    @property
+    def segment_columns(self) -> np.ndarray:
+        return np.concatenate(list(self.seg_cols.values()))
+
+    def move_breakpoints(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
+        """Re-place breakpoints (same count per category-year): only numbers change —
+        segment bounds, their objective costs and their coefficients in target rows."""
+        self._set_segments(bps)
+        seg = self.segment_columns
+        if self.objective == "max-performance":
+            self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
+        A = self.lp.A
+        for iid, r in self._target_rows.items():
+            A[r, seg] = self.indicator_total(iid)[seg]
+
+    @property
+    def segment_rows(self) -> list[int]:
+        """Rows whose coefficients move with the breakpoints."""
+        return list(self._target_rows.values())
 
     # ---- reading a solution
     def allocation(self, sol: LPSolution) -> np.ndarray:
@@ -178,16 +218,19 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
 
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
-             gap_target: float = GAP_TARGET, min_passes: int = 2, max_passes: int = 5,
-             time_limit: float | None = None, initial_ratio: float = INITIAL_RATIO,
-             trace: list | None = None) -> SolveRun:
-    """Build and solve, refining breakpoints near the optimum until the gap is below target.
+             gap_target: float = GAP_TARGET, max_passes: int = 6, time_limit: float | None = None,
+             initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True) -> SolveRun:
+    """Build and solve, moving a fine zone of breakpoints onto the optimum until it settles.
 
-    The first pass runs on a coarse geometric grid; it places each category-year's
-    optimum within a segment or two.  The next pass adds breakpoints within ±0.5 %–25 %
-    of that point, so the allocation itself (not only the performance value, which is
-    flat near the optimum) is resolved to about 0.5 %.  ``trace``, if given, collects
-    the linear program of every pass (for benchmarks and audits)."""
+    Each category-year's grid is a coarse geometric grid plus a fine zone (±0.5 %…+25 %)
+    centred on the current optimum (at first: the previous optimum of the same model
+    structure, else the status quo).  After each pass the zone moves to the new optimum;
+    the plan is final when every optimum stayed within ±1 % of its zone's centre (so the
+    allocation itself is resolved to about 0.5 %, not only the flat performance value)
+    and the true-vs-linear gap is below ``gap_target``.  Moving a zone changes numbers,
+    not structure, so with HiGHS all passes — and later scenarios of the same structure
+    (``reuse``) — run warm in one solver instance (:mod:`budgetsim.compiled`).
+    ``trace``, if given, collects a copy of the linear program of every pass."""
     if objective not in OBJECTIVES:
         raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
     if solver not in SOLVERS:
@@ -195,33 +238,59 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     if objective == "min-budget" and s.rule("indicator_targets") is None:
         raise BudgetsimError("objective min-budget needs targets: enable rules.indicator_targets "
                              "with at least one target")
+    t_start = time.perf_counter()
+    solve_s = 0.0
     mech = Mechanics(s)
     e_max = mech.effective_max()
     C, T = len(s.categories), len(s.years)
-    bps = {(c, t): initial_breakpoints(e_max[c * T + t], ratio=initial_ratio) for c in range(C) for t in range(T)}
-    t_start = time.perf_counter()
-    solve_s = 0.0
-    e_prev = None
+    keys = [(c, t) for c in range(C) for t in range(T)]
+    coarse = {(c, t): initial_breakpoints(e_max[c * T + t], ratio=initial_ratio) for c, t in keys}
 
-    def done(builder, sol, x, passes, gap) -> SolveRun:
+    def grid(centers: np.ndarray) -> dict:
+        return {(c, t): zoned_breakpoints(coarse[(c, t)], centers[c * T + t]) for c, t in keys}
+
+    e_sq = mech.effective @ mech.flatten(s.status_quo_allocation)
+    centers = fine_center(e_sq, e_max)
+    builder = ModelBuilder(s, objective, grid(centers)).build()
+    session = session_for(builder.lp, reuse) if solver == "highs" else None
+    if session is not None and session.centers is not None and session.centers.shape == centers.shape:
+        # start where the last optimum of this structure was, rescaled by how much the
+        # status quo's resources moved (e.g. with the budget)
+        scale = np.where(session.e_sq > 0, e_sq / np.maximum(session.e_sq, 1e-12), 1.0)
+        centers = fine_center(np.minimum(session.centers * scale, e_max), e_max)
+        builder.move_breakpoints(grid(centers))
+    if session is not None:
+        session.e_sq = e_sq
+    only_segments = False  # the first load of a scenario compares everything
+
+    def done(sol, x, passes, gap) -> SolveRun:
         total = time.perf_counter() - t_start
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
     for passes in range(1, max_passes + 1):
-        builder = ModelBuilder(s, objective, bps).build()
         if trace is not None:
-            trace.append(builder.lp)
-        sol = builder.lp.solve(solver, time_limit=time_limit)
+            trace.append(copy.deepcopy(builder.lp))
+        if session is not None:
+            with session.lock:
+                if only_segments:
+                    session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
+                else:
+                    session.load(builder.lp)
+                sol = session.run(builder.lp.is_mip, time_limit)
+        else:
+            sol = builder.lp.solve(solver, time_limit=time_limit)
         solve_s += sol.solve_seconds
         if not sol.ok:
-            return done(builder, sol, None, passes, float("nan"))
+            return done(sol, None, passes, float("nan"))
         x = builder.allocation(sol)
         gap = _gap(builder, sol, x)
-        e_star = mech.effective @ x
-        # settled: the optimum stayed inside the ±1 % zone refined around the last one
-        settled = e_prev is not None and bool(np.all(np.abs(e_star - e_prev) <= 0.01 * e_prev + 1e-6 * e_max))
-        if (gap <= gap_target and passes >= min_passes and (settled or min_passes < 2)) or passes == max_passes:
-            return done(builder, sol, x, passes, gap)
-        e_prev = e_star
-        bps = {(c, t): refine_breakpoints(bp, e_star[c * T + t]) for (c, t), bp in bps.items()}
+        e_star = fine_center(mech.effective @ x, e_max)
+        settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
+        if session is not None:
+            session.centers = e_star
+        if (settled and gap <= gap_target) or passes == max_passes:
+            return done(sol, x, passes, gap)
+        centers = e_star
+        builder.move_breakpoints(grid(centers))
+        only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from budgetsim.curves import Hill, Log, Power, SaturatingExp, initial_breakpoints, make_curve, refine_breakpoints
+from budgetsim.curves import Hill, Log, Power, SaturatingExp, initial_breakpoints, make_curve, zoned_breakpoints
 
 CURVES = [SaturatingExp(max=100, scale=5000), Power(coef=50, exponent=0.6), Log(coef=10, scale=2000),
           Hill(max=80, half=3000, n=0.8)]
@@ -49,10 +49,14 @@ def test_geometric_grid_keeps_relative_chord_error_small():
     assert rel.max() < 2e-3
 
 
-def test_refine_adds_points_near_optimum_and_stays_sorted():
+@pytest.mark.parametrize("center", [0.0, 100.0, 12345.0, 99999.0, 1e5, 2e5])
+def test_zoned_grid_keeps_its_size_and_order_wherever_the_zone_goes(center):
     bp = initial_breakpoints(1e5)
-    new = refine_breakpoints(bp, 12345.0)
+    new = zoned_breakpoints(bp, center)
+    assert len(new) == len(initial_breakpoints(1e5)) + 13
     assert np.all(np.diff(new) > 0)
-    assert new[0] == 0 and new[-1] == bp[-1]
-    assert np.any(np.isclose(new, 12345.0))
-    assert len(new) > len(bp)
+    assert new[0] == 0 and new[-1] >= bp[-1]
+    if 0 < center < 1e5:
+        assert np.any(np.isclose(new, center, rtol=1e-6))
+        near = new[(new > 0.9 * center) & (new < 1.1 * center)]
+        assert len(near) >= 9  # the fine zone

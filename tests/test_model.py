@@ -75,11 +75,17 @@ def test_linearisation_gap_is_reported_and_small(baseline_result):
     assert 0 <= gap < 1e-3
 
 
-def test_refinement_runs_when_grid_is_coarse(baseline, monkeypatch):
+def test_fine_zone_follows_the_optimum_until_it_settles(baseline):
     import budgetsim.model as model
-    run = optimise(baseline, initial_ratio=4.0, min_passes=1)
+    run = optimise(baseline, initial_ratio=4.0, reuse=False)
     assert run.passes > 1
     assert run.gap < model.GAP_TARGET
+    e = run.builder.mech.effective @ run.x
+    # every category-year's optimum sits inside its fine zone (breakpoints within ±1 %)
+    for (c, t), bp in run.builder.breakpoints.items():
+        v = e[c * len(baseline.years) + t]
+        if v > 1.0:
+            assert np.any(np.abs(bp - v) <= 0.011 * v)
 
 
 def test_min_budget_reaches_targets_with_less_money(baseline):

@@ -1,0 +1,149 @@
+"""The compiled model: one live HiGHS instance per model structure, re-solved warm.
+
+A model's *structure* is its list of named columns and rows (plus integrality and
+sense).  Scenarios that differ only in numbers — budget, floors, caps, ratios, curve
+parameters, targets, weights, breakpoint positions — share a structure.  The first
+solve of a structure builds a :class:`HighsSession` (one ``passModel``); every later
+solve compares the new matrix form with the one HiGHS holds and pushes only the changed
+costs, bounds and coefficients, then re-runs from the previous basis.  A different
+structure (a rule switched on, a category added) gets its own session, transparently.
+
+Sessions live in a small per-process cache guarded by locks (the app serves several
+sessions from threads).  HiGHS fixes its thread count at the first solve of a process;
+this module never changes it, and every run's status is checked.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution
+
+MAX_SESSIONS = 8
+
+
+@dataclass
+class Counters:
+    builds: int = 0  # fresh passModel calls
+    updates: int = 0  # in-place updates of an existing model
+    changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
+
+
+COUNTERS = Counters()
+
+
+def structure_key(lp: LinearProgram) -> tuple:
+    return (lp.maximize, tuple(lp.col_names), tuple(lp.row_names), lp.integrality.tobytes())
+
+
+@dataclass(eq=False)
+class HighsSession:
+    """A HiGHS instance holding one model structure, and the numbers it currently holds."""
+
+    key: tuple
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    centers: np.ndarray | None = None  # last optimum's effective resources, to place fine zones
+    e_sq: np.ndarray | None = None  # the status quo's effective resources in that scenario
+
+    def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None) -> int:
+        """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.
+
+        ``cols``/``rows``, when given, promise that nothing changed outside those columns
+        (costs, bounds) and those rows' coefficients at those columns (breakpoint moves),
+        so only they are compared.  Returns how many numbers were pushed."""
+        if not hasattr(self, "h"):
+            self.h = new_highs()
+            self.h.passModel(lp.to_highs_lp())
+            self._obj = lp.obj.copy()
+            self._lb, self._ub = lp.lb.copy(), lp.ub.copy()
+            self._lo, self._hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
+            self._A = lp.A.copy()
+            COUNTERS.builds += 1
+            return 0
+        import highspy
+
+        inf = highspy.kHighsInf
+        n = 0
+        scope = np.arange(lp.n_cols) if cols is None else np.asarray(cols)
+        obj = lp.obj[scope]
+        ch = obj != self._obj[scope]
+        if ch.any():
+            idx = scope[ch]
+            self.h.changeColsCost(idx.size, idx.astype(np.int32), obj[ch])
+            self._obj[idx] = obj[ch]
+            n += idx.size
+        lb, ub = lp.lb[scope], lp.ub[scope]
+        ch = (lb != self._lb[scope]) | (ub != self._ub[scope])
+        if ch.any():
+            idx = scope[ch]
+            self.h.changeColsBounds(idx.size, idx.astype(np.int32), lb[ch], np.minimum(ub[ch], inf))
+            self._lb[idx], self._ub[idx] = lb[ch], ub[ch]
+            n += idx.size
+        A = lp.A
+        if cols is None:
+            lo, hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
+            idx = np.flatnonzero((lo != self._lo) | (hi != self._hi))
+            if idx.size:
+                self.h.changeRowsBounds(idx.size, idx.astype(np.int32), np.maximum(lo[idx], -inf),
+                                        np.minimum(hi[idx], inf))
+                self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
+                n += idx.size
+            r_idx, c_idx = np.nonzero(A != self._A)
+        else:
+            r_list = np.asarray(rows if rows is not None else [], dtype=int)
+            sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
+            rr, cc = np.nonzero(sub)
+            r_idx, c_idx = r_list[rr], scope[cc]
+        vals = A[r_idx, c_idx]
+        for r, c, v in zip(r_idx.tolist(), c_idx.tolist(), vals.tolist()):
+            self.h.changeCoeff(r, c, v)
+        self._A[r_idx, c_idx] = vals
+        n += r_idx.size
+        COUNTERS.updates += 1
+        COUNTERS.changed_numbers += n
+        return n
+
+    def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> LPSolution:
+        h = self.h
+        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else float("inf"))
+        if is_mip:
+            h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+        t0 = time.perf_counter()
+        h.run()
+        return read_highs_solution(h, time.perf_counter() - t0, is_mip)
+
+
+_SESSIONS: OrderedDict[tuple, HighsSession] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def session_for(lp: LinearProgram, reuse: bool = True) -> HighsSession:
+    """The cached session for ``lp``'s structure (or a new one; never cached if not ``reuse``)."""
+    key = structure_key(lp)
+    if not reuse:
+        return HighsSession(key)
+    with _CACHE_LOCK:
+        sess = _SESSIONS.get(key)
+        if sess is None:
+            sess = HighsSession(key)
+            _SESSIONS[key] = sess
+            while len(_SESSIONS) > MAX_SESSIONS:
+                _SESSIONS.popitem(last=False)
+        else:
+            _SESSIONS.move_to_end(key)
+        return sess
+
+
+def clear_sessions() -> None:
+    with _CACHE_LOCK:
+        _SESSIONS.clear()
+
+
+def counters() -> Counters:
+    """Process-wide counts of fresh builds and in-place updates (for tests and benchmarks)."""
+    return COUNTERS
