@@ -81,13 +81,19 @@ def deep_merge(base: dict, diff: dict) -> dict:
 
 
 def set_path(doc: dict, path: str, value: Any) -> dict:
-    """A copy of ``doc`` with the dotted ``path`` set to ``value`` (numeric parts become int keys)."""
+    """A copy of ``doc`` with the dotted ``path`` set to ``value``.
+
+    Numeric parts index lists (``rules.lumpy_funding.projects.0.unit_wan``) or match
+    integer keys (``budget.per_year_wan.2027``); missing mappings are created."""
     out = copy.deepcopy(doc)
     parts = path.split(".")
-    node = out
+    node: Any = out
     for part in parts[:-1]:
         key = _key(part, node)
-        if key not in node or not isinstance(node[key], dict):
+        if isinstance(node, list):
+            node = node[key]
+            continue
+        if key not in node or not isinstance(node[key], (dict, list)):
             node[key] = {}
         node = node[key]
     node[_key(parts[-1], node)] = value
@@ -97,19 +103,24 @@ def set_path(doc: dict, path: str, value: Any) -> dict:
 def get_path(doc: dict, path: str, default: Any = MISSING) -> Any:
     node: Any = doc
     for part in path.split("."):
-        if not isinstance(node, dict):
-            return default
         key = _key(part, node)
-        if key not in node:
+        if isinstance(node, list):
+            if not isinstance(key, int) or not -len(node) <= key < len(node):
+                return default
+        elif not isinstance(node, dict) or key not in node:
             return default
         node = node[key]
     return node
 
 
-def _key(part: str, node: dict) -> Any:
+def _key(part: str, node: Any) -> Any:
+    if isinstance(node, list):
+        if not part.lstrip("-").isdigit():
+            raise KeyError(f"'{part}' is not a list index")
+        return int(part)
     if part not in node and part.lstrip("-").isdigit() and int(part) in node:
         return int(part)
-    if part not in node and part.isdigit() and all(isinstance(k, int) for k in node):
+    if part not in node and part.isdigit() and node and all(isinstance(k, int) for k in node):
         return int(part)
     return part
 
