@@ -246,8 +246,12 @@ class Scenario:
             doc = deep_merge(doc, diff)
             own = deep_merge(own, diff)
         for path, value in (changes or {}).items():
-            doc = set_path(doc, path, value)
-            own = set_path(own, path, value)
+            try:
+                doc = set_path(doc, path, value)
+                own = set_path(own, path, value)
+            except (KeyError, IndexError, TypeError) as exc:
+                raise ScenarioError([Problem(path, value, f"no such place in the scenario ({exc})")],
+                                    self.source) from None
         if new_id:
             doc["id"] = new_id
             own["id"] = new_id
