@@ -101,13 +101,18 @@ class Result:
         spend = self.mech.budget @ self.mech.flatten(self.x)
         for j, (c, m) in enumerate(s.channels):
             on = s.mode(m).on_budget
+            # cash out per year: the amount itself, or a fund's pay-ins on its commitments
+            cash = self.mech.cash_kernel(j) @ self.x[j]
+            sq_cash = self.mech.cash_kernel(j) @ self.status_quo_x[j]
             for t, y in enumerate(s.years):
                 amt = float(self.x[j, t])
                 rows.append({
                     "category": c, "mode": m, "year": y, "amount_wan": amt,
-                    "share": amt / spend[t] if on and spend[t] > 0 else np.nan,
+                    "cash_wan": float(cash[t]),
+                    "share": cash[t] / spend[t] if on and spend[t] > 0 else np.nan,
                     "on_budget": on,
                     "status_quo_wan": float(self.status_quo_x[j, t]),
+                    "status_quo_cash_wan": float(sq_cash[t]),
                     "diff_wan": amt - float(self.status_quo_x[j, t]),
                 })
         return pd.DataFrame(rows)
@@ -279,7 +284,7 @@ class Result:
                 for r in self.performance_parts.itertuples()],
             "allocation": [] if not self.ok else [
                 {"category": r.category, "mode": r.mode, "year": int(r.year), "amount_wan": float(r.amount_wan),
-                 "share": _num(r.share)} for r in self.allocation.itertuples()],
+                 "cash_wan": float(r.cash_wan), "share": _num(r.share)} for r in self.allocation.itertuples()],
             "indicators": ind_records("plan_total", "value") if self.ok else [],
             "budget": [{"year": int(r.year), "envelope_wan": float(r.envelope_wan),
                         "allocated_wan": _num(r.allocated_wan) if self.ok else None,
