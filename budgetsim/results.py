@@ -213,6 +213,65 @@ class Result:
                                            "contingent_liability_wan"])
 
     @cached_property
+    def funds(self) -> pd.DataFrame:
+        """Guidance funds per year: commitments, pay-ins, fees, private capital, expected write-offs,
+        money returned within the plan, the present value of later returns, money still at work and
+        commitments not yet paid in."""
+        s, mech = self.scenario, self.mech
+        x = mech.flatten(self.x)
+        cols = ["category", "mode", "year", "commitment_wan", "paid_in_wan", "fees_wan", "invested_wan",
+                "private_wan", "expected_write_offs_wan", "returned_wan", "returns_value_wan",
+                "at_work_wan", "unpaid_commitments_wan"]
+        keys = ["commitment", "paid_in", "fees", "invested", "private", "write_offs", "returned",
+                "returns_value", "at_work", "unpaid"]
+        rows = []
+        for j in mech.fund_channels:
+            c, m = s.channels[j]
+            fr = {k: v @ x for k, v in mech.fund_rows(j).items()}
+            for t, y in enumerate(s.years):
+                rows.append(dict(zip(cols, [c, m, y] + [float(fr[k][t]) for k in keys])))
+        return pd.DataFrame(rows, columns=cols)
+
+    @cached_property
+    def cash_flows(self) -> pd.DataFrame:
+        """Per year, all modes together: fiscal cash out, money returned or still at work, external
+        money mobilised, expected fiscal losses and risk exposure (万元).
+
+        ``risk_exposure_wan`` = risk pools' contingent liability + fiscal money in funds
+        (at work) + fund commitments not yet paid in.  Forgone tax revenue is shown apart,
+        never in the fiscal cash out."""
+        s, mech = self.scenario, self.mech
+        x = mech.flatten(self.x)
+        T = len(s.years)
+        zero = np.zeros(T)
+        pools, funds = self.pools, self.funds
+
+        def by_year(df, col):
+            return df.groupby("year")[col].sum().reindex(s.years).to_numpy() if len(df) else zero
+
+        pool_bal, pool_draws = by_year(pools, "balance_end_wan"), by_year(pools, "expected_draws_wan")
+        liab = by_year(pools, "contingent_liability_wan")
+        at_work, unpaid = by_year(funds, "at_work_wan"), by_year(funds, "unpaid_commitments_wan")
+        write_offs = by_year(funds, "expected_write_offs_wan")
+        return pd.DataFrame({
+            "year": s.years,
+            "fiscal_cash_out_wan": mech.budget @ x,
+            "tax_forgone_wan": mech.tax @ x,
+            "fund_commitments_wan": by_year(funds, "commitment_wan"),
+            "fund_paid_in_wan": by_year(funds, "paid_in_wan"),
+            "returned_wan": by_year(funds, "returned_wan"),
+            "returns_value_wan": by_year(funds, "returns_value_wan"),
+            "still_at_work_wan": pool_bal + at_work,
+            "external_wan": mech.external @ x,
+            "pool_expected_draws_wan": pool_draws,
+            "fund_expected_write_offs_wan": write_offs,
+            "expected_losses_wan": pool_draws + write_offs,
+            "contingent_liability_wan": liab,
+            "unpaid_commitments_wan": unpaid,
+            "risk_exposure_wan": liab + at_work + unpaid,
+        })
+
+    @cached_property
     def rules(self) -> pd.DataFrame:
         s = self.scenario
         rows = []
@@ -294,6 +353,8 @@ class Result:
                 {"year": int(r.year), "fiscal_wan": float(r.fiscal_wan), "external_wan": float(r.external_wan),
                  "leverage": _num(r.leverage)} for r in lev.itertuples()],
             "risk_pools": [] if not self.ok else _records(self.pools),
+            "funds": [] if not self.ok else _records(self.funds),
+            "cash_flows": [] if not self.ok else _records(self.cash_flows),
             "status_quo": {
                 "performance": self.status_quo_performance,
                 "allocation": sq_alloc,
