@@ -8,7 +8,8 @@ A scenario's ``uncertainty.parameters`` lists dotted paths with a distribution:
 
 ``*`` in place of an id matches every id (e.g. ``categories.*.response.*``); the items a
 wildcard matches may share a common shock (``correlation``, an equicorrelated Gaussian
-copula).  ``lognormal`` multiplies the base value by a mean-1 log-normal factor with the
+copula); entries naming the same ``group`` share that shock across entries (e.g. across
+categories).  ``lognormal`` multiplies the base value by a mean-1 log-normal factor with the
 given coefficient of variation; ``triangular`` gives the value itself (low / mode / high).
 
 This module knows only the scenario's structure (no solver, no evaluation), so the
@@ -148,13 +149,21 @@ def _norm_cdf(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.sign(z) * erf)
 
 
-def _draw(p: UncertainParameter, base: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """k × draws values for the k items ``p`` matches (base values ``base``)."""
+def _draw(p: UncertainParameter, base: np.ndarray, draws: int, rng: np.random.Generator,
+          common: dict[str, np.ndarray]) -> np.ndarray:
+    """k × draws values for the k items ``p`` matches (base values ``base``); ``common``
+    holds each group's common shock (drawn on first use)."""
     k = len(base)
     rho = p.correlation
     z = rng.standard_normal((k, draws))
     if rho > 0:
-        z = np.sqrt(rho) * rng.standard_normal((1, draws)) + np.sqrt(1 - rho) * z
+        if p.group is None:
+            shock = rng.standard_normal((1, draws))
+        else:
+            if p.group not in common:
+                common[p.group] = rng.standard_normal((1, draws))
+            shock = common[p.group]
+        z = np.sqrt(rho) * shock + np.sqrt(1 - rho) * z
     if p.dist == "lognormal":
         sigma = np.sqrt(np.log1p(p.cv ** 2))
         return base[:, None] * np.exp(sigma * z - sigma ** 2 / 2)
@@ -189,10 +198,11 @@ def sample(spec: ScenarioSpec, draws: int, rng: np.random.Generator, *, modes: b
     mult = np.ones((len(cats), len(inds), draws))
     mode_values: dict[str, dict[str, np.ndarray]] = {}
     if spec.uncertainty is not None:
+        common: dict[str, np.ndarray] = {}
         for p in spec.uncertainty.parameters:
             targets, _ = resolve(spec, p.path)
             base = np.array([base_value(spec, t) for t in targets])
-            vals = _draw(p, base, draws, rng)  # always drawn, so the stream does not depend on `modes`
+            vals = _draw(p, base, draws, rng, common)  # always drawn, so the stream does not depend on `modes`
             for t, v in zip(targets, vals):
                 if t.kind == "curve":
                     mult[cats.index(t.a), inds.index(t.b)] = np.maximum(v, 0.0)

@@ -23,7 +23,7 @@ from .mechanics import Mechanics
 from .rules import RULES
 from .scenario import Scenario
 
-OBJECTIVES = ("max-performance", "min-budget")
+OBJECTIVES = ("max-performance", "min-budget", "cvar")
 SOLVERS = ("highs", "cbc")
 GAP_TARGET = 5e-4  # linearisation gap kept below 0.05 % (the promise is 0.1 %)
 # Many plans tie (modes are substitutes within a category, categories equalise at the
@@ -31,7 +31,22 @@ GAP_TARGET = 5e-4  # linearisation gap kept below 0.05 % (the promise is 0.1 %)
 # TIE_BREAK per 万元 of deviation, far below any real marginal value (~1e-5 points/万元
 # for max-performance, 1 per 万元 for min-budget), so it never trades real performance.
 INITIAL_RATIO = 1.3  # coarse first-pass grid: each breakpoint 30 % above the last
-TIE_BREAK = {"max-performance": 1e-8, "min-budget": 1e-6}
+TIE_BREAK = {"max-performance": 1e-8, "min-budget": 1e-6, "cvar": 1e-8}
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    """What the ``cvar`` objective needs: sampled curve-output multipliers and the tail.
+
+    ``mult`` is C × I × S (category × indicator × sample).  The objective is
+    (1 − ``weight``) × mean performance + ``weight`` × CVaR_α (the mean of the worst
+    ``alpha`` share of samples), in the Rockafellar–Uryasev form: maximise
+    η − Σ u_s / (α S) with u_s ≥ η − P_s, u_s ≥ 0.  Performance per sample stays linear
+    in the segment columns because only curve *outputs* are uncertain here."""
+
+    mult: np.ndarray
+    alpha: float = 0.1
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class ModelBuilder:
     s: Scenario
     objective: str
     breakpoints: dict[tuple[int, int], np.ndarray]
+    risk: RiskSpec | None = None
     lp: LinearProgram = field(default_factory=LinearProgram)
     rows: list[RowMeta] = field(default_factory=list)
 
@@ -103,6 +119,8 @@ class ModelBuilder:
         for rid in s.enabled_rules:
             if RULES[rid].columns is not None:
                 RULES[rid].columns(self, s.rule(rid))
+        if self.objective == "cvar":
+            self._cvar_add_columns()
         n = self.lp.n_cols
         # modelled indicator output rows: I × T × n
         self._indicator_rows = np.zeros((I, T, n))
@@ -116,6 +134,9 @@ class ModelBuilder:
         elif self.objective == "min-budget":
             obj[self.x_cols] = mech.budget.sum(axis=0)
             maximize = False
+        elif self.objective == "cvar":
+            obj = self._cvar_rows()
+            maximize = True
         else:
             raise BudgetsimError(f"unknown objective {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
         obj[self.dev_cols] = -TIE_BREAK[self.objective] if maximize else TIE_BREAK[self.objective]
@@ -137,6 +158,47 @@ class ModelBuilder:
         for rid in s.enabled_rules:
             RULES[rid].build(self, s.rule(rid))
         return self
+
+    def _cvar_add_columns(self) -> None:
+        """CVaR columns: one per (category, indicator) curve holding its index points (so each
+        sample's row has one entry per curve, not per segment: S = 2,000 stays small), the
+        VaR level η and one shortfall u_s per sample."""
+        s, R = self.s, self.risk
+        if R is None:
+            raise BudgetsimError("objective cvar needs sampled multipliers (RiskSpec); use budgetsim.solve(..., "
+                                 "objective='cvar')")
+        pairs = [(c, s.indicators.index(iid)) for c, cid in enumerate(s.categories)
+                 for iid in s.spec.categories[cid].response]
+        y_cols = self.lp.add_cols([f"points_{s.categories[c]}_{s.indicators[i]}" for c, i in pairs], -np.inf, np.inf)
+        eta = self.lp.add_cols(["cvar_var_level"], -np.inf, np.inf)[0]
+        u_cols = self.lp.add_cols([f"cvar_shortfall_{d}" for d in range(R.mult.shape[2])], 0.0, np.inf)
+        self.cvar_cols = (pairs, y_cols, eta, u_cols)
+
+    def _cvar_rows(self) -> np.ndarray:
+        """Rows defining the per-curve points and each sample's shortfall; the objective."""
+        s, T, R = self.s, self.T, self.risk
+        pairs, y_cols, eta, u_cols = self.cvar_cols
+        S = R.mult.shape[2]
+        n = self.lp.n_cols
+        coef = self.ev.index_coef
+        for k, (c, i) in enumerate(pairs):
+            vec = np.zeros(n)
+            for t in range(T):
+                vec[self.seg_cols[(c, t)]] = -coef[i, t] * self.seg_slopes[(c, t)][i]
+            vec[y_cols[k]] = 1.0
+            self.add(f"index_points_{s.categories[c]}_{s.indicators[i]}", vec, lo=0.0, hi=0.0, sense="=")
+        m = np.array([R.mult[c, i] for c, i in pairs])  # pairs × S
+        for d in range(S):
+            vec = np.zeros(n)
+            vec[y_cols] = m[:, d]
+            vec[eta] = -1.0
+            vec[u_cols[d]] = 1.0
+            self.add(f"cvar_shortfall_def_{d}", vec, lo=0.0, sense=">=")
+        obj = np.zeros(n)
+        obj[y_cols] = (1 - R.weight) * m.mean(axis=1)
+        obj[eta] = R.weight
+        obj[u_cols] = -R.weight / (R.alpha * S)
+        return obj
 
     # ---- reading a solution
     def allocation(self, sol: LPSolution) -> np.ndarray:
@@ -180,7 +242,7 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, min_passes: int = 2, max_passes: int = 5,
              time_limit: float | None = None, initial_ratio: float = INITIAL_RATIO,
-             trace: list | None = None) -> SolveRun:
+             trace: list | None = None, risk: RiskSpec | None = None) -> SolveRun:
     """Build and solve, refining breakpoints near the optimum until the gap is below target.
 
     The first pass runs on a coarse geometric grid; it places each category-year's
@@ -208,7 +270,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
     for passes in range(1, max_passes + 1):
-        builder = ModelBuilder(s, objective, bps).build()
+        builder = ModelBuilder(s, objective, bps, risk).build()
         if trace is not None:
             trace.append(builder.lp)
         sol = builder.lp.solve(solver, time_limit=time_limit)

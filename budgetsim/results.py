@@ -17,7 +17,7 @@ import pandas as pd
 
 from .evaluate import Evaluation, Evaluator
 from .mechanics import Mechanics
-from .model import SolveRun
+from .model import RiskSpec, SolveRun
 from .rules import RULES, rule_label
 from .scenario import Scenario
 
@@ -32,6 +32,7 @@ class Result:
     status: str
     run: SolveRun = field(repr=False)
     message: str = ""
+    risk: RiskSpec | None = field(default=None, repr=False)  # the samples of a cvar solve
 
     # ------------------------------------------------------------------ basics
     @property
@@ -378,7 +379,20 @@ class Result:
                 "rows": self.run.builder.lp.n_rows, "columns": self.run.builder.lp.n_cols,
             },
         }
+        if self.risk is not None and self.ok:
+            d["cvar"] = self.cvar_summary()
         return d
+
+    def cvar_summary(self) -> dict[str, Any]:
+        """For a cvar solve: the plan's mean and CVaR on the optimiser's own samples (true curves)."""
+        from .distributions import Draws
+        from .uncertainty import cvar, evaluate_draws
+
+        R = self.risk
+        perf = evaluate_draws(self.scenario, self.mech.flatten(self.x), Draws(R.mult, {}, R.mult.shape[2]),
+                              self.evaluator).performance
+        return {"alpha": R.alpha, "weight": R.weight, "samples": int(R.mult.shape[2]),
+                "mean": float(perf.mean()), "cvar": cvar(perf, R.alpha)}
 
 
 def _num(v: Any) -> float | None:

@@ -266,8 +266,10 @@ class UncertainParameter(Strict):
     (``modes.<id>.leverage``, ``modes.<id>.pool.npl_rate``, ``modes.<id>.fund.write_off_rate`` …).
     ``lognormal``: the base value times a log-normal multiplier of mean 1 and coefficient
     of variation ``cv``.  ``triangular``: the value itself, between ``low`` and ``high``
-    with its peak at ``mode``.  ``correlation``: between the items a wildcard matches
-    (e.g. the same shock across categories), 0 = independent."""
+    with its peak at ``mode``.  ``correlation``: the weight ρ of a common shock shared by
+    the items a wildcard matches (0 = independent); entries with the same ``group`` share
+    one common shock, so items of two entries correlate at √(ρ₁ρ₂) (e.g. a bad year for
+    every category at once)."""
 
     path: str
     dist: Literal["lognormal", "triangular"]
@@ -276,6 +278,7 @@ class UncertainParameter(Strict):
     mode: float | None = None
     high: float | None = None
     correlation: Share = 0.0
+    group: str | None = None
     source: str = "illustrative"
 
 
