@@ -207,7 +207,7 @@ def simulation_text(sim: Simulation) -> str:
     lines.append(_format_table(perf, list(perf.columns)))
     lines.append("")
     for name, p in sim.prob_beats_status_quo.items():
-        lines.append(f"P({name} beats the status quo) = {p:.3f}")
+        lines.append(f"P({name} beats the status quo) = {p:.4f}")
     lines.append("")
     ind = sim.indicators
     lines.append("Indicators, plan totals (P5 / P50 / P95; chance the target is met)")
