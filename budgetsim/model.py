@@ -169,8 +169,10 @@ class ModelBuilder:
                                  "objective='cvar')")
         pairs = [(c, s.indicators.index(iid)) for c, cid in enumerate(s.categories)
                  for iid in s.spec.categories[cid].response]
-        y_cols = self.lp.add_cols([f"points_{s.categories[c]}_{s.indicators[i]}" for c, i in pairs], -np.inf, np.inf)
-        eta = self.lp.add_cols(["cvar_var_level"], -np.inf, np.inf)[0]
+        # index points and performance are never negative (positive slopes, multipliers ≥ 0), so
+        # y ≥ 0 and η ≥ 0 lose nothing and keep every column bounded below (PuLP/CBC need that)
+        y_cols = self.lp.add_cols([f"points_{s.categories[c]}_{s.indicators[i]}" for c, i in pairs], 0.0, np.inf)
+        eta = self.lp.add_cols(["cvar_var_level"], 0.0, np.inf)[0]
         u_cols = self.lp.add_cols([f"cvar_shortfall_{d}" for d in range(R.mult.shape[2])], 0.0, np.inf)
         self.cvar_cols = (pairs, y_cols, eta, u_cols)
 

@@ -181,3 +181,15 @@ def test_results_report_pools_funds_and_cash_flows(baseline_result):
     assert np.allclose(cf["contingent_liability_wan"], r.pools.groupby("year")["contingent_liability_wan"].sum())
     assert np.allclose(cf["expected_losses_wan"], cf["pool_expected_draws_wan"] + cf["fund_expected_write_offs_wan"])
     assert (cf["risk_exposure_wan"] >= cf["contingent_liability_wan"] - 1e-9).all()
+
+
+def test_a_guidance_fund_without_fund_terms_is_a_plain_multiplier(baseline):
+    plain = baseline.with_changes({"modes.guidance_fund.fund": None, "uncertainty": None})
+    mech = Mechanics(plain)
+    x = _x_with(mech, plain, ("tech_guidance", "guidance_fund"), [1000.0] * 5)
+    assert np.allclose(mech.budget @ x, 1000.0)  # cash = allocation, no pay-in schedule
+    assert mech.fund_channels == []
+    m = plain.mode("guidance_fund")
+    per = (m.fiscal_effectiveness + m.leverage * m.external_effectiveness) / (1 + plain.spec.plan.discount_rate) ** m.lag_years
+    e = (mech.effective @ x).reshape(len(plain.categories), -1)
+    assert np.allclose(e[plain.categories.index("tech_guidance")], 1000 * per)

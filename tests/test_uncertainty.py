@@ -201,3 +201,18 @@ def test_cli_solve_cvar_reports_robustness(capsys):
     d = json.loads(capsys.readouterr().out)
     assert code == 0 and d["objective"] == "cvar"
     assert {"in_sample", "fresh"} <= set(d["robustness"]) and d["cvar"]["samples"] == 60
+
+
+def test_cvar_solves_with_cbc_too(baseline):
+    h = bs.solve(baseline, "cvar", samples=20, seed=2)
+    c = bs.solve(baseline, "cvar", samples=20, seed=2, solver="cbc")
+    assert c.ok and c.to_dict()["cvar"]["cvar"] == pytest.approx(h.to_dict()["cvar"]["cvar"], rel=1e-4)
+
+
+def test_cli_solve_table_shows_pools_funds_and_cash_flows(capsys):
+    code = main(["solve", str(BASELINE), "--lang", "en"])
+    out = capsys.readouterr().out
+    assert code == 0
+    for heading in ("Risk-compensation pools", "loans", "contingent liability", "Guidance funds", "commitments",
+                    "Cash flows and risk exposure", "risk exposure"):
+        assert heading in out
