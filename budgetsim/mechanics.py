@@ -88,8 +88,9 @@ def pool_kernel(q, T: int) -> np.ndarray:
 
 
 def pool_draw_rate(p: dict):
-    """Share of a pool's available balance drawn for loan losses in a year."""
-    return p["leverage"] * p["pool.npl_rate"] * (1 - p["pool.recovery_rate"]) * p["pool.loss_share"]
+    """Share of a pool's available balance drawn for loan losses in a year (at most all of it:
+    validation keeps the base value below 1; extreme draws are capped)."""
+    return np.minimum(p["leverage"] * p["pool.npl_rate"] * (1 - p["pool.recovery_rate"]) * p["pool.loss_share"], 1.0)
 
 
 def effective_kernel(m: Mode, p: dict, T: int, discount_rate: float) -> np.ndarray:
