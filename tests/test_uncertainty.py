@@ -216,3 +216,16 @@ def test_cli_solve_table_shows_pools_funds_and_cash_flows(capsys):
     for heading in ("Risk-compensation pools", "loans", "contingent liability", "Guidance funds", "commitments",
                     "Cash flows and risk exposure", "risk exposure"):
         assert heading in out
+
+
+def test_cli_validate_names_a_bad_uncertainty_path(capsys, tmp_path):
+    bad = tmp_path / "bad_uncertainty.yaml"
+    bad.write_text("extends: baseline\nid: bad_uncertainty\nuncertainty:\n  parameters:\n"
+                   "    - {path: modes.risk_pool.pool.npl, dist: triangular, low: 0.01, mode: 0.02, high: 0.03}\n"
+                   "    - {path: categories.basic_frontier.response.*, dist: lognormal, cv: 0.2, low: 0.5}\n",
+                   encoding="utf-8")
+    code = main(["validate", str(bad)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "uncertainty.parameters.0.path" in err and "'pool.npl' cannot be uncertain" in err
+    assert "uncertainty.parameters.1.low" in err and "a lognormal takes cv" in err
