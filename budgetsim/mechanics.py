@@ -303,10 +303,12 @@ class Mechanics:
 
     def fiscal_losses_draws(self, x: np.ndarray, mode_values: dict[str, dict[str, np.ndarray]],
                             draws: int) -> dict[str, np.ndarray]:
-        """Expected fiscal losses per year (T × D): risk-pool draws and fund write-offs under drawn parameters."""
+        """Expected fiscal losses per year (T × D): risk-pool draws and fund write-offs under drawn
+        parameters; also the pools' contingent liability (``liability``, loans × loss share)."""
         T = self.T
         x = np.asarray(x, dtype=float)
-        out = {"pool_draws": np.zeros((T, draws)), "fund_write_offs": np.zeros((T, draws))}
+        out = {"pool_draws": np.zeros((T, draws)), "fund_write_offs": np.zeros((T, draws)),
+               "liability": np.zeros((T, draws))}
         for j, (_, mid) in enumerate(self.scenario.channels):
             m = self._mode(j)
             xj = x[j * T:(j + 1) * T]
@@ -315,7 +317,9 @@ class Mechanics:
             p = self.params(j, mode_values.get(mid))
             if m.kind == "risk_pool":
                 q = pool_draw_rate(p)
-                out["pool_draws"] += _apply(_scale(pool_kernel(q, T), q), xj, draws)
+                avail = pool_kernel(q, T)
+                out["pool_draws"] += _apply(_scale(avail, q), xj, draws)
+                out["liability"] += _apply(_scale(avail, np.asarray(p["leverage"]) * p["pool.loss_share"]), xj, draws)
             else:
                 invest = 1 - np.asarray(p["fund.management_fee"]) * len(m.fund.pay_in)
                 k = _scale(self.cash_kernel(j), invest * np.asarray(p["fund.write_off_rate"]))

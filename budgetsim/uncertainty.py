@@ -6,7 +6,8 @@ trailing draws axis: curve outputs scale by their multipliers, and drawn mode pa
 rebuild each channel's T × T kernel per draw (:meth:`Mechanics.effective_draws`), so
 the whole batch is a few numpy operations per channel.  It reports percentiles of
 performance and of each indicator, expected fiscal losses (risk-pool draws, fund
-write-offs), the chance the plan beats the status quo and the chance each target is met.
+write-offs), the pools' contingent liability against its cap, the chance the plan beats
+the status quo and the chance each target is met.
 
 :func:`robustness` compares the deterministic plan with the CVaR plan (objective ``cvar``)
 in sample and on fresh draws: the price of robustness is the mean performance given
@@ -113,6 +114,21 @@ class Simulation:
         return pd.DataFrame(rows)
 
     @property
+    def exposure(self) -> pd.DataFrame:
+        """Per plan: the risk pools' peak-year contingent liability across draws, and the chance
+        it exceeds the contingent-liability cap in some year (the cap holds at base values only)."""
+        s = self.scenario
+        rule = s.rule("contingent_liability_cap")
+        caps = s.per_year(rule.cap_wan) if rule is not None else np.full(len(s.years), np.nan)
+        rows = []
+        for name, pd_ in self.plans.items():
+            liab = pd_.losses["liability"]
+            over = np.any(liab > np.where(np.isnan(caps), np.inf, caps)[:, None] * (1 + 1e-9), axis=0)
+            rows.append({"plan": name, **self._pct(liab.max(axis=0)),
+                         "prob_above_cap": float(over.mean()) if rule is not None else np.nan})
+        return pd.DataFrame(rows)
+
+    @property
     def prob_beats_status_quo(self) -> dict[str, float]:
         """Per plan other than the status quo: share of draws in which it scores higher (same draw)."""
         sq = self.plans["status_quo"].performance
@@ -124,7 +140,8 @@ class Simulation:
                     for r in df.to_dict(orient="records")]
         return {"scenario": self.scenario.id, "draws": self.draws, "seed": self.seed, "alpha": self.alpha,
                 "performance": recs(self.performance), "prob_beats_status_quo": self.prob_beats_status_quo,
-                "indicators": recs(self.indicators), "fiscal_losses": recs(self.losses)}
+                "indicators": recs(self.indicators), "fiscal_losses": recs(self.losses),
+                "contingent_liability": recs(self.exposure)}
 
 
 def simulate(scenario_or_result, draws: int = 10_000, seed: int | None = None, *,
@@ -215,6 +232,9 @@ def simulation_text(sim: Simulation) -> str:
     lines.append("")
     lines.append("Expected fiscal losses over the plan, 万元 (risk-pool draws, fund write-offs)")
     lines.append(_format_table(sim.losses, ["plan", "loss", "p5", "p50", "p95", "mean"], 0))
+    lines.append("")
+    lines.append("Risk pools' contingent liability in the peak year, 万元, and the chance it exceeds the cap")
+    lines.append(_format_table(sim.exposure, ["plan", "p5", "p50", "p95", "mean", "prob_above_cap"], 3))
     return "\n".join(lines) + "\n"
 
 

@@ -106,6 +106,10 @@ def test_simulate_tables(baseline_result):
     assert (losses.loc[("plan", "total"), "mean"]
             == pytest.approx(losses.loc[("plan", "pool_draws"), "mean"] + losses.loc[("plan", "fund_write_offs"), "mean"]))
     assert 0 <= sim.prob_beats_status_quo["plan"] <= 1
+    # the plan fills the liability cap at the base loss share; a higher drawn share breaks it
+    exp = sim.exposure.set_index("plan")
+    assert 0 < exp.loc["plan", "prob_above_cap"] < 1
+    assert exp.loc["plan", "p95"] > baseline_result.scenario.rule("contingent_liability_cap").cap_wan
 
 
 def test_vectorised_draws_equal_a_per_draw_loop(baseline, baseline_result):
