@@ -306,6 +306,9 @@ class Result:
             "status_quo_leverage": sq_ext / sq_fiscal if sq_fiscal > 0 else None,
             "targets_met": int(targets["target_met"].sum()) if self.ok else None,
             "targets_total": int(len(targets)),
+            "fund_commitments_wan": float(self.cash_flows["fund_commitments_wan"].sum()) if self.ok else None,
+            "expected_losses_wan": float(self.cash_flows["expected_losses_wan"].sum()) if self.ok else None,
+            "peak_risk_exposure_wan": float(self.cash_flows["risk_exposure_wan"].max()) if self.ok else None,
         }
 
     def to_dict(self) -> dict[str, Any]:
