@@ -22,6 +22,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/solve.py
+	$(BIN)/python bench/uncertainty.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

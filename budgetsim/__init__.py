@@ -12,11 +12,12 @@ from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError
                          SolverError)
 from .results import Result
 from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
+from .uncertainty import Simulation, robustness, simulate
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
     "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "load_scenario", "load_scenario_text",
-    "scenario_from_dict", "solve", "__version__",
+    "scenario_from_dict", "solve", "simulate", "Simulation", "robustness", "__version__",
 ]

@@ -18,6 +18,7 @@ from .fileio import atomic_write_text
 from .model import OBJECTIVES, SOLVERS
 from .report import text_report
 from .scenario import bundled_scenarios, load_scenario
+from .uncertainty import robustness, robustness_text, simulate, simulation_text
 
 EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -41,12 +42,48 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--solver", choices=SOLVERS, default="highs")
     sp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the table format")
     sp.add_argument("--write-model", metavar="FILE", help="also write the model as .lp or .mps for audit")
+    sp.add_argument("--alpha", type=_unit_float, default=0.1,
+                    help="cvar: tail share whose mean performance is maximised (default 0.1 = worst 10 %%)")
+    sp.add_argument("--cvar-weight", type=_unit_float, default=1.0,
+                    help="cvar: weight of CVaR against mean performance, in [0, 1] (default 1 = pure CVaR)")
+    sp.add_argument("--samples", type=_positive_int, default=500, help="cvar: sampled draws in the LP (default 500)")
+    sp.add_argument("--seed", type=int, default=0, help="cvar: seed of the sampled draws (default 0)")
+    sp.add_argument("--check-draws", type=_positive_int, default=10_000,
+                    help="cvar: fresh draws to check the plan's tail out of sample (default 10000)")
+
+    mp = sub.add_parser("simulate", help="the plan and the status quo under uncertain parameters (Monte Carlo)")
+    mp.add_argument("scenario", help="scenario YAML file")
+    mp.add_argument("--draws", type=_positive_int, default=10_000)
+    mp.add_argument("--seed", type=int, default=None, help="seed for reproducible draws")
+    mp.add_argument("--alpha", type=_unit_float, default=0.1, help="tail share for the CVaR column (default 0.1)")
+    mp.add_argument("--format", choices=("text", "json"), default="text")
+    mp.add_argument("--out", help="write to this file instead of standard output")
 
     vp = sub.add_parser("validate", help="check scenario files; exit 2 listing every problem")
     vp.add_argument("scenarios", nargs="+")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     return p
+
+
+def _unit_float(v: str) -> float:
+    try:
+        f = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a number") from None
+    if not 0 <= f <= 1:
+        raise argparse.ArgumentTypeError(f"{v} must lie in [0, 1]")
+    return f
+
+
+def _positive_int(v: str) -> int:
+    try:
+        i = int(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a whole number") from None
+    if i < 1:
+        raise argparse.ArgumentTypeError(f"{v} must be at least 1")
+    return i
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -59,23 +96,43 @@ def _emit(text: str, out: str | None) -> None:
 
 def cmd_solve(a) -> int:
     s = load_scenario(a.scenario)
-    r = solve(s, a.objective, solver=a.solver)
+    cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
+    r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
+    rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
+          if a.objective == "cvar" and r.ok else None)
     if a.write_model:
         r.run.builder.lp.write(a.write_model)
     if a.format == "json":
-        _emit(json.dumps(r.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
+        d = r.to_dict()
+        if rb is not None:
+            d["robustness"] = rb
+        _emit(json.dumps(d, ensure_ascii=False, indent=2) + "\n", a.out)
     elif a.format == "csv":
         buf = io.StringIO()
         r.allocation.to_csv(buf, index=False)
         _emit(buf.getvalue(), a.out)
     else:
-        _emit(text_report(r, a.lang), a.out)
+        _emit(text_report(r, a.lang) + ("\n" + robustness_text(rb) if rb is not None else ""), a.out)
     if r.status == "infeasible":
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
         return EXIT_INFEASIBLE
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
         return EXIT_SOLVER
+    return EXIT_OK
+
+
+def cmd_simulate(a) -> int:
+    s = load_scenario(a.scenario)
+    r = solve(s)
+    if not r.ok:
+        print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
+        return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+    sim = simulate(r, a.draws, a.seed, alpha=a.alpha)
+    if a.format == "json":
+        _emit(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
+    else:
+        _emit(simulation_text(sim), a.out)
     return EXIT_OK
 
 
@@ -104,7 +161,7 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "validate": cmd_validate, "scenarios": cmd_scenarios}
+COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:

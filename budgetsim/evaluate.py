@@ -77,14 +77,23 @@ class Evaluator:
         """I × T: index points per unit of indicator output in year t."""
         return INDEX_SCALE * (self.weights / self.references)[:, None] * self.scenario.discount[None, :]
 
-    def evaluate(self, x: np.ndarray, curves: dict[tuple[str, str], Curve] | None = None) -> Evaluation:
-        """Score flat allocation(s) ``x`` (n or n × D) on the true curves."""
+    def evaluate(self, x: np.ndarray, curves: dict[tuple[str, str], Curve] | None = None,
+                 effective: np.ndarray | None = None) -> Evaluation:
+        """Score flat allocation(s) ``x`` (n or n × D) on the true curves.
+
+        ``curves`` may carry per-draw output multipliers (see :meth:`Curve.scaled`);
+        ``effective`` (C × T × D) replaces the resources computed from ``x`` when the mode
+        parameters themselves are drawn (:meth:`Mechanics.effective_draws`)."""
         s = self.scenario
         curves = curves or self.curves
         C, I, T = len(s.categories), len(s.indicators), len(s.years)
         x = np.asarray(x, dtype=float)
-        extra = x.shape[1:]
-        e = (self.mech.effective @ x).reshape((C, T) + extra)
+        if effective is not None:
+            e = np.asarray(effective, dtype=float)
+            extra = e.shape[2:]
+        else:
+            extra = x.shape[1:]
+            e = (self.mech.effective @ x).reshape((C, T) + extra)
         out = np.zeros((C, I, T) + extra)
         for (cid, iid), curve in curves.items():
             out[s.categories.index(cid), s.indicators.index(iid)] = curve.value(e[s.categories.index(cid)])

@@ -4,12 +4,25 @@ Everything here is linear in the allocation, so each quantity is a matrix over t
 flattened decision vector ``x`` (channel-major: ``x[j * T + t]`` is channel ``j`` in
 year ``t``).  The optimiser builds its rows from these matrices and the evaluator
 multiplies them with allocations (one plan or a batch of draws) — one source of truth.
+Each channel's effect is a T × T *kernel* (year of money → year of effect) built from its
+mode's parameters by :func:`effective_kernel`; with parameters given as arrays of draws
+the same function gives T × T × D kernels for the Monte Carlo evaluator.
 
 Per mode kind:
 
 * grants (institutional, competitive, post-subsidy, guidance fund): a fiscal 万元 yields
   ``fiscal_effectiveness`` of its own plus ``leverage`` 万元 of external money counted at
   ``external_effectiveness``; results lag ``lag_years``, discounted at the plan's rate.
+  A ``post_subsidy:`` block derives the leverage from the subsidy and success rates
+  (:class:`~budgetsim.schema.PostSubsidyTerms`): the budget pays only for verified successes.
+* guidance fund with a ``fund:`` block: the decision is the *commitment*; the budget is
+  charged the pay-ins (``pay_in`` shares of the commitment in that year and the next ones),
+  private capital comes in at ``leverage`` per paid-in fiscal 万元, management fees
+  (``management_fee`` × the number of pay-in years, a simplification) come off the invested
+  money, ``write_off_rate`` of it is expected to be lost, and the rest comes back
+  ``return_multiple`` times ``return_after_years`` after it was invested (mostly beyond the
+  plan), valued today at ``return_discount``.  Commitments late in the plan leave pay-ins
+  owed after it (reported as unpaid commitments).
 * risk pool: allocations top up a pool that carries over; banks lend ``leverage`` × the
   pool's available balance; the pool pays ``loss_share`` of losses (``npl_rate`` ×
   (1 − ``recovery_rate``)) each year; the contingent liability is loans × loss share.
@@ -24,6 +37,72 @@ from functools import cached_property
 import numpy as np
 
 from .scenario import Scenario
+from .schema import Mode
+
+
+def mode_params(m: Mode, over: dict | None = None) -> dict:
+    """A mode's mechanics parameters by dotted name, with ``over`` (floats or arrays of draws) applied.
+
+    A post-subsidy's leverage is re-derived when its subsidy or success rate is overridden."""
+    p: dict = {"fiscal_effectiveness": m.fiscal_effectiveness, "leverage": m.leverage,
+               "external_effectiveness": m.external_effectiveness}
+    for block in ("pool", "fund", "post_subsidy"):
+        terms = getattr(m, block)
+        if terms is not None:
+            for k in type(terms).model_fields:
+                if k != "source":
+                    p[f"{block}.{k}"] = getattr(terms, k)
+    if over:
+        p.update(over)
+        if m.post_subsidy is not None and ("post_subsidy.subsidy_rate" in over or "post_subsidy.success_rate" in over):
+            p["leverage"] = 1.0 / (np.asarray(p["post_subsidy.subsidy_rate"]) * p["post_subsidy.success_rate"]) - 1.0
+    return p
+
+
+def _scale(k: np.ndarray, f) -> np.ndarray:
+    """Kernel ``k`` (T × T or T × T × D) times factor ``f`` (a number or D draws)."""
+    f = np.asarray(f, dtype=float)
+    if f.ndim == 0:
+        return k * float(f)
+    return (k if k.ndim == 3 else k[:, :, None]) * f
+
+
+def pay_in_kernel(pay_in: list[float], T: int) -> np.ndarray:
+    """T × T: cash paid in year t per 万元 committed in year s."""
+    k = np.zeros((T, T))
+    for s in range(T):
+        for lag, share in enumerate(pay_in):
+            if s + lag < T:
+                k[s + lag, s] = share
+    return k
+
+
+def pool_kernel(q, T: int) -> np.ndarray:
+    """T × T (× D): pool balance available in year t per 万元 put in in year s (draws ``q`` a year)."""
+    q = np.asarray(q, dtype=float)
+    age = np.subtract.outer(np.arange(T), np.arange(T))
+    mask = age >= 0
+    if q.ndim == 0:
+        return np.where(mask, (1 - float(q)) ** np.maximum(age, 0), 0.0)
+    return np.where(mask[:, :, None], (1 - q)[None, None, :] ** np.maximum(age, 0)[:, :, None], 0.0)
+
+
+def pool_draw_rate(p: dict):
+    """Share of a pool's available balance drawn for loan losses in a year (at most all of it:
+    validation keeps the base value below 1; extreme draws are capped)."""
+    return np.minimum(p["leverage"] * p["pool.npl_rate"] * (1 - p["pool.recovery_rate"]) * p["pool.loss_share"], 1.0)
+
+
+def effective_kernel(m: Mode, p: dict, T: int, discount_rate: float) -> np.ndarray:
+    """T × T (× D): present-value effective resources in year t per 万元 of the channel's decision in year s."""
+    lag = (1 + discount_rate) ** -m.lag_years
+    if m.kind == "risk_pool":
+        return _scale(pool_kernel(pool_draw_rate(p), T), lag * p["leverage"] * p["external_effectiveness"])
+    per = lag * (np.asarray(p["fiscal_effectiveness"]) + np.asarray(p["leverage"]) * p["external_effectiveness"])
+    if m.fund is not None:
+        invest = 1 - np.asarray(p["fund.management_fee"]) * len(m.fund.pay_in)
+        return _scale(pay_in_kernel(m.fund.pay_in, T), per * invest)
+    return _scale(np.eye(T), per)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,13 +124,26 @@ class Mechanics:
     def col(self, j: int, t: int) -> int:
         return j * self.T + t
 
+    def _mode(self, j: int) -> Mode:
+        return self.scenario.mode(self.scenario.channels[j][1])
+
+    def cash_kernel(self, j: int) -> np.ndarray:
+        """T × T: cash out in year t per 万元 of the channel's decision in year s (pay-ins for funds)."""
+        m = self._mode(j)
+        return pay_in_kernel(m.fund.pay_in, self.T) if m.fund is not None else np.eye(self.T)
+
+    def _block(self, j: int, k: np.ndarray) -> np.ndarray:
+        """T × n matrix with the T × T kernel ``k`` in channel ``j``'s columns."""
+        m = np.zeros((self.T, self.n))
+        m[:, j * self.T:(j + 1) * self.T] = k
+        return m
+
     def _per_year_sum(self, weights: np.ndarray) -> np.ndarray:
-        """T × n matrix summing channels with ``weights`` (length J) in each year."""
+        """T × n matrix summing channels' cash with ``weights`` (length J) in each year."""
         m = np.zeros((self.T, self.n))
         for j, w in enumerate(weights):
             if w:
-                for t in range(self.T):
-                    m[t, self.col(j, t)] = w
+                m[:, j * self.T:(j + 1) * self.T] = w * self.cash_kernel(j)
         return m
 
     # ------------------------------------------------------------ channel facts
@@ -62,32 +154,28 @@ class Mechanics:
 
     @cached_property
     def pool_channels(self) -> list[int]:
-        s = self.scenario
-        return [j for j, (_, m) in enumerate(s.channels) if s.mode(m).kind == "risk_pool"]
+        return [j for j in range(self.J) if self._mode(j).kind == "risk_pool"]
+
+    @cached_property
+    def fund_channels(self) -> list[int]:
+        return [j for j in range(self.J) if self._mode(j).fund is not None]
+
+    def params(self, j: int, over: dict | None = None) -> dict:
+        return mode_params(self._mode(j), over)
 
     def pool_q(self, j: int) -> float:
         """Share of a pool's available balance drawn for loan losses in a year."""
-        m = self.scenario.mode(self.scenario.channels[j][1])
-        p = m.pool
-        return m.leverage * p.npl_rate * (1 - p.recovery_rate) * p.loss_share
+        return float(pool_draw_rate(self.params(j)))
 
     @cached_property
     def _pool_avail(self) -> dict[int, np.ndarray]:
         """Per pool channel: T × n matrix of the balance available for lending in each year."""
-        out = {}
-        for j in self.pool_channels:
-            q = self.pool_q(j)
-            m = np.zeros((self.T, self.n))
-            for t in range(self.T):
-                for s in range(t + 1):
-                    m[t, self.col(j, s)] = (1 - q) ** (t - s)
-            out[j] = m
-        return out
+        return {j: self._block(j, pool_kernel(self.pool_q(j), self.T)) for j in self.pool_channels}
 
     # ------------------------------------------------------------ money rows
     @cached_property
     def budget(self) -> np.ndarray:
-        """T × n: fiscal S&T budget cash per year (off-budget modes excluded)."""
+        """T × n: fiscal S&T budget cash per year (off-budget modes excluded; fund pay-ins, not commitments)."""
         return self._per_year_sum(self.on_budget)
 
     @cached_property
@@ -113,12 +201,11 @@ class Mechanics:
         return self._per_year_sum(w)
 
     def loans(self, j: int) -> np.ndarray:
-        m = self.scenario.mode(self.scenario.channels[j][1])
-        return m.leverage * self._pool_avail[j]
+        return self._mode(j).leverage * self._pool_avail[j]
 
     def pool_rows(self, j: int) -> dict[str, np.ndarray]:
         """T × n rows for a pool channel: available, loans, draws, balance, liability."""
-        m = self.scenario.mode(self.scenario.channels[j][1])
+        m = self._mode(j)
         q = self.pool_q(j)
         avail = self._pool_avail[j]
         return {
@@ -127,6 +214,30 @@ class Mechanics:
             "draws": q * avail,
             "balance": (1 - q) * avail,
             "liability": m.leverage * m.pool.loss_share * avail,
+        }
+
+    def fund_rows(self, j: int) -> dict[str, np.ndarray]:
+        """T × n rows for a guidance-fund channel (see the module docstring for the cash flows)."""
+        m, T = self._mode(j), self.T
+        f = m.fund
+        pay = self.cash_kernel(j)
+        cum = np.tril(np.ones((T, T)))
+        invested = (1 - f.management_fee * len(f.pay_in)) * pay
+        surviving = (1 - f.write_off_rate) * invested
+        back = np.eye(T, k=-f.return_after_years) @ surviving  # cost basis of money back in year t
+        years_out = np.arange(T) + f.return_after_years
+        return {
+            "commitment": self._block(j, np.eye(T)),
+            "paid_in": self._block(j, pay),
+            "fees": self._block(j, pay - invested),
+            "invested": self._block(j, invested),
+            "private": self._block(j, m.leverage * pay),
+            "write_offs": self._block(j, f.write_off_rate * invested),
+            "returned": self._block(j, f.return_multiple * back),
+            "returns_value": self._block(j, (f.return_multiple * (1 + f.return_discount) ** -years_out)[:, None]
+                                         * surviving),
+            "at_work": self._block(j, cum @ (surviving - back)),
+            "unpaid": self._block(j, cum @ (np.eye(T) - pay)),
         }
 
     @cached_property
@@ -140,29 +251,25 @@ class Mechanics:
     @cached_property
     def external(self) -> np.ndarray:
         """T × n: external money mobilised per year by on-budget modes (co-funding, loans, private capital)."""
-        s = self.scenario
         out = np.zeros((self.T, self.n))
-        for j, (_, mid) in enumerate(s.channels):
-            m = s.mode(mid)
+        for j in range(self.J):
+            m = self._mode(j)
             if not m.on_budget:
                 continue
             if m.kind == "risk_pool":
                 out += self.loans(j)
             else:
-                for t in range(self.T):
-                    out[t, self.col(j, t)] += m.leverage
+                out += self._block(j, m.leverage * self.cash_kernel(j))
         return out
 
     @cached_property
     def tax_supported_rd(self) -> np.ndarray:
         """T × n: R&D spending carried by tax incentives (off-budget)."""
-        s = self.scenario
         out = np.zeros((self.T, self.n))
-        for j, (_, mid) in enumerate(s.channels):
-            m = s.mode(mid)
+        for j in range(self.J):
+            m = self._mode(j)
             if not m.on_budget:
-                for t in range(self.T):
-                    out[t, self.col(j, t)] = m.leverage
+                out += self._block(j, m.leverage * np.eye(self.T))
         return out
 
     # ------------------------------------------------------------ resources
@@ -170,19 +277,53 @@ class Mechanics:
     def effective(self) -> np.ndarray:
         """(C·T) × n: present-value effective resources per category and year."""
         s = self.scenario
-        r = s.spec.plan.discount_rate
-        C = len(s.categories)
-        out = np.zeros((C * self.T, self.n))
-        for j, (cid, mid) in enumerate(s.channels):
+        T = self.T
+        out = np.zeros((len(s.categories) * T, self.n))
+        for j, (cid, _) in enumerate(s.channels):
             c = s.categories.index(cid)
-            m = s.mode(mid)
-            lag = (1 + r) ** -m.lag_years
+            out[c * T:(c + 1) * T, j * T:(j + 1) * T] += effective_kernel(
+                self._mode(j), self.params(j), T, s.spec.plan.discount_rate)
+        return out
+
+    def effective_draws(self, x: np.ndarray, mode_values: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
+        """C × T × D effective resources of flat allocation(s) ``x`` (n or n × D) when mode
+        parameters take the drawn values ``mode_values`` (mode id → parameter → D values)."""
+        s, T = self.scenario, self.T
+        x = np.asarray(x, dtype=float)
+        D = next(iter(next(iter(mode_values.values())).values())).shape[0] if mode_values else (
+            x.shape[1] if x.ndim == 2 else 1)
+        out = np.zeros((len(s.categories), T, D))
+        for j, (cid, mid) in enumerate(s.channels):
+            xj = x[j * T:(j + 1) * T]
+            if not np.any(xj):
+                continue
+            k = effective_kernel(self._mode(j), self.params(j, mode_values.get(mid)), T, s.spec.plan.discount_rate)
+            out[s.categories.index(cid)] += _apply(k, xj, D)
+        return out
+
+    def fiscal_losses_draws(self, x: np.ndarray, mode_values: dict[str, dict[str, np.ndarray]],
+                            draws: int) -> dict[str, np.ndarray]:
+        """Expected fiscal losses per year (T × D): risk-pool draws and fund write-offs under drawn
+        parameters; also the pools' contingent liability (``liability``, loans × loss share)."""
+        T = self.T
+        x = np.asarray(x, dtype=float)
+        out = {"pool_draws": np.zeros((T, draws)), "fund_write_offs": np.zeros((T, draws)),
+               "liability": np.zeros((T, draws))}
+        for j, (_, mid) in enumerate(self.scenario.channels):
+            m = self._mode(j)
+            xj = x[j * T:(j + 1) * T]
+            if m.kind != "risk_pool" and m.fund is None:
+                continue
+            p = self.params(j, mode_values.get(mid))
             if m.kind == "risk_pool":
-                out[c * self.T:(c + 1) * self.T] += lag * m.external_effectiveness * self.loans(j)
+                q = pool_draw_rate(p)
+                avail = pool_kernel(q, T)
+                out["pool_draws"] += _apply(_scale(avail, q), xj, draws)
+                out["liability"] += _apply(_scale(avail, np.asarray(p["leverage"]) * p["pool.loss_share"]), xj, draws)
             else:
-                per = (m.fiscal_effectiveness + m.leverage * m.external_effectiveness) * lag
-                for t in range(self.T):
-                    out[c * self.T + t, self.col(j, t)] += per
+                invest = 1 - np.asarray(p["fund.management_fee"]) * len(m.fund.pay_in)
+                k = _scale(self.cash_kernel(j), invest * np.asarray(p["fund.write_off_rate"]))
+                out["fund_write_offs"] += _apply(k, xj, draws)
         return out
 
     def effective_max(self, headroom: float = 1.5) -> np.ndarray:
@@ -205,3 +346,14 @@ class Mechanics:
 
     def unflatten(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x).reshape((self.J, self.T) + np.asarray(x).shape[1:])
+
+
+def _apply(k: np.ndarray, xj: np.ndarray, draws: int | None = None) -> np.ndarray:
+    """Kernel (T × T or T × T × D) applied to a channel's money (T or T × D) → T × D (or T)."""
+    if k.ndim == 3:
+        out = np.einsum("tsd,sd->td", k, xj) if xj.ndim == 2 else np.einsum("tsd,s->td", k, xj)
+    else:
+        out = k @ xj
+    if draws is not None and out.ndim == 1:
+        out = np.repeat(out[:, None], draws, axis=1)
+    return out

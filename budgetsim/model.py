@@ -4,8 +4,8 @@ Columns: 万元 per channel (category × mode) × year, then the piecewise-linea
 of each category-year's concave response (one column per segment, bounded by its
 width; concavity makes the solver fill them in order, so no integers are needed).
 Rows: the link from allocations to effective resources, then every enabled rule from
-:mod:`budgetsim.rules`.  Breakpoints start on a geometric grid and are refined near the
-optimum until the gap between the linearised and the true performance is below target.
+:mod:`budgetsim.rules`.  Each grid is a coarse geometric grid plus a fine zone that follows
+the optimum from pass to pass (see :func:`optimise`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .mechanics import Mechanics
 from .rules import RULES
 from .scenario import Scenario
 
-OBJECTIVES = ("max-performance", "min-budget")
+OBJECTIVES = ("max-performance", "min-budget", "cvar")
 SOLVERS = ("highs", "cbc")
 GAP_TARGET = 5e-4  # linearisation gap kept below 0.05 % (the promise is 0.1 %)
 # Many plans tie (modes are substitutes within a category, categories equalise at the
@@ -33,7 +33,22 @@ GAP_TARGET = 5e-4  # linearisation gap kept below 0.05 % (the promise is 0.1 %)
 # TIE_BREAK per 万元 of deviation, far below any real marginal value (~1e-5 points/万元
 # for max-performance, 1 per 万元 for min-budget), so it never trades real performance.
 INITIAL_RATIO = 1.3  # coarse first-pass grid: each breakpoint 30 % above the last
-TIE_BREAK = {"max-performance": 1e-8, "min-budget": 1e-6}
+TIE_BREAK = {"max-performance": 1e-8, "min-budget": 1e-6, "cvar": 1e-8}
+
+
+@dataclass(frozen=True)
+class RiskSpec:
+    """What the ``cvar`` objective needs: sampled curve-output multipliers and the tail.
+
+    ``mult`` is C × I × S (category × indicator × sample).  The objective is
+    (1 − ``weight``) × mean performance + ``weight`` × CVaR_α (the mean of the worst
+    ``alpha`` share of samples), in the Rockafellar–Uryasev form: maximise
+    η − Σ u_s / (α S) with u_s ≥ η − P_s, u_s ≥ 0.  Performance per sample stays linear
+    in the segment columns because only curve *outputs* are uncertain here."""
+
+    mult: np.ndarray
+    alpha: float = 0.1
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,7 @@ class ModelBuilder:
     s: Scenario
     objective: str
     breakpoints: dict[tuple[int, int], np.ndarray]
+    risk: RiskSpec | None = None
     lp: LinearProgram = field(default_factory=LinearProgram)
     rows: list[RowMeta] = field(default_factory=list)
 
@@ -98,6 +114,8 @@ class ModelBuilder:
         for rid in s.enabled_rules:
             if RULES[rid].columns is not None:
                 RULES[rid].columns(self, s.rule(rid))
+        if self.objective == "cvar":
+            self._cvar_add_columns()
         n = self.lp.n_cols
         self.lp.freeze_cols()
         # modelled indicator output rows: I × T × n (segment part set by _set_segments)
@@ -111,6 +129,9 @@ class ModelBuilder:
         elif self.objective == "min-budget":
             obj[self.x_cols] = mech.budget.sum(axis=0)
             maximize = False
+        elif self.objective == "cvar":
+            obj = self._cvar_rows()
+            maximize = True
         else:
             raise BudgetsimError(f"unknown objective {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
         obj[self.dev_cols] = -TIE_BREAK[self.objective] if maximize else TIE_BREAK[self.objective]
@@ -172,11 +193,61 @@ class ModelBuilder:
         A = self.lp.A
         for iid, r in self._target_rows.items():
             A[r, seg] = self.indicator_total(iid)[seg]
+        if self.objective == "cvar":
+            for (c, i), r in self._points_rows.items():
+                for t in range(self.T):
+                    cols = self.seg_cols[(c, t)]
+                    A[r, cols] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
 
     @property
     def segment_rows(self) -> list[int]:
         """Rows whose coefficients move with the breakpoints."""
-        return list(self._target_rows.values())
+        return list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
+
+    def _cvar_add_columns(self) -> None:
+        """CVaR columns: one per (category, indicator) curve holding its index points (so each
+        sample's row has one entry per curve, not per segment: S = 2,000 stays small), the
+        VaR level η and one shortfall u_s per sample."""
+        s, R = self.s, self.risk
+        if R is None:
+            raise BudgetsimError("objective cvar needs sampled multipliers (RiskSpec); use budgetsim.solve(..., "
+                                 "objective='cvar')")
+        pairs = [(c, s.indicators.index(iid)) for c, cid in enumerate(s.categories)
+                 for iid in s.spec.categories[cid].response]
+        # index points and performance are never negative (positive slopes, multipliers ≥ 0), so
+        # y ≥ 0 and η ≥ 0 lose nothing and keep every column bounded below (PuLP/CBC need that)
+        y_cols = self.lp.add_cols([f"points_{s.categories[c]}_{s.indicators[i]}" for c, i in pairs], 0.0, np.inf)
+        eta = self.lp.add_cols(["cvar_var_level"], 0.0, np.inf)[0]
+        u_cols = self.lp.add_cols([f"cvar_shortfall_{d}" for d in range(R.mult.shape[2])], 0.0, np.inf)
+        self.cvar_cols = (pairs, y_cols, eta, u_cols)
+
+    def _cvar_rows(self) -> np.ndarray:
+        """Rows defining the per-curve points and each sample's shortfall; the objective."""
+        s, T, R = self.s, self.T, self.risk
+        pairs, y_cols, eta, u_cols = self.cvar_cols
+        S = R.mult.shape[2]
+        n = self.lp.n_cols
+        coef = self.ev.index_coef
+        self._points_rows: dict[tuple[int, int], int] = {}
+        for k, (c, i) in enumerate(pairs):
+            self._points_rows[(c, i)] = len(self.rows)
+            vec = np.zeros(n)
+            for t in range(T):
+                vec[self.seg_cols[(c, t)]] = -coef[i, t] * self.seg_slopes[(c, t)][i]
+            vec[y_cols[k]] = 1.0
+            self.add(f"index_points_{s.categories[c]}_{s.indicators[i]}", vec, lo=0.0, hi=0.0, sense="=")
+        m = np.array([R.mult[c, i] for c, i in pairs])  # pairs × S
+        for d in range(S):
+            vec = np.zeros(n)
+            vec[y_cols] = m[:, d]
+            vec[eta] = -1.0
+            vec[u_cols[d]] = 1.0
+            self.add(f"cvar_shortfall_def_{d}", vec, lo=0.0, sense=">=")
+        obj = np.zeros(n)
+        obj[y_cols] = (1 - R.weight) * m.mean(axis=1)
+        obj[eta] = R.weight
+        obj[u_cols] = -R.weight / (R.alpha * S)
+        return obj
 
     # ---- reading a solution
     def allocation(self, sol: LPSolution) -> np.ndarray:
@@ -219,7 +290,8 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, max_passes: int = 6, time_limit: float | None = None,
-             initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True) -> SolveRun:
+             initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
+             risk: RiskSpec | None = None) -> SolveRun:
     """Build and solve, moving a fine zone of breakpoints onto the optimum until it settles.
 
     Each category-year's grid is a coarse geometric grid plus a fine zone (±0.5 %…+25 %)
@@ -251,7 +323,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
 
     e_sq = mech.effective @ mech.flatten(s.status_quo_allocation)
     centers = fine_center(e_sq, e_max)
-    builder = ModelBuilder(s, objective, grid(centers)).build()
+    builder = ModelBuilder(s, objective, grid(centers), risk).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     if session is not None and session.centers is not None and session.centers.shape == centers.shape:
         # start where the last optimum of this structure was, rescaled by how much the

@@ -100,6 +100,29 @@ def text_report(r: Result, lang: str = "zh") -> str:
             _t(lang, "预期代偿", "expected draws"): p["expected_draws_wan"].round(0),
             _t(lang, "年末余额", "balance"): p["balance_end_wan"].round(0),
             _t(lang, "或有负债", "contingent liability"): p["contingent_liability_wan"].round(0)}).to_string(index=False))
+    if len(r.funds):
+        out.append("")
+        f = r.funds.groupby("year", as_index=False).sum(numeric_only=True)
+        out.append(_t(lang, "引导基金（万元）", "Guidance funds (万元)"))
+        out.append(pd.DataFrame({
+            _t(lang, "年份", "year"): f["year"], _t(lang, "认缴承诺", "commitments"): f["commitment_wan"].round(0),
+            _t(lang, "实缴出资", "paid in"): f["paid_in_wan"].round(0),
+            _t(lang, "管理费", "fees"): f["fees_wan"].round(0),
+            _t(lang, "社会资本", "private"): f["private_wan"].round(0),
+            _t(lang, "预期核销", "write-offs"): f["expected_write_offs_wan"].round(0),
+            _t(lang, "未来回收现值", "returns PV"): f["returns_value_wan"].round(0),
+            _t(lang, "未缴承诺", "unpaid"): f["unpaid_commitments_wan"].round(0)}).to_string(index=False))
+    cf = r.cash_flows
+    out.append("")
+    out.append(_t(lang, "资金流与风险敞口（万元）", "Cash flows and risk exposure (万元)"))
+    out.append(pd.DataFrame({
+        _t(lang, "年份", "year"): cf["year"], _t(lang, "财政支出", "fiscal cash"): cf["fiscal_cash_out_wan"].round(0),
+        _t(lang, "税式支出", "tax forgone"): cf["tax_forgone_wan"].round(0),
+        _t(lang, "回收", "returned"): cf["returned_wan"].round(0),
+        _t(lang, "在投/在池", "at work"): cf["still_at_work_wan"].round(0),
+        _t(lang, "撬动外部资金", "external"): cf["external_wan"].round(0),
+        _t(lang, "预期损失", "exp. losses"): cf["expected_losses_wan"].round(0),
+        _t(lang, "风险敞口", "risk exposure"): cf["risk_exposure_wan"].round(0)}).to_string(index=False))
     out.append("")
     out.append(_t(lang, "求解", "Solver") + f": {r.run.solution.solver}{' (MILP)' if r.is_mip else ''}, "
                + _t(lang, "建模", "build") + f" {r.build_seconds * 1000:.1f} ms, "

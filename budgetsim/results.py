@@ -17,7 +17,7 @@ import pandas as pd
 
 from .evaluate import Evaluation, Evaluator
 from .mechanics import Mechanics
-from .model import SolveRun
+from .model import RiskSpec, SolveRun
 from .rules import RULES, rule_label
 from .scenario import Scenario
 
@@ -32,6 +32,7 @@ class Result:
     status: str
     run: SolveRun = field(repr=False)
     message: str = ""
+    risk: RiskSpec | None = field(default=None, repr=False)  # the samples of a cvar solve
 
     # ------------------------------------------------------------------ basics
     @property
@@ -101,13 +102,18 @@ class Result:
         spend = self.mech.budget @ self.mech.flatten(self.x)
         for j, (c, m) in enumerate(s.channels):
             on = s.mode(m).on_budget
+            # cash out per year: the amount itself, or a fund's pay-ins on its commitments
+            cash = self.mech.cash_kernel(j) @ self.x[j]
+            sq_cash = self.mech.cash_kernel(j) @ self.status_quo_x[j]
             for t, y in enumerate(s.years):
                 amt = float(self.x[j, t])
                 rows.append({
                     "category": c, "mode": m, "year": y, "amount_wan": amt,
-                    "share": amt / spend[t] if on and spend[t] > 0 else np.nan,
+                    "cash_wan": float(cash[t]),
+                    "share": cash[t] / spend[t] if on and spend[t] > 0 else np.nan,
                     "on_budget": on,
                     "status_quo_wan": float(self.status_quo_x[j, t]),
+                    "status_quo_cash_wan": float(sq_cash[t]),
                     "diff_wan": amt - float(self.status_quo_x[j, t]),
                 })
         return pd.DataFrame(rows)
@@ -208,6 +214,65 @@ class Result:
                                            "contingent_liability_wan"])
 
     @cached_property
+    def funds(self) -> pd.DataFrame:
+        """Guidance funds per year: commitments, pay-ins, fees, private capital, expected write-offs,
+        money returned within the plan, the present value of later returns, money still at work and
+        commitments not yet paid in."""
+        s, mech = self.scenario, self.mech
+        x = mech.flatten(self.x)
+        cols = ["category", "mode", "year", "commitment_wan", "paid_in_wan", "fees_wan", "invested_wan",
+                "private_wan", "expected_write_offs_wan", "returned_wan", "returns_value_wan",
+                "at_work_wan", "unpaid_commitments_wan"]
+        keys = ["commitment", "paid_in", "fees", "invested", "private", "write_offs", "returned",
+                "returns_value", "at_work", "unpaid"]
+        rows = []
+        for j in mech.fund_channels:
+            c, m = s.channels[j]
+            fr = {k: v @ x for k, v in mech.fund_rows(j).items()}
+            for t, y in enumerate(s.years):
+                rows.append(dict(zip(cols, [c, m, y] + [float(fr[k][t]) for k in keys])))
+        return pd.DataFrame(rows, columns=cols)
+
+    @cached_property
+    def cash_flows(self) -> pd.DataFrame:
+        """Per year, all modes together: fiscal cash out, money returned or still at work, external
+        money mobilised, expected fiscal losses and risk exposure (万元).
+
+        ``risk_exposure_wan`` = risk pools' contingent liability + fiscal money in funds
+        (at work) + fund commitments not yet paid in.  Forgone tax revenue is shown apart,
+        never in the fiscal cash out."""
+        s, mech = self.scenario, self.mech
+        x = mech.flatten(self.x)
+        T = len(s.years)
+        zero = np.zeros(T)
+        pools, funds = self.pools, self.funds
+
+        def by_year(df, col):
+            return df.groupby("year")[col].sum().reindex(s.years).to_numpy() if len(df) else zero
+
+        pool_bal, pool_draws = by_year(pools, "balance_end_wan"), by_year(pools, "expected_draws_wan")
+        liab = by_year(pools, "contingent_liability_wan")
+        at_work, unpaid = by_year(funds, "at_work_wan"), by_year(funds, "unpaid_commitments_wan")
+        write_offs = by_year(funds, "expected_write_offs_wan")
+        return pd.DataFrame({
+            "year": s.years,
+            "fiscal_cash_out_wan": mech.budget @ x,
+            "tax_forgone_wan": mech.tax @ x,
+            "fund_commitments_wan": by_year(funds, "commitment_wan"),
+            "fund_paid_in_wan": by_year(funds, "paid_in_wan"),
+            "returned_wan": by_year(funds, "returned_wan"),
+            "returns_value_wan": by_year(funds, "returns_value_wan"),
+            "still_at_work_wan": pool_bal + at_work,
+            "external_wan": mech.external @ x,
+            "pool_expected_draws_wan": pool_draws,
+            "fund_expected_write_offs_wan": write_offs,
+            "expected_losses_wan": pool_draws + write_offs,
+            "contingent_liability_wan": liab,
+            "unpaid_commitments_wan": unpaid,
+            "risk_exposure_wan": liab + at_work + unpaid,
+        })
+
+    @cached_property
     def rules(self) -> pd.DataFrame:
         s = self.scenario
         rows = []
@@ -241,6 +306,9 @@ class Result:
             "status_quo_leverage": sq_ext / sq_fiscal if sq_fiscal > 0 else None,
             "targets_met": int(targets["target_met"].sum()) if self.ok else None,
             "targets_total": int(len(targets)),
+            "fund_commitments_wan": float(self.cash_flows["fund_commitments_wan"].sum()) if self.ok else None,
+            "expected_losses_wan": float(self.cash_flows["expected_losses_wan"].sum()) if self.ok else None,
+            "peak_risk_exposure_wan": float(self.cash_flows["risk_exposure_wan"].max()) if self.ok else None,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -279,7 +347,7 @@ class Result:
                 for r in self.performance_parts.itertuples()],
             "allocation": [] if not self.ok else [
                 {"category": r.category, "mode": r.mode, "year": int(r.year), "amount_wan": float(r.amount_wan),
-                 "share": _num(r.share)} for r in self.allocation.itertuples()],
+                 "cash_wan": float(r.cash_wan), "share": _num(r.share)} for r in self.allocation.itertuples()],
             "indicators": ind_records("plan_total", "value") if self.ok else [],
             "budget": [{"year": int(r.year), "envelope_wan": float(r.envelope_wan),
                         "allocated_wan": _num(r.allocated_wan) if self.ok else None,
@@ -289,6 +357,8 @@ class Result:
                 {"year": int(r.year), "fiscal_wan": float(r.fiscal_wan), "external_wan": float(r.external_wan),
                  "leverage": _num(r.leverage)} for r in lev.itertuples()],
             "risk_pools": [] if not self.ok else _records(self.pools),
+            "funds": [] if not self.ok else _records(self.funds),
+            "cash_flows": [] if not self.ok else _records(self.cash_flows),
             "status_quo": {
                 "performance": self.status_quo_performance,
                 "allocation": sq_alloc,
@@ -312,7 +382,20 @@ class Result:
                 "rows": self.run.builder.lp.n_rows, "columns": self.run.builder.lp.n_cols,
             },
         }
+        if self.risk is not None and self.ok:
+            d["cvar"] = self.cvar_summary()
         return d
+
+    def cvar_summary(self) -> dict[str, Any]:
+        """For a cvar solve: the plan's mean and CVaR on the optimiser's own samples (true curves)."""
+        from .distributions import Draws
+        from .uncertainty import cvar, evaluate_draws
+
+        R = self.risk
+        perf = evaluate_draws(self.scenario, self.mech.flatten(self.x), Draws(R.mult, {}, R.mult.shape[2]),
+                              self.evaluator).performance
+        return {"alpha": R.alpha, "weight": R.weight, "samples": int(R.mult.shape[2]),
+                "mean": float(perf.mean()), "cvar": cvar(perf, R.alpha)}
 
 
 def _num(v: Any) -> float | None:

@@ -47,7 +47,7 @@ def rule_label(scenario, rule_id: str, lang: str = "zh") -> str:
 
 @rule("budget_envelope", "年度预算总额", "Yearly budget envelope")
 def _budget_envelope(m: "ModelBuilder", r) -> None:
-    full = r.full_allocation and m.objective == "max-performance"
+    full = r.full_allocation and m.objective != "min-budget"
     for t, y in enumerate(m.years):
         b = m.s.budget_wan[t]
         m.add(f"budget_envelope_{y}", m.X(m.mech.budget[t]), lo=b if full else -np.inf, hi=b,
@@ -134,12 +134,12 @@ def _smoothing(m, r):
 
 @rule("status_quo_band", "增量预算：现状分配浮动区间", "Band around the status-quo split")
 def _sq_band(m, r):
-    sq = m.s.status_quo_allocation
+    sq = m.mech.flatten(m.s.status_quo_allocation)
     b = r.band
     for c, spend in m.mech.category_spend.items():
-        rows = [j for j, (cc, _) in enumerate(m.s.channels) if cc == c and m.mech.on_budget[j]]
+        cash = spend @ sq  # the status quo's cash per year (fund pay-ins, not commitments)
         for t, y in enumerate(m.years):
-            level = float(sq[rows, t].sum())
+            level = float(cash[t])
             m.add(f"status_quo_band_min_{c}_{y}", m.X(spend[t]), lo=(1 - b) * level,
                   rule="status_quo_band", year=y, key=c, param=b, sense=">=")
             m.add(f"status_quo_band_max_{c}_{y}", m.X(spend[t]), hi=(1 + b) * level,

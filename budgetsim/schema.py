@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 
 def _share(v: float) -> float:
@@ -98,6 +98,41 @@ class PoolTerms(Strict):
     source: str = "illustrative"
 
 
+class FundTerms(Strict):
+    """Guidance fund: the decision is a commitment, paid in over years; money comes back later.
+
+    ``pay_in``: shares of a commitment paid in the commitment year and the years after
+    (summing to 1); ``management_fee``: yearly fee on the commitment over the pay-in years
+    (≤ 2 %/yr, 国办发〔2025〕1号), taken from the invested money; ``write_off_rate``: expected
+    share of invested money written off (angel funds tolerate 60–80 %); ``return_multiple``:
+    money back per surviving invested 万元, ``return_after_years`` after the commitment;
+    ``return_discount``: the rate at which money returned is valued today (the user's call)."""
+
+    pay_in: list[Share] = Field(min_length=1, max_length=10)
+    management_fee: Annotated[float, Field(ge=0, le=0.02)] = 0.02
+    write_off_rate: Share = 0.6
+    return_multiple: NonNeg = 2.0
+    return_after_years: Annotated[int, Field(ge=1, le=20)] = 8
+    return_discount: Annotated[float, Field(ge=0, le=0.5)] = 0.08
+    source: str = "illustrative"
+
+
+class PostSubsidyTerms(Strict):
+    """Post-subsidy: a firm is paid ``subsidy_rate`` × the verified cost of a *successful* project.
+
+    Per fiscal 万元 the firms spend 1 / (subsidy_rate × success_rate) on projects (failures
+    included, at their own risk), so the leverage (firm money per fiscal 万元) is derived:
+    1 / (subsidy_rate × success_rate) − 1."""
+
+    subsidy_rate: Annotated[float, Field(gt=0, le=1)]
+    success_rate: Annotated[float, Field(gt=0, le=1)]
+    source: str = "illustrative"
+
+    @property
+    def leverage(self) -> float:
+        return 1.0 / (self.subsidy_rate * self.success_rate) - 1.0
+
+
 ModeKind = Literal[
     "institutional", "competitive_grant", "post_subsidy", "risk_pool", "guidance_fund", "tax_incentive"
 ]
@@ -114,7 +149,21 @@ class Mode(Strict):
     external_effectiveness: Share
     lag_years: Annotated[int, Field(ge=0, le=10)] = 0
     pool: PoolTerms | None = None
+    fund: FundTerms | None = None
+    post_subsidy: PostSubsidyTerms | None = None
     source: str = "illustrative"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_leverage(cls, data):
+        """A post_subsidy block derives the leverage when the file does not give one."""
+        if isinstance(data, dict) and "leverage" not in data and isinstance(data.get("post_subsidy"), dict):
+            ps = data["post_subsidy"]
+            try:
+                data = {**data, "leverage": 1.0 / (float(ps["subsidy_rate"]) * float(ps["success_rate"])) - 1.0}
+            except (KeyError, TypeError, ValueError, ZeroDivisionError):
+                pass  # the block's own checks report the problem
+        return data
 
 
 class StatusQuo(Strict):
@@ -209,6 +258,35 @@ class Rules(Strict):
     lumpy_funding: LumpyRule | None = None
 
 
+class UncertainParameter(Strict):
+    """One uncertain parameter (or a family, with ``*`` wildcards) and its distribution.
+
+    ``path`` names a response curve's output (``categories.<id>.response.<indicator>``:
+    the value is an output multiplier with base 1) or a mode parameter
+    (``modes.<id>.leverage``, ``modes.<id>.pool.npl_rate``, ``modes.<id>.fund.write_off_rate`` …).
+    ``lognormal``: the base value times a log-normal multiplier of mean 1 and coefficient
+    of variation ``cv``.  ``triangular``: the value itself, between ``low`` and ``high``
+    with its peak at ``mode``.  ``correlation``: the weight ρ of a common shock shared by
+    the items a wildcard matches (0 = independent); entries with the same ``group`` share
+    one common shock, so items of two entries correlate at √(ρ₁ρ₂) (e.g. a bad year for
+    every category at once)."""
+
+    path: str
+    dist: Literal["lognormal", "triangular"]
+    cv: NonNeg | None = None
+    low: float | None = None
+    mode: float | None = None
+    high: float | None = None
+    correlation: Share = 0.0
+    group: str | None = None
+    source: str = "illustrative"
+
+
+class Uncertainty(Strict):
+    parameters: list[UncertainParameter] = Field(min_length=1)
+    source: str = "illustrative"
+
+
 class ScenarioSpec(Strict):
     """A whole, merged scenario file (after ``extends`` has been applied)."""
 
@@ -227,3 +305,4 @@ class ScenarioSpec(Strict):
     eligibility: dict[str, list[str]]
     status_quo: StatusQuo
     rules: Rules = Rules()
+    uncertainty: Uncertainty | None = None

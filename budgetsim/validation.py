@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .curves import CURVES
+from .distributions import parameter_problems
 from .exceptions import MISSING, Problem
 from .schema import ScenarioSpec
 
@@ -192,6 +193,22 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
                         "must be below 1 of the pool")
         elif m.pool is not None:
             add(f"{p}.pool", MISSING, f"pool terms only apply to kind risk_pool, not {m.kind}")
+        if m.fund is not None:
+            if m.kind != "guidance_fund":
+                add(f"{p}.fund", MISSING, f"fund terms only apply to kind guidance_fund, not {m.kind}")
+            check_source(f"{p}.fund", m.fund.source)
+            if abs(sum(m.fund.pay_in) - 1.0) > 1e-6:
+                add(f"{p}.fund.pay_in", m.fund.pay_in,
+                    f"pay-in shares must sum to 1 (they sum to {sum(m.fund.pay_in):.4g}), e.g. [0.4, 0.3, 0.3]")
+        if m.post_subsidy is not None:
+            if m.kind != "post_subsidy":
+                add(f"{p}.post_subsidy", MISSING, f"post_subsidy terms only apply to kind post_subsidy, not {m.kind}")
+            check_source(f"{p}.post_subsidy", m.post_subsidy.source)
+            derived = m.post_subsidy.leverage
+            if abs(m.leverage - derived) > 1e-6 * max(1.0, derived):
+                add(f"{p}.leverage", m.leverage,
+                    f"the post_subsidy block derives leverage = 1 / (subsidy_rate × success_rate) − 1 = "
+                    f"{derived:.6g}; remove leverage or make it agree")
         if m.kind == "tax_incentive" and m.on_budget:
             add(f"{p}.on_budget", True, "a tax incentive is forgone revenue, never budget cash: set on_budget: false")
         if m.kind != "tax_incentive" and not m.on_budget:
@@ -238,6 +255,12 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
                 add(f"status_quo.off_budget_wan.{cid}.{mid}", mid, "only off-budget modes belong here")
 
     _rule_problems(spec, add, check_channel, eligible)
+    if spec.uncertainty is not None:
+        check_source("uncertainty", spec.uncertainty.source)
+        for k, par in enumerate(spec.uncertainty.parameters):
+            check_source(f"uncertainty.parameters.{k}", par.source)
+        for path, value, reason in parameter_problems(spec):
+            add(path, MISSING if value is None else value, reason)
     return out
 
 

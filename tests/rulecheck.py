@@ -13,10 +13,11 @@ def violations(r) -> list[str]:
     out: list[str] = []
     a = r.allocation
     on = a[a["on_budget"]]
-    spend = on.groupby("year")["amount_wan"].sum().reindex(s.years).to_numpy()
-    cat = on.pivot_table(index="category", columns="year", values="amount_wan", aggfunc="sum").reindex(
+    # cash out per year (a guidance fund's amount is a commitment; its cash is the pay-ins)
+    spend = on.groupby("year")["cash_wan"].sum().reindex(s.years).to_numpy()
+    cat = on.pivot_table(index="category", columns="year", values="cash_wan", aggfunc="sum").reindex(
         index=s.categories, columns=s.years).fillna(0.0)
-    mode = a.pivot_table(index="mode", columns="year", values="amount_wan", aggfunc="sum").reindex(
+    mode = a.pivot_table(index="mode", columns="year", values="cash_wan", aggfunc="sum").reindex(
         index=s.modes, columns=s.years).fillna(0.0)
     tol = lambda v: TOL * max(1.0, abs(v))  # noqa: E731
 
@@ -68,7 +69,7 @@ def violations(r) -> list[str]:
                 prev, cur = cat.loc[c, s.years[t - 1]], cat.loc[c, s.years[t]]
                 check(abs(cur - prev) <= rule.max_change * prev + tol(prev), f"smoothing {c} {s.years[t]}")
     if (rule := s.rule("status_quo_band")) is not None:
-        sq = a[a["on_budget"]].pivot_table(index="category", columns="year", values="status_quo_wan", aggfunc="sum")
+        sq = a[a["on_budget"]].pivot_table(index="category", columns="year", values="status_quo_cash_wan", aggfunc="sum")
         for c in s.categories:
             for y in s.years:
                 lv = sq.loc[c, y]

@@ -30,7 +30,7 @@ def test_solve_json_has_the_promised_keys(capsys):
     # per year the on-budget allocation sums to at most the budget
     modes_off = {"tax_incentive"}
     for b in d["budget"]:
-        spent = sum(r["amount_wan"] for r in d["allocation"] if r["year"] == b["year"] and r["mode"] not in modes_off)
+        spent = sum(r["cash_wan"] for r in d["allocation"] if r["year"] == b["year"] and r["mode"] not in modes_off)
         assert spent <= b["envelope_wan"] * (1 + 1e-9)
     assert d["performance"] > d["status_quo"]["performance"]
     assert {"performance", "allocation", "indicators", "budget"} <= set(d["status_quo"])

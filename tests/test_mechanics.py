@@ -59,3 +59,137 @@ def test_effective_max_bounds_any_budget_feasible_plan(baseline):
         w = rng.dirichlet(np.ones(mech.J))
         x = np.outer(w, baseline.budget_wan)
         assert np.all(mech.effective @ mech.flatten(x) <= mech.effective_max())
+
+
+# ----------------------------------------------------------------- pools, funds, post-subsidies, tax
+
+
+def test_pool_balance_never_negative_and_carries_over(baseline):
+    s = baseline
+    mech = Mechanics(s)
+    j = s.channels.index(("tech_guidance", "risk_pool"))
+    m = s.mode("risk_pool")
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        top_ups = rng.uniform(0, 10000, mech.T) * (rng.uniform(size=mech.T) > 0.3)
+        x = _x_with(mech, s, ("tech_guidance", "risk_pool"), top_ups)
+        rows = {k: v @ x for k, v in mech.pool_rows(j).items()}
+        assert np.all(rows["balance"] >= 0) and np.all(rows["draws"] >= 0)
+        assert np.all(rows["draws"] <= rows["available"])
+        # what is not drawn stays: next year's available = this year's end balance + the new top-up
+        assert np.allclose(rows["available"][1:], rows["balance"][:-1] + top_ups[1:])
+        assert np.allclose(rows["draws"], rows["loans"] * m.pool.npl_rate * (1 - m.pool.recovery_rate)
+                           * m.pool.loss_share)
+        # money in = money drawn + money left
+        assert np.isclose(top_ups.sum(), rows["draws"].sum() + rows["balance"][-1])
+
+
+def _fund(s):
+    return ("tech_guidance", "guidance_fund"), s.mode("guidance_fund").fund
+
+
+def test_fund_pay_ins_sum_to_commitments(baseline):
+    s = baseline
+    mech = Mechanics(s)
+    ch, f = _fund(s)
+    j = s.channels.index(ch)
+    commit = np.array([1000.0, 0, 0, 0, 500.0])
+    x = _x_with(mech, s, ch, commit)
+    rows = {k: v @ x for k, v in mech.fund_rows(j).items()}
+    # a 2026 commitment is paid in 40/30/30 % over 2026–2028
+    assert np.allclose(rows["paid_in"][:3], 1000 * np.array(f.pay_in[:3]) + [0, 0, 0])
+    # everything committed is either paid in within the plan or owed after it
+    assert np.isclose(rows["paid_in"].sum() + rows["unpaid"][-1], commit.sum())
+    assert np.isclose(rows["unpaid"][-1], 500 * (1 - f.pay_in[0]))
+    # the budget is charged the pay-ins, not the commitments; private money follows the pay-ins
+    assert np.allclose(mech.budget @ x, rows["paid_in"])
+    assert np.allclose(mech.external @ x, s.mode("guidance_fund").leverage * rows["paid_in"])
+    # fees ≤ 2 %/yr over the pay-in years come off the invested money
+    assert np.allclose(rows["fees"] + rows["invested"], rows["paid_in"])
+    assert np.allclose(rows["fees"], f.management_fee * len(f.pay_in) * rows["paid_in"])
+    assert np.allclose(rows["write_offs"], f.write_off_rate * rows["invested"])
+
+
+def test_fund_returns_are_discounted(baseline):
+    s = baseline
+    mech = Mechanics(s)
+    ch, f = _fund(s)
+    j = s.channels.index(ch)
+    x = _x_with(mech, s, ch, [1000.0, 0, 0, 0, 0])
+    rows = {k: v @ x for k, v in mech.fund_rows(j).items()}
+    t = np.arange(mech.T)
+    want = rows["invested"] * (1 - f.write_off_rate) * f.return_multiple * (1 + f.return_discount) ** -(t + f.return_after_years)
+    assert np.allclose(rows["returns_value"], want)
+    assert rows["returns_value"].sum() < rows["invested"].sum() * (1 - f.write_off_rate) * f.return_multiple
+    # with returns after 8 years nothing comes back within a five-year plan
+    assert np.allclose(rows["returned"], 0)
+    # a shorter fund returns money inside the plan, R years after it was invested
+    short = s.with_changes({"modes.guidance_fund.fund.return_after_years": 2})
+    ms = Mechanics(short)
+    rs = {k: v @ x for k, v in ms.fund_rows(j).items()}
+    assert np.allclose(rs["returned"][2:], f.return_multiple * (1 - f.write_off_rate) * rs["invested"][:-2])
+    assert np.all(rs["at_work"] >= -1e-9)
+
+
+def test_effective_draws_match_the_matrix_at_base_values(baseline):
+    s = baseline
+    mech = Mechanics(s)
+    rng = np.random.default_rng(0)
+    x = mech.flatten(rng.uniform(0, 5000, (mech.J, mech.T)))
+    base = (mech.effective @ x).reshape(len(s.categories), mech.T)
+    D = 4
+    values = {"risk_pool": {"pool.npl_rate": np.full(D, s.mode("risk_pool").pool.npl_rate)},
+              "guidance_fund": {"fund.management_fee": np.full(D, s.mode("guidance_fund").fund.management_fee)},
+              "post_subsidy": {"post_subsidy.success_rate": np.full(D, 0.8)}}
+    e = mech.effective_draws(x, values)
+    assert e.shape == (len(s.categories), mech.T, D)
+    assert np.allclose(e, base[:, :, None])
+    # a worse NPL draws the pool down faster: fewer loans, fewer resources in later years
+    values["risk_pool"]["pool.npl_rate"] = np.array([0.015, 0.025, 0.035, 0.05])
+    e2 = mech.effective_draws(x, values)
+    c = s.categories.index("tech_guidance")
+    assert np.all(np.diff(e2[c, -1]) < 0)
+    losses = mech.fiscal_losses_draws(x, values, D)
+    assert np.all(np.diff(losses["pool_draws"][0]) > 0)
+
+
+def test_post_subsidy_derives_leverage(baseline):
+    m = baseline.mode("post_subsidy")
+    assert np.isclose(m.leverage, 1 / (m.post_subsidy.subsidy_rate * m.post_subsidy.success_rate) - 1)
+    worse = baseline.with_changes({"modes.post_subsidy.post_subsidy.success_rate": 0.5})
+    assert np.isclose(worse.mode("post_subsidy").leverage, 1 / (0.25 * 0.5) - 1)
+
+
+def test_tax_incentive_stays_out_of_the_budget_in_a_solved_plan(baseline_result):
+    r = baseline_result
+    tax = r.allocation[r.allocation["mode"] == "tax_incentive"].groupby("year")["amount_wan"].sum().to_numpy()
+    assert tax.sum() > 0  # the plan does use the tax incentive …
+    assert np.allclose(r.cash_flows["fiscal_cash_out_wan"], r.budget["allocated_wan"])
+    assert np.allclose(r.cash_flows["tax_forgone_wan"], tax)  # … counted apart
+    assert np.all(r.budget["allocated_wan"] <= r.scenario.budget_wan * (1 + 1e-9))
+    cap = r.scenario.per_year(r.scenario.rule("tax_expenditure_cap").cap_wan)
+    assert np.all(tax <= cap * (1 + 1e-9))
+
+
+def test_results_report_pools_funds_and_cash_flows(baseline_result):
+    r = baseline_result
+    d = r.to_dict()
+    assert {"risk_pools", "funds", "cash_flows"} <= set(d)
+    cf = r.cash_flows
+    assert len(cf) == len(r.scenario.years)
+    assert np.allclose(cf["fund_commitments_wan"], r.funds.groupby("year")["commitment_wan"].sum())
+    assert np.allclose(cf["contingent_liability_wan"], r.pools.groupby("year")["contingent_liability_wan"].sum())
+    assert np.allclose(cf["expected_losses_wan"], cf["pool_expected_draws_wan"] + cf["fund_expected_write_offs_wan"])
+    assert (cf["risk_exposure_wan"] >= cf["contingent_liability_wan"] - 1e-9).all()
+
+
+def test_a_guidance_fund_without_fund_terms_is_a_plain_multiplier(baseline):
+    plain = baseline.with_changes({"modes.guidance_fund.fund": None, "uncertainty": None})
+    mech = Mechanics(plain)
+    x = _x_with(mech, plain, ("tech_guidance", "guidance_fund"), [1000.0] * 5)
+    assert np.allclose(mech.budget @ x, 1000.0)  # cash = allocation, no pay-in schedule
+    assert mech.fund_channels == []
+    m = plain.mode("guidance_fund")
+    per = (m.fiscal_effectiveness + m.leverage * m.external_effectiveness) / (1 + plain.spec.plan.discount_rate) ** m.lag_years
+    e = (mech.effective @ x).reshape(len(plain.categories), -1)
+    assert np.allclose(e[plain.categories.index("tech_guidance")], 1000 * per)
