@@ -113,11 +113,12 @@ def scenario_diff(s: Scenario, base: Scenario | None = None, *, new_id: str | No
 
 
 def scenario_diff_yaml(s: Scenario, base: Scenario | None = None, *, new_id: str | None = None,
-                       title: str | None = None) -> str:
-    """:func:`scenario_diff` as YAML text, with a header saying how to use it."""
+                       title: str | None = None, objective: str = "max-performance") -> str:
+    """:func:`scenario_diff` as YAML text, with a header saying how to reproduce the plan."""
     doc = scenario_diff(s, base, new_id=new_id, title=title)
+    flag = "" if objective == "max-performance" else f" --objective {objective}"
     head = ("# budgetsim scenario diff: the base scenario plus only the values changed.\n"
-            "# Reproduce with: budgetsim solve this_file.yaml\n")
+            f"# Reproduce with: budgetsim solve this_file.yaml{flag}\n")
     return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, default_flow_style=False)
 
 
