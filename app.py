@@ -253,6 +253,8 @@ def _pin() -> None:
     existed = name in ss["pins"]
     scen, _ = ss.get("last_good", (ss["base"], {}))
     ss["pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
+    picked = [n for n in ss.get("compare_pick", list(ss["pins"])[:-1]) if n in ss["pins"] and n != name]
+    ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]  # a new pin joins the comparison at once
     ss["pin_notice"] = t("pinned", ss["lang"], name=name) + (" " + t("pin_exists", ss["lang"]) if existed else "")
 
 
@@ -332,8 +334,9 @@ with tab_cmp:
         st.info(t("no_pins", L))
     else:
         names = list(pins)
-        chosen = st.multiselect(t("compare_pick", L), names, default=names[-MAX_COMPARED:],
-                                max_selections=MAX_COMPARED, key="compare_pick")
+        ss.setdefault("compare_pick", names[-MAX_COMPARED:])
+        ss["compare_pick"] = [n for n in ss["compare_pick"] if n in pins]
+        chosen = st.multiselect(t("compare_pick", L), names, max_selections=MAX_COMPARED, key="compare_pick")
         if chosen:
             results = {n: solve(pins[n]["scenario"], pins[n]["objective"]) for n in chosen}
             comp = compare(results, L)

@@ -1,0 +1,112 @@
+"""The workbench in a real browser: ``streamlit run app.py`` driven by Playwright + Debian's Chromium.
+
+Skipped (with the reason shown) when /usr/bin/chromium is missing, except under ``CI=true``
+where it must run.  Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _require(cond: bool, reason: str) -> None:
+    if cond:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A fresh ``streamlit run app.py`` on a free local port; killed at the end."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"streamlit exited early ({proc.returncode}):\n{out[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not answer its health endpoint within 60 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def _metric(page, label: str) -> str:
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return tile.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(server, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
+    before = _metric(page, "绩效指数")
+    assert re.fullmatch(r"\d+\.\d\d", before), before
+    assert "亿元" in _metric(page, "撬动外部资金")
+    page.screenshot(path=str(tmp_path / "baseline.png"), full_page=True)
+
+    box = page.get_by_label("2026 年预算总额（万元）")
+    box.fill("80000")
+    box.press("Enter")
+    page.wait_for_function(
+        "(before) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".find(e => e.innerText.includes('绩效指数')); "
+        "return t && !t.innerText.includes(before); }", arg=before, timeout=30_000)
+    after = _metric(page, "绩效指数")
+    assert float(after) > float(before)
+    page.screenshot(path=str(tmp_path / "lever_moved.png"), full_page=True)
+    assert (tmp_path / "baseline.png").stat().st_size > 10_000
+    page.close()
