@@ -65,7 +65,7 @@ def scenario_key(s: bs.Scenario) -> str:
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
     r = bs.solve(_s, objective)
-    r.summary(), r.allocation, r.indicator_totals  # fill the cached tables once
+    _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 
 
@@ -114,8 +114,9 @@ def load_text(text: str | bytes, name: str = "uploaded") -> bool:
     return True
 
 
-def _on_bundled_change() -> None:
-    sid = ss["bundled_choice"]
+def _on_bundled_change(lang: str) -> None:
+    sid = ss[f"bundled_choice_{lang}"]
+    ss["bundled_id"] = sid
     s = bundled()[sid]
     set_base(s, s, f"bundled:{sid}")
     ss["upload_errors"], ss["upload_notice"] = [], ""
@@ -132,6 +133,7 @@ def _on_reset() -> None:
 if "base" not in ss:
     first = bundled()["baseline"] if "baseline" in bundled() else next(iter(bundled().values()))
     set_base(first, first, f"bundled:{first.id}")
+    ss["bundled_id"] = first.id
 
 
 # ----------------------------------------------------------------------------- sidebar
@@ -144,8 +146,10 @@ with st.sidebar:
 
     st.subheader(t("start_from", L))
     ids = list(bundled())
-    st.selectbox(t("bundled", L), ids, key="bundled_choice", on_change=_on_bundled_change,
-                 index=ids.index("baseline") if "baseline" in ids else 0,
+    # one key per language: the option labels are part of the widget, so a switch must make a new one
+    current = ss["base_source"].split(":", 1)[1] if ss["base_source"].startswith("bundled:") else ss["bundled_id"]
+    st.selectbox(t("bundled", L), ids, key=f"bundled_choice_{L}", on_change=_on_bundled_change, args=(L,),
+                 index=ids.index(current) if current in ids else 0,
                  format_func=lambda sid: bundled()[sid].title(L))
     up = st.file_uploader(t("upload", L), type=["yaml", "yml"], help=t("upload_help", L),
                           key=f"uploader_{ss['lever_gen']}")
@@ -249,7 +253,7 @@ st.caption(t("solve_time", L, ms=f"{secs * 1000:.0f}", src=objective_label(objec
 # ----------------------------------------------------------------------------- pin
 
 def _pin() -> None:
-    name = (ss.get(f"pin_name_{len(ss['pins'])}") or "").strip() or t("pin_default", ss["lang"], n=len(ss["pins"]) + 1)
+    name = (ss.get(f"pin_name_{len(ss['pins'])}_{ss['lang']}") or "").strip() or t("pin_default", ss["lang"], n=len(ss["pins"]) + 1)
     existed = name in ss["pins"]
     scen, _ = ss.get("last_good", (ss["base"], {}))
     ss["pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
@@ -258,10 +262,10 @@ def _pin() -> None:
     ss["pin_notice"] = t("pinned", ss["lang"], name=name) + (" " + t("pin_exists", ss["lang"]) if existed else "")
 
 
-pc = st.columns([3, 1, 4])
+pc = st.columns([3, 2, 3])
 pc[0].text_input(t("pin_name", L), value=t("pin_default", L, n=len(ss["pins"]) + 1),
-                 key=f"pin_name_{len(ss['pins'])}", label_visibility="collapsed")
-pc[1].button("📌 " + t("pin", L), key="pin", on_click=_pin, width="stretch")
+                 key=f"pin_name_{len(ss['pins'])}_{L}", label_visibility="collapsed")
+pc[1].button(t("pin", L), key="pin", on_click=_pin, width="stretch")
 if ss.get("pin_notice"):
     pc[2].success(ss.pop("pin_notice"))
 
@@ -271,8 +275,8 @@ if ss.get("pin_notice"):
 
 def chart_block(chart, data: pd.DataFrame, name: str) -> None:
     """A chart with its data as CSV and the chart as PNG (rendered only when asked for)."""
-    st.altair_chart(chart, width="stretch")
-    c = st.columns([1, 1, 3])
+    st.altair_chart(chart, width="stretch", theme=None)
+    c = st.columns([1, 1, 2])
     c[0].download_button(t("download_csv", L), data.to_csv(index=False).encode("utf-8-sig"),
                          file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
     c[1].download_button(t("download_png", L), lambda: charts.to_png(chart), file_name=f"{name}.png",
@@ -356,9 +360,10 @@ with tab_cmp:
                          width="stretch", hide_index=True)
             ind = comp.indicators.pivot_table(index="indicator_label", columns="scenario", values="plan_total",
                                               sort=False)[chosen]
-            ind.index.name = t("indicator", L)
+            ind = ind.reset_index().rename(columns={"indicator_label": t("indicator", L)})
             st.markdown(f"**{t('compare_indicators', L)}**")
-            st.dataframe(ind.style.format("{:,.1f}", na_rep="—"), width="stretch")
+            st.dataframe(ind.style.format({n: "{:,.1f}" for n in chosen}, na_rep="—"), width="stretch",
+                         hide_index=True, column_config={t("indicator", L): st.column_config.TextColumn(width="large")})
             left, right = st.columns(2)
             with left:
                 chart_block(charts.comparison_allocation_chart(comp), charts.comparison_allocation_data(comp),
@@ -384,6 +389,6 @@ with tab_cmp:
                                                     objective=pin["objective"]),
                                  file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
                                  help=t("yaml_help", L))
-            if c[2].button("🗑", key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
+            if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
                 del pins[name]
                 st.rerun()

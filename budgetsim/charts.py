@@ -19,14 +19,14 @@ from .results import Result
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 WIDTH = 520
-HEIGHT = 300
+HEIGHT = 320
 
 
 def _style(chart: alt.Chart) -> alt.Chart:
     return (chart.configure(font=FONT)
             .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12)
             .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, labelLimit=260,
-                              orient="bottom", columns=2)
+                              orient="bottom", direction="horizontal", columns=2)
             .configure_title(font=FONT, fontSize=14, anchor="start")
             .configure_view(strokeWidth=0))
 
@@ -57,16 +57,19 @@ def allocation_chart(r: Result, lang: str = "zh", by: str = "category") -> alt.C
         raise ValueError(f"by must be 'category' or 'mode', not {by!r}")
     d = allocation_data(r, lang)
     d = d[d["on_budget"]]  # budget money only: forgone tax is not budget spending
-    order = list(labels(r.scenario, "categories" if by == "category" else "modes", lang).values())
+    ids = list(labels(r.scenario, "categories" if by == "category" else "modes", lang))
+    g = d.groupby(["year", by, f"{by}_label"], sort=False)[["amount_wan", "amount_yi"]].sum().reset_index()
+    g["stack"] = g[by].map({k: i for i, k in enumerate(ids)})
+    order = [labels(r.scenario, "categories" if by == "category" else "modes", lang)[i] for i in ids
+             if i in set(g[by])]
     title = t("alloc_by_category" if by == "category" else "alloc_by_mode", lang)
-    chart = alt.Chart(d).mark_bar().encode(
+    chart = alt.Chart(g).mark_bar().encode(
         x=alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("sum(amount_yi):Q", title=t("amount", lang)),
-        color=alt.Color(f"{by}_label:N", title=t(by, lang), sort=order),
-        order=alt.Order(f"{by}:N"),
+        y=alt.Y("amount_yi:Q", title=t("amount", lang), stack="zero"),
+        color=alt.Color(f"{by}_label:N", title=t(by, lang), sort=order, scale=alt.Scale(scheme="tableau10")),
+        order=alt.Order("stack:Q", sort="ascending"),
         tooltip=[alt.Tooltip("year:O", title=t("year", lang)),
-                 alt.Tooltip("category_label:N", title=t("category", lang)),
-                 alt.Tooltip("mode_label:N", title=t("mode", lang)),
+                 alt.Tooltip(f"{by}_label:N", title=t(by, lang)),
                  alt.Tooltip("amount_wan:Q", title=t("amount_wan", lang), format=",.0f")],
     ).properties(title=title, width=WIDTH, height=HEIGHT)
     return _style(chart)
@@ -93,7 +96,7 @@ def plan_vs_status_quo_chart(r: Result, lang: str = "zh") -> alt.Chart:
                 axis=alt.Axis(labelLimit=240)),
         yOffset=alt.YOffset("series_label:N", sort=[t("plan", lang), t("status_quo", lang)]),
         x=alt.X("amount_yi:Q", title=t("amount", lang)),
-        color=alt.Color("series_label:N", title=t("series", lang), sort=[t("plan", lang), t("status_quo", lang)],
+        color=alt.Color("series_label:N", title=None, sort=[t("plan", lang), t("status_quo", lang)],
                         scale=alt.Scale(range=["#1f77b4", "#bbbbbb"])),
         tooltip=[alt.Tooltip("category_label:N", title=t("category", lang)),
                  alt.Tooltip("series_label:N", title=t("series", lang)),

@@ -38,9 +38,9 @@ def fmt_pct(share: float | None, digits: int = 0) -> str:
 UI: dict[str, tuple[str, str]] = {
     # page
     "app_title": ("科技预算情景工作台", "S&T budget what-if workbench"),
-    "app_caption": ("财政科技专项资金分配：调整规则与参数，即时求解，比较并导出方案。金额单位：万元（1 亿元 = 1 万万元）。",
+    "app_caption": ("财政科技专项资金分配：调整规则与参数，即时求解，比较并导出方案。金额单位：万元，较大金额以亿元显示（1 亿元 = 10,000 万元）。",
                     "Fiscal S&T special-fund allocation: move rules and parameters, re-solve at once, compare and "
-                    "export scenarios. Money in 万元 (10,000 yuan); 1 亿元 = 100 M yuan."),
+                    "export scenarios. Money in 万元 (10,000 yuan), large sums in 亿元 (100 M yuan)."),
     "language": ("语言 / Language", "语言 / Language"),
     # scenario choice
     "scenario": ("情景", "Scenario"),
@@ -81,7 +81,7 @@ UI: dict[str, tuple[str, str]] = {
                              "This scenario lists the budget year by year; change it in the file."),
     "reset": ("恢复情景原值", "Reset to the scenario's values"),
     "lever_errors": ("这些参数组合无效，仍显示上一个有效方案：", "These settings are not valid; the last valid plan is shown:"),
-    "changed_n": ("已改动 {n} 项参数", "{n} parameters changed"),
+    "changed_n": ("已改动 {n} 项参数", "Parameters changed: {n}"),
     # KPIs
     "kpi_performance": ("绩效指数", "Performance index"),
     "kpi_vs_sq": ("较现状", "vs status quo"),
@@ -132,8 +132,8 @@ UI: dict[str, tuple[str, str]] = {
     "ind_vs_sq": ("规划期指标：现状 = 100", "Indicators over the plan: status quo = 100"),
     "relative": ("相对现状（现状 = 100）", "Relative to status quo (= 100)"),
     "ind_table": ("指标明细（规划期合计）", "Indicator detail (plan total)"),
-    "download_csv": ("下载数据 CSV", "Download data (CSV)"),
-    "download_png": ("下载图片 PNG", "Download chart (PNG)"),
+    "download_csv": ("⬇ 数据 CSV", "⬇ Data (CSV)"),
+    "download_png": ("⬇ 图片 PNG", "⬇ Chart (PNG)"),
     "png_unavailable": ("无法生成 PNG：{err}", "PNG export unavailable: {err}"),
     # pinning and comparison
     "pin": ("固定当前方案", "Pin current settings"),
@@ -153,6 +153,7 @@ UI: dict[str, tuple[str, str]] = {
     "download_alloc_csv": ("下载分配明细 CSV", "Download allocation (CSV)"),
     "download_yaml": ("下载 {name} 的 YAML 差异文件", "Download {name} as a YAML diff"),
     "remove_pin": ("删除 {name}", "Remove {name}"),
+    "remove": ("删除", "Remove"),
     "yaml_help": ("可用 `budgetsim solve 文件.yaml` 复现此方案。", "Reproduce with `budgetsim solve file.yaml`."),
     # comparison columns
     "col_scenario": ("方案", "Scenario"),

@@ -113,7 +113,7 @@ def test_language_switch_changes_labels(at):
 
 
 def test_impossible_scenario_shows_message_and_status_quo(at):
-    at.selectbox(key="bundled_choice").set_value("impossible_ambition").run()
+    at.selectbox(key="bundled_choice_zh").set_value("impossible_ambition").run()
     assert not at.exception
     assert at.warning, "an impossible scenario must say so"
     assert "No plan satisfies all active rules" in at.warning[0].value
