@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .api import solve
+from .compare import MAX_COMPARED, SHEETS, compare, write_workbook
 from .exceptions import BudgetsimError, ScenarioError
 from .fileio import atomic_write_text
 from .model import OBJECTIVES, SOLVERS
@@ -46,6 +47,15 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("scenarios", nargs="+")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+
+    cp = sub.add_parser("compare", help="solve scenarios and write a comparison workbook (or CSV)")
+    cp.add_argument("scenarios", nargs="+", help=f"scenario YAML files (at most {MAX_COMPARED})")
+    cp.add_argument("--out", help="output file (.xlsx for the workbook; required unless --format csv)")
+    cp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
+                    help="xlsx: the workbook the app downloads; csv: one table (see --table)")
+    cp.add_argument("--table", choices=SHEETS, default="summary", help="the table written by --format csv")
+    cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
     return p
 
 
@@ -104,7 +114,31 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "validate": cmd_validate, "scenarios": cmd_scenarios}
+def cmd_compare(a) -> int:
+    if len(a.scenarios) > MAX_COMPARED:
+        raise BudgetsimError(f"compare: at most {MAX_COMPARED} scenarios, got {len(a.scenarios)}")
+    if a.format == "xlsx" and not a.out:
+        raise BudgetsimError("compare: --out FILE.xlsx is required for the workbook (or use --format csv)")
+    results = {}
+    for path in a.scenarios:
+        name = Path(path).stem
+        n = 2
+        while name in results:
+            name, n = f"{Path(path).stem}_{n}", n + 1
+        r = solve(load_scenario(path), a.objective)
+        if not r.ok:
+            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
+        results[name] = r
+    comp = compare(results, a.lang)
+    if a.format == "csv":
+        _emit(comp.csv(a.table), a.out)
+    else:
+        write_workbook(comp, a.out)
+        print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"solve": cmd_solve, "validate": cmd_validate, "scenarios": cmd_scenarios, "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None) -> int:
