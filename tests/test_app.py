@@ -129,3 +129,31 @@ def test_min_budget_question(at):
     assert not at.exception
     m = _metrics(at)
     assert m["目标达成"] == "2/2"
+
+
+def test_pinned_scenario_yaml_diff_round_trips_through_the_cli(at, tmp_path, capsys):
+    import json
+
+    from budgetsim.cli import main
+    from budgetsim.compare import scenario_diff_yaml
+
+    _by_key(at.slider, _lever_key(at, "budget.growth_rate")).set_value(8.0).run()
+    _by_key(at.toggle, _lever_key(at, "rules.category_smoothing.enabled")).set_value(False).run()
+    _by_key(at.button, "pin").click().run()
+    assert not at.exception
+    name, pin = next(iter(at.session_state["pins"].items()))
+    app_perf = float(_metrics(at)["绩效指数"])
+    text = scenario_diff_yaml(pin["scenario"], pin["base"], new_id="pinned", title=name)
+    assert "extends: baseline" in text and "growth_rate: 0.08" in text
+    path = tmp_path / "pinned.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["solve", str(path), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["performance"] == pytest.approx(app_perf, abs=0.006)
+
+
+def test_english_switch_relabels_the_scenario_picker(at):
+    at.radio(key="lang").set_value("en").run()
+    box = at.selectbox(key="bundled_choice_en")
+    assert box.value == "baseline"
+    assert "Baseline plan" in box.format_func(box.value)
