@@ -231,7 +231,10 @@ def kpi_tiles(r: bs.Result) -> None:
                     f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}")
         c[3].metric(t("kpi_targets", L),
                     f"{sm['targets_met']}/{sm['targets_total']}" if sm["targets_total"] else t("kpi_no_targets", L))
+        saved = sm["budget_allocated_wan"] - sm["budget_envelope_wan"]
         c[4].metric(t("kpi_budget", L), fmt_money(sm["budget_allocated_wan"], L, short=True),
+                    (f"{'-' if saved < 0 else '+'}{fmt_money(abs(saved), L, short=True)} {t('kpi_vs_envelope', L)}"
+                     if abs(saved) > 0.5 else None), delta_color="inverse",
                     help=f"{t('col_envelope', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
     else:
         st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** "
@@ -316,8 +319,8 @@ with tab_curves:
         ind = c[1].selectbox(t("curve_indicator", L), inds, key=f"curve_ind_{cat}",
                              format_func=lambda i: label(scenario, "indicators", i, L))
         cd = charts.curve_data(result, cat, ind, L)
-        st.metric(t("marginal", L), f"{cd['marginal_per_yi']:,.2f} {unit(scenario, ind, L)} / 亿元",
-                  help=t("marginal_text", L, v=f"{cd['marginal_per_yi']:,.2f}", unit=unit(scenario, ind, L)))
+        st.metric(t("marginal", L), f"{cd['marginal_per_yi']:,.2f} {unit(scenario, ind, L)} / 亿元")
+        st.caption(t("marginal_text", L, v=f"{cd['marginal_per_yi']:,.2f}", unit=unit(scenario, ind, L)))
         chart_block(charts.response_curve_chart(result, cat, ind, L), cd["points"], f"curve_{cat}_{ind}")
 
 with tab_ind:

@@ -90,6 +90,7 @@ UI: dict[str, tuple[str, str]] = {
     "kpi_targets": ("目标达成", "Targets met"),
     "kpi_budget": ("规划期预算", "Budget over the plan"),
     "kpi_sq_leverage": ("现状 {v}", "status quo {v}"),
+    "kpi_vs_envelope": ("较预算总额", "vs envelope"),
     "kpi_no_targets": ("未设目标", "no targets"),
     "status_quo_tiles": ("现状（维持当前分配比例）", "Status quo (today's split carried over)"),
     "infeasible": ("当前规则下不存在可行方案。", "No plan meets all the active rules."),

@@ -69,6 +69,8 @@ def levers_for(s: Scenario) -> list[Lever]:
     out: list[Lever] = []
 
     def add(path, group, kind, labels, value, lo=0.0, hi=1.0, step=1.0, scale=1.0):
+        if kind == "number":  # a file may hold values beyond the usual range: widen, never clip
+            lo, hi = min(lo, float(value)), max(hi, float(value))
         out.append(Lever(path, group, kind, labels[0], labels[1], value, lo, hi, step, scale))
 
     # budget
@@ -116,9 +118,11 @@ def levers_for(s: Scenario) -> list[Lever]:
                 lo=0.0, hi=hi, step=step)
 
     # evaluation-dimension weights
+    top = max([d.weight for d in spec.dimensions.values()] + [0.0])
+    w_hi, w_step = (1.0, 0.05) if top <= 1.0 else (max(100.0, 2 * top), 1.0)  # shares or points (50/30/…)
     for did, dim in spec.dimensions.items():
         add(f"dimensions.{did}.weight", "weights", "number", _both("lv_weight", name=_lab(dim)),
-            float(dim.weight), lo=0.0, hi=1.0, step=0.05)
+            float(dim.weight), lo=0.0, hi=w_hi, step=w_step)
 
     # rule switches (the budget envelope always stays on)
     for rid in RULES:

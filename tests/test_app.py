@@ -157,3 +157,13 @@ def test_english_switch_relabels_the_scenario_picker(at):
     box = at.selectbox(key="bundled_choice_en")
     assert box.value == "baseline"
     assert "Baseline plan" in box.format_func(box.value)
+
+
+def test_upload_with_values_beyond_the_usual_lever_ranges(at):
+    text = ("extends: baseline\nbudget:\n  growth_rate: 0.4\ndimensions:\n  capability: {weight: 50}\n"
+            "  quality: {weight: 30}\n  effectiveness: {weight: 10}\n  contribution: {weight: 10}\n")
+    at.text_area(key="paste_text").set_value(text)
+    _by_key(at.button, "paste_load").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["base"].spec.budget.growth_rate == 0.4
+    assert _by_key(at.slider, _lever_key(at, "budget.growth_rate")).value == pytest.approx(40.0)

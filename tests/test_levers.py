@@ -60,3 +60,14 @@ def test_more_budget_through_a_lever_raises_performance(baseline_result, baselin
     s, _ = apply_levers(baseline, {"budget.base_amount_wan": 66000})
     assert bs.solve(s).performance > baseline_result.performance
     assert bs.solve(s).performance == pytest.approx(bs.solve(SCENARIOS / "budget_plus_10.yaml").performance)
+
+
+def test_unusual_values_widen_the_lever_ranges(baseline):
+    s = baseline.with_changes({"budget.growth_rate": 0.4, "rules.leverage_floor.min_ratio": 12.0,
+                               "dimensions.capability.weight": 50, "dimensions.quality.weight": 30,
+                               "dimensions.effectiveness.weight": 10, "dimensions.contribution.weight": 10})
+    for lv in levers_for(s):
+        if lv.kind == "number":
+            assert lv.lo <= lv.value <= lv.hi, lv
+    weights = [lv for lv in levers_for(s) if lv.group == "weights"]
+    assert all(lv.step == 1.0 and lv.hi >= 100 for lv in weights)
