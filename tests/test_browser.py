@@ -110,3 +110,52 @@ def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(server, browser, 
     page.screenshot(path=str(tmp_path / "lever_moved.png"), full_page=True)
     assert (tmp_path / "baseline.png").stat().st_size > 10_000
     page.close()
+
+
+def test_upload_pin_compare_and_downloads_in_the_browser(server, browser, tmp_path):
+    import pandas as pd
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    before = _metric(page, "绩效指数")
+
+    # a bad file: every problem listed, the baseline stays
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: baseline\nbudget:\n  base_amount_wan: -5\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("情景文件有误").first.wait_for(timeout=30_000)
+    assert page.get_by_text("budget.base_amount_wan").first.is_visible()
+    assert _metric(page, "绩效指数") == before
+
+    # a good file replaces the scenario
+    good = tmp_path / "good.yaml"
+    good.write_text("extends: baseline\nid: bigger\ntitle: {zh: 浏览器上传方案, en: Uploaded in the browser}\n"
+                    "description: {zh: 测试, en: test}\nbudget:\n  base_amount_wan: 70000\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(good))
+    page.get_by_text("已载入：浏览器上传方案").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "(before) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".find(e => e.innerText.includes('绩效指数')); return t && !t.innerText.includes(before); }",
+        arg=before, timeout=30_000)
+    assert float(_metric(page, "绩效指数")) > float(before)
+
+    # a chart as PNG (rendered on demand, CJK fonts)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="⬇ 图片 PNG").first.click()
+    png = Path(dl.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # pin, open the comparison, download the workbook
+    page.get_by_role("button", name="固定当前方案").click()
+    page.get_by_text("已固定：方案 1").first.wait_for(timeout=30_000)
+    page.get_by_role("tab").filter(has_text="情景对比").click()
+    page.get_by_text("主要结果").first.wait_for(timeout=30_000)
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="下载对比 Excel").click()
+    book = pd.read_excel(dl.value.path(), sheet_name=None)
+    assert list(book) == ["summary", "allocation", "indicators", "rules", "changes"]
+    assert list(book["summary"]["scenario"]) == ["方案 1"]
+    assert "budget.base_amount_wan" in set(book["changes"]["path"])
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    page.close()
