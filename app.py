@@ -255,14 +255,16 @@ st.caption(t("solve_time", L, ms=f"{secs * 1000:.0f}", src=objective_label(objec
 
 # ----------------------------------------------------------------------------- pin
 
+
 def _pin() -> None:
-    name = (ss.get(f"pin_name_{len(ss['pins'])}_{ss['lang']}") or "").strip() or t("pin_default", ss["lang"], n=len(ss["pins"]) + 1)
+    lang, n = ss["lang"], len(ss["pins"])
+    name = (ss.get(f"pin_name_{n}_{lang}") or "").strip() or t("pin_default", lang, n=n + 1)
     existed = name in ss["pins"]
     scen, _ = ss.get("last_good", (ss["base"], {}))
     ss["pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
     picked = [n for n in ss.get("compare_pick", list(ss["pins"])[:-1]) if n in ss["pins"] and n != name]
     ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]  # a new pin joins the comparison at once
-    ss["pin_notice"] = t("pinned", ss["lang"], name=name) + (" " + t("pin_exists", ss["lang"]) if existed else "")
+    ss["pin_notice"] = t("pinned", lang, name=name) + (" " + t("pin_exists", lang) if existed else "")
 
 
 pc = st.columns([3, 2, 3])
@@ -286,8 +288,9 @@ def chart_block(chart, data: pd.DataFrame, name: str) -> None:
                          mime="image/png", key=f"png_{name}")
 
 
+# fixed tab titles: a title that changed (e.g. with a pin count) would send the user back to the first tab
 tab_plan, tab_curves, tab_ind, tab_cmp = st.tabs([t("tab_plan", L), t("tab_curves", L), t("tab_indicators", L),
-                                                  t("tab_compare", L) + (f" ({len(ss['pins'])})" if ss["pins"] else "")])
+                                                  t("tab_compare", L)])
 
 with tab_plan:
     if not result.ok:
