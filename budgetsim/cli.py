@@ -15,7 +15,7 @@ from . import __version__
 from .api import solve
 from .compare import MAX_COMPARED, SHEETS, compare, write_workbook
 from .exceptions import BudgetsimError, ScenarioError
-from .fileio import atomic_write_text
+from .fileio import atomic_write_bytes, atomic_write_text
 from .model import OBJECTIVES, SOLVERS
 from .report import text_report
 from .scenario import bundled_scenarios, load_scenario
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--table", choices=SHEETS, default="summary", help="the table written by --format csv")
     cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
     cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+    cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
     return p
 
 
@@ -135,6 +136,13 @@ def cmd_compare(a) -> int:
     else:
         write_workbook(comp, a.out)
         print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+    if a.charts:
+        from . import charts  # lazy: Altair and vl-convert are only needed here
+
+        for name, chart in (("comparison_allocation", charts.comparison_allocation_chart(comp)),
+                            ("comparison_indicators", charts.comparison_indicator_chart(comp))):
+            path = atomic_write_bytes(Path(a.charts) / f"{name}.png", charts.to_png(chart))
+            print(f"wrote {path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -81,6 +81,14 @@ def test_cli_compare_writes_the_apps_workbook(tmp_path, capsys):
         pd.testing.assert_frame_equal(cli_book[sheet], app_book[sheet], check_exact=False, rtol=1e-7)
 
 
+def test_cli_compare_writes_charts(tmp_path):
+    files = [str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "leverage_push.yaml")]
+    assert main(["compare", *files, "--format", "csv", "--out", str(tmp_path / "s.csv"),
+                 "--charts", str(tmp_path / "png"), "--lang", "en"]) == 0
+    for name in ("comparison_allocation", "comparison_indicators"):
+        assert (tmp_path / "png" / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_cli_compare_csv_and_bad_input(tmp_path, capsys):
     assert main(["compare", str(SCENARIOS / "baseline.yaml"), "--format", "csv", "--lang", "en"]) == 0
     text = capsys.readouterr().out
