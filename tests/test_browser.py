@@ -83,6 +83,25 @@ def browser():
         b.close()
 
 
+def _idle(page) -> None:
+    """Wait until Streamlit has finished the current script run (its status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+
+
+def _download(page, button, tries: int = 3):
+    """Click a download button and return the download; retried when a rerun swallowed the click."""
+    for attempt in range(tries):
+        _idle(page)
+        try:
+            with page.expect_download(timeout=30_000) as dl:
+                button().click()
+            return dl.value
+        except Exception:  # playwright's TimeoutError: the button was re-rendered under the click
+            if attempt == tries - 1:
+                raise
+
+
 def _metric(page, label: str) -> str:
     tile = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return tile.locator('[data-testid="stMetricValue"]').inner_text()
@@ -98,6 +117,7 @@ def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(server, browser, 
     assert "亿元" in _metric(page, "撬动外部资金")
     page.screenshot(path=str(tmp_path / "baseline.png"), full_page=True)
 
+    _idle(page)
     box = page.get_by_label("2026 年预算总额（万元）")
     box.fill("80000")
     box.press("Enter")
@@ -141,19 +161,18 @@ def test_upload_pin_compare_and_downloads_in_the_browser(server, browser, tmp_pa
     assert float(_metric(page, "绩效指数")) > float(before)
 
     # a chart as PNG (rendered on demand, CJK fonts)
-    with page.expect_download(timeout=60_000) as dl:
-        page.get_by_role("button", name="⬇ 图片 PNG").first.click()
-    png = Path(dl.value.path()).read_bytes()
+    dl = _download(page, lambda: page.get_by_role("button", name="⬇ 图片 PNG").first)
+    png = Path(dl.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
     # pin, open the comparison, download the workbook
+    _idle(page)
     page.get_by_role("button", name="固定当前方案").click()
     page.get_by_text("已固定：方案 1").first.wait_for(timeout=30_000)
     page.get_by_role("tab").filter(has_text="情景对比").click()
     page.get_by_text("主要结果").first.wait_for(timeout=30_000)
-    with page.expect_download(timeout=60_000) as dl:
-        page.get_by_role("button", name="下载对比 Excel").click()
-    book = pd.read_excel(dl.value.path(), sheet_name=None)
+    dl = _download(page, lambda: page.get_by_role("button", name="下载对比 Excel"))
+    book = pd.read_excel(dl.path(), sheet_name=None)
     assert list(book) == ["summary", "allocation", "indicators", "rules", "changes"]
     assert list(book["summary"]["scenario"]) == ["方案 1"]
     assert "budget.base_amount_wan" in set(book["changes"]["path"])
