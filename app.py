@@ -306,10 +306,13 @@ with tab_plan:
                         "plan_vs_status_quo")
         st.markdown(f"**{t('alloc_table', L)}**")
         a = charts.allocation_data(result, L)
+        a["mode_label"] = a["mode_label"].where(a["on_budget"], a["mode_label"] + " *")
         piv = a.pivot_table(index=["category_label", "mode_label"], columns="year", values="amount_wan",
                             sort=False).round(0)
         piv.index.names = [t("category", L), t("mode", L)]
         st.dataframe(piv.style.format("{:,.0f}"), width="stretch")
+        if not a["on_budget"].all():
+            st.caption(t("off_budget_note", L))
 
 with tab_curves:
     if not result.ok:

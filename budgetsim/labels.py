@@ -120,6 +120,9 @@ UI: dict[str, tuple[str, str]] = {
     "plan_vs_sq": ("规划期合计：方案与现状", "Plan total: plan vs status quo"),
     "stack_by": ("堆叠方式", "Stack by"),
     "alloc_table": ("分配明细（万元）", "Allocation detail (万元)"),
+    "off_budget_note": ("* 税式支出（减免的税收），不占科技预算，单独设上限，未计入上方预算图表。",
+                        "* Tax expenditure (revenue forgone): not budget cash, capped on its own and left out "
+                        "of the budget charts above."),
     "effective": ("有效资源（万元/年）", "Effective resources (万元 a year)"),
     "output": ("年产出", "Output a year"),
     "curve_title": ("{cat}：{ind}", "{cat}: {ind}"),
