@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BUDGETSIM_CHROMIUM", "/usr/bin/chromium")  # Debian's Chromium by default
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -107,7 +107,7 @@ def _metric(page, label: str) -> str:
     return tile.locator('[data-testid="stMetricValue"]').inner_text()
 
 
-def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(server, browser, tmp_path):
+def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(browser, server, tmp_path):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     page.goto(server, wait_until="domcontentloaded")
     page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
@@ -132,7 +132,7 @@ def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(server, browser, 
     page.close()
 
 
-def test_upload_pin_compare_and_downloads_in_the_browser(server, browser, tmp_path):
+def test_upload_pin_compare_and_downloads_in_the_browser(browser, server, tmp_path):
     import pandas as pd
 
     page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
