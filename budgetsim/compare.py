@@ -255,8 +255,15 @@ def _write_xlsx(c: Comparison, target) -> None:
             ws = xl.sheets[name]
             ws.freeze_panes = "A2"
             for col in ws.columns:
-                width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in col[:200])
+                width = max(_display_width(cell.value) for cell in col[:200])
                 ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
+
+
+def _display_width(value: Any) -> int:
+    """Characters a cell needs: CJK characters are twice as wide as Latin ones."""
+    if value is None:
+        return 0
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(value))
 
 
 def workbook_bytes(c: Comparison) -> bytes:
