@@ -278,21 +278,41 @@ if ss.get("pin_notice"):
 # ----------------------------------------------------------------------------- tabs
 
 
-def chart_block(chart, data: pd.DataFrame, name: str) -> None:
+@st.cache_data(show_spinner=False, max_entries=512)
+def _chart_spec(kind: str, key: tuple, _build) -> dict:
+    """A chart's Vega-Lite spec, built once per (chart, plan, language, options).
+
+    Building and validating Altair specs is most of a rerun's cost; the chart tests validate
+    the same builders, so the app skips validation here."""
+    return _build().to_dict(validate=False)
+
+
+def chart_block(kind: str, key: tuple, build, data: pd.DataFrame, name: str) -> None:
     """A chart with its data as CSV and the chart as PNG (rendered only when asked for)."""
-    st.altair_chart(chart, width="stretch", theme=None)
+    spec = _chart_spec(kind, key, build)
+    st.vega_lite_chart(spec, width="stretch", theme=None)
     c = st.columns([1, 1, 2])
     c[0].download_button(t("download_csv", L), data.to_csv(index=False).encode("utf-8-sig"),
                          file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
-    c[1].download_button(t("download_png", L), lambda: charts.to_png(chart), file_name=f"{name}.png",
+    c[1].download_button(t("download_png", L), lambda: charts.to_png(spec), file_name=f"{name}.png",
                          mime="image/png", key=f"png_{name}")
 
 
-# fixed tab titles: a title that changed (e.g. with a pin count) would send the user back to the first tab
-tab_plan, tab_curves, tab_ind, tab_cmp = st.tabs([t("tab_plan", L), t("tab_curves", L), t("tab_indicators", L),
-                                                  t("tab_compare", L)])
+rkey = (scenario_key(scenario), objective, L)
 
-with tab_plan:
+
+# Fixed tab titles: a title that changed (e.g. with a pin count) would send the user back to the first
+# tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
+tab_plan, tab_curves, tab_ind, tab_cmp = st.tabs([t("tab_plan", L), t("tab_curves", L), t("tab_indicators", L),
+                                                  t("tab_compare", L)], key=f"tab_{L}", on_change="rerun")
+
+
+def shown(tab) -> bool:
+    return tab.open is not False  # None (state not tracked) means render
+
+
+def render_plan() -> None:
+    """Allocation charts and table."""
     if not result.ok:
         st.info(t("no_plan", L))
     else:
@@ -300,10 +320,11 @@ with tab_plan:
                       format_func=lambda v: t(v, L))
         left, right = st.columns(2)
         with left:
-            chart_block(charts.allocation_chart(result, L, by), charts.allocation_data(result, L), f"allocation_{by}")
+            chart_block("allocation", rkey + (by,), lambda: charts.allocation_chart(result, L, by),
+                        charts.allocation_data(result, L), f"allocation_{by}")
         with right:
-            chart_block(charts.plan_vs_status_quo_chart(result, L), charts.plan_vs_status_quo_data(result, L),
-                        "plan_vs_status_quo")
+            chart_block("plan_vs_sq", rkey, lambda: charts.plan_vs_status_quo_chart(result, L),
+                        charts.plan_vs_status_quo_data(result, L), "plan_vs_status_quo")
         st.markdown(f"**{t('alloc_table', L)}**")
         a = charts.allocation_data(result, L)
         a["mode_label"] = a["mode_label"].where(a["on_budget"], a["mode_label"] + " *")
@@ -314,7 +335,9 @@ with tab_plan:
         if not a["on_budget"].all():
             st.caption(t("off_budget_note", L))
 
-with tab_curves:
+
+def render_curves() -> None:
+    """One category's response curve with the plan's points."""
     if not result.ok:
         st.info(t("no_plan", L))
     else:
@@ -327,12 +350,15 @@ with tab_curves:
         cd = charts.curve_data(result, cat, ind, L)
         st.metric(t("marginal", L), f"{cd['marginal_per_yi']:,.2f} {unit(scenario, ind, L)} / 亿元")
         st.caption(t("marginal_text", L, v=f"{cd['marginal_per_yi']:,.2f}", unit=unit(scenario, ind, L)))
-        chart_block(charts.response_curve_chart(result, cat, ind, L), cd["points"], f"curve_{cat}_{ind}")
+        chart_block("curve", rkey + (cat, ind), lambda: charts.response_curve_chart(result, cat, ind, L),
+                    cd["points"], f"curve_{cat}_{ind}")
 
-with tab_ind:
+
+def render_indicators() -> None:
+    """Indicators against the status quo and the targets."""
     d = charts.indicator_data(result, L)
     if result.ok:
-        chart_block(charts.indicator_chart(result, L), d, "indicators")
+        chart_block("indicators", rkey, lambda: charts.indicator_chart(result, L), d, "indicators")
     st.markdown(f"**{t('ind_table', L)}**")
     tbl = pd.DataFrame({
         t("indicator", L): d["indicator_label"], t("unit", L): d["unit"],
@@ -341,7 +367,9 @@ with tab_ind:
     st.dataframe(tbl.style.format({t("plan", L): "{:,.1f}", t("status_quo", L): "{:,.1f}", t("target", L): "{:,.0f}"},
                                   na_rep="—"), width="stretch", hide_index=True)
 
-with tab_cmp:
+
+def render_compare() -> None:
+    """Pinned scenarios side by side, downloads."""
     pins = ss["pins"]
     if not pins:
         st.info(t("no_pins", L))
@@ -353,6 +381,7 @@ with tab_cmp:
         if chosen:
             results = {n: solve(pins[n]["scenario"], pins[n]["objective"]) for n in chosen}
             comp = compare(results, L)
+            ckey = (L,) + tuple((n, scenario_key(pins[n]["scenario"]), pins[n]["objective"]) for n in chosen)
             s = comp.summary
             view = pd.DataFrame({
                 t("col_scenario", L): s["scenario"], t("col_objective", L): s["objective_label"],
@@ -375,11 +404,11 @@ with tab_cmp:
                          hide_index=True, column_config={t("indicator", L): st.column_config.TextColumn(width="large")})
             left, right = st.columns(2)
             with left:
-                chart_block(charts.comparison_allocation_chart(comp), charts.comparison_allocation_data(comp),
-                            "comparison_allocation")
+                chart_block("cmp_allocation", ckey, lambda: charts.comparison_allocation_chart(comp),
+                            charts.comparison_allocation_data(comp), "comparison_allocation")
             with right:
-                chart_block(charts.comparison_indicator_chart(comp), charts.comparison_indicator_data(comp),
-                            "comparison_indicators")
+                chart_block("cmp_indicators", ckey, lambda: charts.comparison_indicator_chart(comp),
+                            charts.comparison_indicator_data(comp), "comparison_indicators")
             d = st.columns(3)
             d[0].download_button(t("download_xlsx", L), lambda: workbook_bytes(comp), file_name="comparison.xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -401,3 +430,10 @@ with tab_cmp:
             if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
                 del pins[name]
                 st.rerun()
+
+
+for _tab, _render in ((tab_plan, render_plan), (tab_curves, render_curves), (tab_ind, render_indicators),
+                      (tab_cmp, render_compare)):
+    with _tab:
+        if shown(_tab):
+            _render()

@@ -246,8 +246,9 @@ def comparison_indicator_chart(c: Comparison) -> alt.Chart:
 # ----------------------------------------------------------------------------- export
 
 
-def to_png(chart: alt.Chart, scale: float = 2.0) -> bytes:
-    """The chart as PNG bytes (vl-convert; system fonts, so CJK needs fonts-noto-cjk)."""
+def to_png(chart: alt.Chart | dict, scale: float = 2.0) -> bytes:
+    """The chart (or its Vega-Lite spec) as PNG bytes (vl-convert; system fonts, so CJK needs fonts-noto-cjk)."""
     import vl_convert as vlc  # lazy: only exports need it
 
-    return vlc.vegalite_to_png(chart.to_json(), scale=scale)
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    return vlc.vegalite_to_png(spec, scale=scale)

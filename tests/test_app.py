@@ -67,6 +67,9 @@ def test_pin_two_scenarios_and_compare(at):
     assert not at.exception
     pins = at.session_state["pins"]
     assert list(pins) == ["方案 1", "方案 2"]
+    assert not at.multiselect, "hidden tabs are not rendered"
+    at.session_state["tab_zh"] = "情景对比"  # open the comparison tab
+    at.run()
     pick = _by_key(at.multiselect, "compare_pick")
     assert pick.value == ["方案 1", "方案 2"]
     tables = [df.value for df in at.dataframe]

@@ -70,3 +70,8 @@ def test_comparison_charts(baseline_result):
 def test_png_export(baseline_result):
     png = charts.to_png(charts.allocation_chart(baseline_result, "zh"), scale=1.0)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
+
+
+def test_png_export_from_a_spec(baseline_result):
+    spec = charts.indicator_chart(baseline_result, "en").to_dict()
+    assert charts.to_png(spec, scale=1.0)[:4] == b"\x89PNG"
