@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/budgetsim solve scenarios/baseline.yaml
+	$(BIN)/streamlit run app.py --server.port 8501 --server.headless true
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from . import __version__
 from .api import solve
+from .compare import MAX_COMPARED, SHEETS, compare, write_workbook
 from .exceptions import BudgetsimError, ScenarioError
-from .fileio import atomic_write_text
+from .fileio import atomic_write_bytes, atomic_write_text
 from .model import OBJECTIVES, SOLVERS
 from .report import text_report
 from .scenario import bundled_scenarios, load_scenario
@@ -63,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("scenarios", nargs="+")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+
+    cp = sub.add_parser("compare", help="solve scenarios and write a comparison workbook (or CSV)")
+    cp.add_argument("scenarios", nargs="+", help=f"scenario YAML files (at most {MAX_COMPARED})")
+    cp.add_argument("--out", help="output file (.xlsx for the workbook; required unless --format csv)")
+    cp.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
+                    help="xlsx: the workbook the app downloads; csv: one table (see --table)")
+    cp.add_argument("--table", choices=SHEETS, default="summary", help="the table written by --format csv")
+    cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+    cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
     return p
 
 
@@ -161,7 +172,39 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios}
+def cmd_compare(a) -> int:
+    if len(a.scenarios) > MAX_COMPARED:
+        raise BudgetsimError(f"compare: at most {MAX_COMPARED} scenarios, got {len(a.scenarios)}")
+    if a.format == "xlsx" and not a.out:
+        raise BudgetsimError("compare: --out FILE.xlsx is required for the workbook (or use --format csv)")
+    results = {}
+    for path in a.scenarios:
+        name = Path(path).stem
+        n = 2
+        while name in results:
+            name, n = f"{Path(path).stem}_{n}", n + 1
+        r = solve(load_scenario(path), a.objective)
+        if not r.ok:
+            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
+        results[name] = r
+    comp = compare(results, a.lang)
+    if a.format == "csv":
+        _emit(comp.csv(a.table), a.out)
+    else:
+        write_workbook(comp, a.out)
+        print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+    if a.charts:
+        from . import charts  # lazy: Altair and vl-convert are only needed here
+
+        for name, chart in (("comparison_allocation", charts.comparison_allocation_chart(comp)),
+                            ("comparison_indicators", charts.comparison_indicator_chart(comp))):
+            path = atomic_write_bytes(Path(a.charts) / f"{name}.png", charts.to_png(chart))
+            print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
+            "compare": cmd_compare}
 
 
 def main(argv: list[str] | None = None) -> int:

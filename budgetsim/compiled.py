@@ -47,8 +47,6 @@ class HighsSession:
 
     key: tuple
     lock: threading.Lock = field(default_factory=threading.Lock)
-    centers: np.ndarray | None = None  # last optimum's effective resources, to place fine zones
-    e_sq: np.ndarray | None = None  # the status quo's effective resources in that scenario
 
     def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.

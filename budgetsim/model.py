@@ -295,8 +295,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     """Build and solve, moving a fine zone of breakpoints onto the optimum until it settles.
 
     Each category-year's grid is a coarse geometric grid plus a fine zone (±0.5 %…+25 %)
-    centred on the current optimum (at first: the previous optimum of the same model
-    structure, else the status quo).  After each pass the zone moves to the new optimum;
+    centred on the current optimum (at first: the status quo's resources).  After each pass the zone moves to the new optimum;
     the plan is final when every optimum stayed within ±1 % of its zone's centre (so the
     allocation itself is resolved to about 0.5 %, not only the flat performance value)
     and the true-vs-linear gap is below ``gap_target``.  Moving a zone changes numbers,
@@ -321,18 +320,12 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     def grid(centers: np.ndarray) -> dict:
         return {(c, t): zoned_breakpoints(coarse[(c, t)], centers[c * T + t]) for c, t in keys}
 
-    e_sq = mech.effective @ mech.flatten(s.status_quo_allocation)
-    centers = fine_center(e_sq, e_max)
+    # Fine zones start at the status quo's resources, whatever was solved before: the same
+    # scenario always walks the same sequence of grids, so it gets the same plan whether it
+    # is solved first or after a thousand others (the warm basis only makes it faster).
+    centers = fine_center(mech.effective @ mech.flatten(s.status_quo_allocation), e_max)
     builder = ModelBuilder(s, objective, grid(centers), risk).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
-    if session is not None and session.centers is not None and session.centers.shape == centers.shape:
-        # start where the last optimum of this structure was, rescaled by how much the
-        # status quo's resources moved (e.g. with the budget)
-        scale = np.where(session.e_sq > 0, e_sq / np.maximum(session.e_sq, 1e-12), 1.0)
-        centers = fine_center(np.minimum(session.centers * scale, e_max), e_max)
-        builder.move_breakpoints(grid(centers))
-    if session is not None:
-        session.e_sq = e_sq
     only_segments = False  # the first load of a scenario compares everything
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -358,8 +351,6 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         gap = _gap(builder, sol, x)
         e_star = fine_center(mech.effective @ x, e_max)
         settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
-        if session is not None:
-            session.centers = e_star
         if (settled and gap <= gap_target) or passes == max_passes:
             return done(sol, x, passes, gap)
         centers = e_star

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from .labels import YI, fmt_money  # noqa: F401  (re-exported: budgetsim.report.fmt_money)
 from .results import Result
-
-YI = 10_000.0  # 万元 per 亿元
-
-
-def fmt_money(wan: float | None, lang: str = "zh") -> str:
-    """万元 below 1 亿元, 亿元 above (e.g. '6.30 亿元' / '4,500 万元')."""
-    if wan is None or (isinstance(wan, float) and math.isnan(wan)):
-        return "—"
-    if abs(wan) >= YI:
-        return f"{wan / YI:,.2f} 亿元" if lang == "zh" else f"{wan / YI:,.2f} 亿元 (100M yuan)"
-    return f"{wan:,.0f} 万元" if lang == "zh" else f"{wan:,.0f} 万元 (10k yuan)"
 
 
 def _t(lang: str, zh: str, en: str) -> str:

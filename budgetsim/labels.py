@@ -1,0 +1,221 @@
+"""Labels and number formats: every word a user reads, in Chinese and English, from one place.
+
+* UI strings (:data:`UI`, :func:`t`) for the app, charts, comparisons and workbooks.
+* Scenario labels (categories, modes, indicators, dimensions) come from the scenario file
+  itself (:func:`label`); rule labels from :func:`budgetsim.rules.rule_label`.
+* Money: 万元 inside, shown as 万元 below 1 亿元 and as 亿元 above (:func:`fmt_money`).
+"""
+
+from __future__ import annotations
+
+import math
+
+LANGS = ("zh", "en")
+YI = 10_000.0  # 万元 per 亿元
+
+
+def fmt_money(wan: float | None, lang: str = "zh", short: bool = False) -> str:
+    """万元 below 1 亿元, 亿元 above (e.g. '6.30 亿元' / '4,500 万元').
+
+    In English the unit is glossed ('6.30 亿元 (100M yuan)') unless ``short``."""
+    if wan is None or (isinstance(wan, float) and math.isnan(wan)):
+        return "—"
+    if abs(wan) >= YI:
+        text = f"{wan / YI:,.2f} 亿元"
+        return text if lang == "zh" or short else f"{text} (100M yuan)"
+    text = f"{wan:,.0f} 万元"
+    return text if lang == "zh" or short else f"{text} (10k yuan)"
+
+
+def fmt_pct(share: float | None, digits: int = 0) -> str:
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    return f"{share * 100:.{digits}f} %"
+
+
+# ----------------------------------------------------------------------------- UI strings
+
+UI: dict[str, tuple[str, str]] = {
+    # page
+    "app_title": ("科技预算情景工作台", "S&T budget what-if workbench"),
+    "app_caption": ("财政科技专项资金分配：调整规则与参数，即时求解，比较并导出方案。金额单位：万元，较大金额以亿元显示（1 亿元 = 10,000 万元）。",
+                    "Fiscal S&T special-fund allocation: move rules and parameters, re-solve at once, compare and "
+                    "export scenarios. Money in 万元 (10,000 yuan), large sums in 亿元 (100 M yuan)."),
+    "language": ("语言 / Language", "语言 / Language"),
+    # scenario choice
+    "scenario": ("情景", "Scenario"),
+    "start_from": ("起始情景", "Start from"),
+    "bundled": ("内置情景", "Bundled scenario"),
+    "upload": ("上传 YAML 情景文件", "Upload a YAML scenario file"),
+    "upload_help": ("可写 `extends: baseline` 只列出改动；文件不超过 1 MB。",
+                    "Use `extends: baseline` to list only the changes; at most 1 MB."),
+    "paste": ("或粘贴 YAML 文本", "Or paste YAML text"),
+    "paste_load": ("载入粘贴的情景", "Load pasted scenario"),
+    "loaded_from": ("当前情景", "Current scenario"),
+    "upload_bad": ("情景文件有误，仍保留上一个有效情景。问题如下：", "The scenario file has problems; the last good scenario is kept:"),
+    "upload_too_big": ("文件过大（{size} kB），上限 {cap} kB。", "File too large ({size} kB); the limit is {cap} kB."),
+    "upload_not_text": ("文件不是 UTF-8 文本。", "The file is not UTF-8 text."),
+    "upload_ok": ("已载入：{title}", "Loaded: {title}"),
+    # levers
+    "levers": ("调整参数", "Levers"),
+    "question": ("求解问题", "Question"),
+    "obj_max-performance": ("给定预算，绩效最优", "Best performance for the budget"),
+    "obj_min-budget": ("达到目标，预算最省", "Least budget that meets the targets"),
+    "obj_cvar": ("稳健方案：不利年份绩效最优（CVaR）", "Robust plan: best performance in bad years (CVaR)"),
+    "grp_budget": ("预算规模", "Budget"),
+    "grp_categories": ("专项类别占比（下限 / 上限）", "Category shares (floor / cap)"),
+    "grp_support": ("支持方式与杠杆", "Support mix and leverage"),
+    "grp_targets": ("规划期产出目标", "Output targets over the plan"),
+    "grp_weights": ("绩效评价维度权重", "Evaluation-dimension weights"),
+    "grp_rules": ("启用的规则", "Rules switched on"),
+    "lv_base_amount": ("{year} 年预算总额（万元）", "{year} budget envelope (万元)"),
+    "lv_growth": ("预算年增长率（%）", "Yearly budget growth (%)"),
+    "lv_floor": ("{name} 下限（%）", "{name} floor (%)"),
+    "lv_cap": ("{name} 上限（%）", "{name} cap (%)"),
+    "lv_stable_min": ("稳定支持占比下限（%）", "Stable-support share, lowest (%)"),
+    "lv_stable_max": ("稳定支持占比上限（%）", "Stable-support share, highest (%)"),
+    "lv_leverage": ("杠杆率下限（外部资金 ÷ 财政资金，倍）", "Leverage floor (external ÷ fiscal money, ×)"),
+    "lv_target": ("{name}（{unit}，0 = 不设目标）", "{name} ({unit}; 0 = no target)"),
+    "lv_weight": ("{name}", "{name}"),
+    "lv_rule": ("{name}", "{name}"),
+    "per_year_budget_note": ("本情景按年列出预算，预算规模请在文件中修改。",
+                             "This scenario lists the budget year by year; change it in the file."),
+    "reset": ("恢复情景原值", "Reset to the scenario's values"),
+    "lever_errors": ("这些参数组合无效，仍显示上一个有效方案：", "These settings are not valid; the last valid plan is shown:"),
+    "changed_n": ("已改动 {n} 项参数", "Parameters changed: {n}"),
+    # KPIs
+    "kpi_performance": ("绩效指数", "Performance index"),
+    "kpi_vs_sq": ("较现状", "vs status quo"),
+    "kpi_external": ("撬动外部资金", "External money mobilised"),
+    "kpi_leverage": ("杠杆率", "Leverage"),
+    "kpi_targets": ("目标达成", "Targets met"),
+    "kpi_budget": ("规划期预算", "Budget over the plan"),
+    "kpi_sq_leverage": ("现状 {v}", "status quo {v}"),
+    "kpi_vs_envelope": ("较预算总额", "vs envelope"),
+    "kpi_no_targets": ("未设目标", "no targets"),
+    "status_quo_tiles": ("现状（维持当前分配比例）", "Status quo (today's split carried over)"),
+    "infeasible": ("当前规则下不存在可行方案。", "No plan meets all the active rules."),
+    "no_plan": ("没有方案", "No plan"),
+    # tabs
+    "tab_plan": ("分配方案", "Allocation"),
+    "tab_curves": ("响应曲线", "Response curves"),
+    "tab_indicators": ("指标与目标", "Indicators and targets"),
+    "tab_compare": ("情景对比", "Compare scenarios"),
+    # charts and tables
+    "year": ("年份", "Year"),
+    "category": ("专项类别", "Category"),
+    "mode": ("支持方式", "Support mode"),
+    "amount": ("金额（亿元）", "Amount (亿元)"),
+    "amount_wan": ("金额（万元）", "Amount (万元)"),
+    "series": ("方案", "Series"),
+    "plan": ("方案", "Plan"),
+    "status_quo": ("现状", "Status quo"),
+    "diff": ("差值", "Difference"),
+    "target": ("目标", "Target"),
+    "met": ("达成", "Met"),
+    "indicator": ("指标", "Indicator"),
+    "unit": ("单位", "Unit"),
+    "dimension": ("评价维度", "Dimension"),
+    "alloc_by_category": ("各年分配（按专项类别）", "Allocation per year by category"),
+    "alloc_by_mode": ("各年分配（按支持方式）", "Allocation per year by support mode"),
+    "plan_vs_sq": ("规划期合计：方案与现状", "Plan total: plan vs status quo"),
+    "stack_by": ("堆叠方式", "Stack by"),
+    "alloc_table": ("分配明细（万元）", "Allocation detail (万元)"),
+    "off_budget_note": ("* 税式支出（减免的税收），不占科技预算，单独设上限，未计入上方预算图表。",
+                        "* Tax expenditure (revenue forgone): not budget cash, capped on its own and left out "
+                        "of the budget charts above."),
+    "effective": ("有效资源（万元/年）", "Effective resources (万元 a year)"),
+    "output": ("年产出", "Output a year"),
+    "curve_title": ("{cat}：{ind}", "{cat}: {ind}"),
+    "chosen_point": ("方案点", "Plan point"),
+    "sq_point": ("现状点", "Status-quo point"),
+    "marginal": ("边际回报", "Marginal return"),
+    "marginal_text": ("每增加 1 亿元有效资源约增加 {v} {unit}（规划期平均）",
+                      "One more 亿元 of effective resources adds about {v} {unit} (plan average)"),
+    "curve_category": ("专项类别", "Category"),
+    "curve_indicator": ("指标", "Indicator"),
+    "ind_vs_sq": ("规划期指标：现状 = 100", "Indicators over the plan: status quo = 100"),
+    "relative": ("相对现状（现状 = 100）", "Relative to status quo (= 100)"),
+    "ind_table": ("指标明细（规划期合计）", "Indicator detail (plan total)"),
+    "download_csv": ("⬇ 数据 CSV", "⬇ Data (CSV)"),
+    "download_png": ("⬇ 图片 PNG", "⬇ Chart (PNG)"),
+    "png_unavailable": ("无法生成 PNG：{err}", "PNG export unavailable: {err}"),
+    # pinning and comparison
+    "pin": ("固定当前方案", "Pin current settings"),
+    "pin_name": ("方案名称", "Scenario name"),
+    "pin_default": ("方案 {n}", "Plan {n}"),
+    "pinned": ("已固定：{name}", "Pinned: {name}"),
+    "pin_exists": ("已有同名方案，已更新。", "A pinned scenario with that name existed; it was replaced."),
+    "pins": ("已固定的方案", "Pinned scenarios"),
+    "no_pins": ("还没有固定的方案。在左侧调整参数后点击“固定当前方案”。",
+                "No pinned scenarios yet. Move the levers, then press “Pin current settings”."),
+    "compare_pick": ("选择要对比的方案（最多 5 个）", "Scenarios to compare (up to five)"),
+    "compare_summary": ("主要结果", "Headline results"),
+    "compare_alloc": ("分配对比（规划期合计，按专项类别）", "Allocation compared (plan total by category)"),
+    "compare_indicators": ("指标对比（规划期合计）", "Indicators compared (plan total)"),
+    "download_xlsx": ("下载对比 Excel", "Download comparison (Excel)"),
+    "download_summary_csv": ("下载主要结果 CSV", "Download headline results (CSV)"),
+    "download_alloc_csv": ("下载分配明细 CSV", "Download allocation (CSV)"),
+    "download_yaml": ("下载 {name} 的 YAML 差异文件", "Download {name} as a YAML diff"),
+    "remove_pin": ("删除 {name}", "Remove {name}"),
+    "remove": ("删除", "Remove"),
+    "yaml_help": ("可用 `budgetsim solve 文件.yaml` 复现此方案。", "Reproduce with `budgetsim solve file.yaml`."),
+    # comparison columns
+    "col_scenario": ("方案", "Scenario"),
+    "col_base": ("基于", "Based on"),
+    "col_objective": ("求解问题", "Question"),
+    "col_status": ("状态", "Status"),
+    "col_performance": ("绩效指数", "Performance index"),
+    "col_sq_performance": ("现状绩效指数", "Status-quo index"),
+    "col_perf_diff": ("较现状", "vs status quo"),
+    "col_budget": ("安排预算（万元）", "Budget allocated (万元)"),
+    "col_envelope": ("预算总额（万元）", "Budget envelope (万元)"),
+    "col_external": ("外部资金（万元）", "External money (万元)"),
+    "col_leverage": ("杠杆率", "Leverage"),
+    "col_targets": ("目标达成", "Targets met"),
+    "col_rule": ("规则", "Rule"),
+    "col_path": ("参数路径", "Parameter path"),
+    "col_baseline": ("基准值", "Baseline value"),
+    "col_value": ("方案值", "Scenario value"),
+    "status_optimal": ("最优", "optimal"),
+    "status_infeasible": ("不可行", "infeasible"),
+    "status_unbounded": ("无界", "unbounded"),
+    "status_error": ("求解出错", "solver error"),
+    "on": ("启用", "on"),
+    "off": ("关闭", "off"),
+    "solve_time": ("求解用时 {ms} 毫秒（{src}）", "Solved in {ms} ms ({src})"),
+    "cached": ("缓存", "cached"),
+    "fresh": ("新求解", "fresh solve"),
+}
+
+
+def t(key: str, lang: str = "zh", **fmt) -> str:
+    """The UI string ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
+    zh, en = UI[key]
+    text = zh if lang == "zh" else en
+    return text.format(**fmt) if fmt else text
+
+
+def label(scenario, kind: str, item_id: str, lang: str = "zh") -> str:
+    """The scenario's own label for a category, mode, indicator or dimension."""
+    src = getattr(scenario.spec, kind)
+    item = src.get(item_id)
+    return getattr(item, f"label_{lang}") if item is not None else item_id
+
+
+def labels(scenario, kind: str, lang: str = "zh") -> dict[str, str]:
+    """id → label for every item of ``kind`` (categories, modes, indicators, dimensions)."""
+    return {i: getattr(v, f"label_{lang}") for i, v in getattr(scenario.spec, kind).items()}
+
+
+def unit(scenario, indicator_id: str, lang: str = "zh") -> str:
+    return getattr(scenario.spec.indicators[indicator_id], f"unit_{lang}")
+
+
+def objective_label(objective: str, lang: str = "zh") -> str:
+    return t(f"obj_{objective}", lang)
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    key = f"status_{status}"
+    return t(key, lang) if key in UI else status

@@ -1,0 +1,180 @@
+"""The workbench in a real browser: ``streamlit run app.py`` driven by Playwright + Debian's Chromium.
+
+Skipped (with the reason shown) when /usr/bin/chromium is missing, except under ``CI=true``
+where it must run.  Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("BUDGETSIM_CHROMIUM", "/usr/bin/chromium")  # Debian's Chromium by default
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _require(cond: bool, reason: str) -> None:
+    if cond:
+        return
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A fresh ``streamlit run app.py`` on a free local port; killed at the end."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+                pytest.fail(f"streamlit exited early ({proc.returncode}):\n{out[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not answer its health endpoint within 60 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "the playwright package is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def _idle(page) -> None:
+    """Wait until Streamlit has finished the current script run (its status widget is gone)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+
+
+def _download(page, button, tries: int = 3):
+    """Click a download button and return the download; retried when a rerun swallowed the click."""
+    for attempt in range(tries):
+        _idle(page)
+        try:
+            with page.expect_download(timeout=30_000) as dl:
+                button().click()
+            return dl.value
+        except Exception:  # playwright's TimeoutError: the button was re-rendered under the click
+            if attempt == tries - 1:
+                raise
+
+
+def _metric(page, label: str) -> str:
+    tile = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return tile.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_page_renders_kpis_and_a_chart_and_a_lever_moves_a_kpi(browser, server, tmp_path):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
+    before = _metric(page, "绩效指数")
+    assert re.fullmatch(r"\d+\.\d\d", before), before
+    assert "亿元" in _metric(page, "撬动外部资金")
+    page.screenshot(path=str(tmp_path / "baseline.png"), full_page=True)
+
+    _idle(page)
+    box = page.get_by_label("2026 年预算总额（万元）")
+    box.fill("80000")
+    box.press("Enter")
+    page.wait_for_function(
+        "(before) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".find(e => e.innerText.includes('绩效指数')); "
+        "return t && !t.innerText.includes(before); }", arg=before, timeout=30_000)
+    after = _metric(page, "绩效指数")
+    assert float(after) > float(before)
+    page.screenshot(path=str(tmp_path / "lever_moved.png"), full_page=True)
+    assert (tmp_path / "baseline.png").stat().st_size > 10_000
+    page.close()
+
+
+def test_upload_pin_compare_and_downloads_in_the_browser(browser, server, tmp_path):
+    import pandas as pd
+
+    page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    before = _metric(page, "绩效指数")
+
+    # a bad file: every problem listed, the baseline stays
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: baseline\nbudget:\n  base_amount_wan: -5\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("情景文件有误").first.wait_for(timeout=30_000)
+    assert page.get_by_text("budget.base_amount_wan").first.is_visible()
+    assert _metric(page, "绩效指数") == before
+
+    # a good file replaces the scenario
+    good = tmp_path / "good.yaml"
+    good.write_text("extends: baseline\nid: bigger\ntitle: {zh: 浏览器上传方案, en: Uploaded in the browser}\n"
+                    "description: {zh: 测试, en: test}\nbudget:\n  base_amount_wan: 70000\n", encoding="utf-8")
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(good))
+    page.get_by_text("已载入：浏览器上传方案").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "(before) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
+        ".find(e => e.innerText.includes('绩效指数')); return t && !t.innerText.includes(before); }",
+        arg=before, timeout=30_000)
+    assert float(_metric(page, "绩效指数")) > float(before)
+
+    # a chart as PNG (rendered on demand, CJK fonts)
+    dl = _download(page, lambda: page.get_by_role("button", name="⬇ 图片 PNG").first)
+    png = Path(dl.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # pin, open the comparison, download the workbook
+    _idle(page)
+    page.get_by_role("button", name="固定当前方案").click()
+    page.get_by_text("已固定：方案 1").first.wait_for(timeout=30_000)
+    page.get_by_role("tab").filter(has_text="情景对比").click()
+    page.get_by_text("主要结果").first.wait_for(timeout=30_000)
+    dl = _download(page, lambda: page.get_by_role("button", name="下载对比 Excel"))
+    book = pd.read_excel(dl.path(), sheet_name=None)
+    assert list(book) == ["summary", "allocation", "indicators", "rules", "changes"]
+    assert list(book["summary"]["scenario"]) == ["方案 1"]
+    assert "budget.base_amount_wan" in set(book["changes"]["path"])
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    page.close()

@@ -1,0 +1,39 @@
+"""Labels and money formats (budgetsim.labels)."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from budgetsim.labels import UI, fmt_money, label, t
+from budgetsim.report import fmt_money as report_fmt_money
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_ui_string_has_both_languages_and_the_same_fields():
+    for key, (zh, en) in UI.items():
+        assert zh and en, key
+        assert set(re.findall(r"{(\w+)}", zh)) == set(re.findall(r"{(\w+)}", en)), key
+
+
+def test_every_key_the_app_uses_exists():
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    used = set(re.findall(r'\bt\("([a-z_0-9]+)"', source))
+    assert used and used <= set(UI), used - set(UI)
+
+
+def test_money_in_wan_and_yi():
+    assert fmt_money(4500) == "4,500 万元"
+    assert fmt_money(63000) == "6.30 亿元"
+    assert fmt_money(63000, "en") == "6.30 亿元 (100M yuan)"
+    assert fmt_money(63000, "en", short=True) == "6.30 亿元"
+    assert fmt_money(None) == "—" and fmt_money(math.nan) == "—"
+    assert report_fmt_money is fmt_money  # one implementation
+
+
+def test_scenario_labels(baseline):
+    assert label(baseline, "categories", "basic_frontier", "zh") == "基础前沿类"
+    assert label(baseline, "modes", "risk_pool", "en") == "Risk-compensation loan pool"
+    assert t("kpi_performance", "en") == "Performance index"
