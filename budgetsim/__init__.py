@@ -10,13 +10,14 @@ Public API::
 from .api import solve
 from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError)
+from .explain import Explanation, explain
 from .results import Result
 from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
-    "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "load_scenario", "load_scenario_text",
+    "BudgetsimError", "Explanation", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
+    "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "explain", "load_scenario", "load_scenario_text",
     "scenario_from_dict", "solve", "__version__",
 ]

@@ -293,6 +293,7 @@ class Explanation:
     relaxed_status: str | None = None  # status of the relaxed scenario when re-solved
     relaxed_performance: float | None = None
     message: str = ""
+    resolves: int = 0  # re-solves run for the marginal values
 
     # --------------------------------------------------------------- the relaxed scenario
     def relaxed_scenario(self) -> Scenario:
@@ -532,7 +533,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     chan_year, chan = _channels(result, b, sol, mbv_df, is_mip, resolve, maximize)
     perf = result.performance
     return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
-                       _empty_conflicts(), performance=perf, objective_value=obj0,
+                       _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
                        message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
 

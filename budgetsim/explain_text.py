@@ -32,14 +32,32 @@ def explanation_text(ex, lang: str = "zh") -> str:
     out: list[str] = [f"{s.title(lang)}  [{s.id}]"]
     out.append(_t(lang, "目标", "Objective") + f": {ex.objective}   " + _t(lang, "状态", "Status")
                + f": {ex.status}   " + _t(lang, "方法", "Method") + f": {ex.method}")
-    if ex.message:
-        out.append(ex.message)
+    note = _note(ex, lang)
+    if note:
+        out.append(note)
     out.append("")
     if ex.status == "infeasible":
         _infeasible(ex, lang, out)
     else:
         _optimal(ex, lang, out)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _note(ex, lang: str) -> str:
+    hard = ", ".join(ex.hard) or _t(lang, "无", "none")
+    if ex.status == "infeasible":
+        if len(ex.conflicts):
+            return _t(lang, f"没有任何方案能同时满足全部规则；以下是软性规则的最小放宽（硬性规则：{hard}）。",
+                      f"No plan satisfies all active rules; below is the least relaxation of the soft rules "
+                      f"(hard: {hard}).")
+        return _t(lang, f"即使放宽全部软性规则仍无解：硬性规则（{hard}）与模型结构本身相互冲突。",
+                  f"Even relaxing every soft rule leaves no plan: the hard rules ({hard}) and the model's "
+                  "structure conflict by themselves.")
+    if ex.method == "resolves":
+        return _t(lang, f"整数规划（MILP）方案没有对偶值：以下边际值均由重新求解得出（共 {ex.resolves} 次）。",
+                  f"Integer (MILP) plan: no duals exist; every marginal value below comes from re-solving "
+                  f"the model ({ex.resolves} re-solves).")
+    return ""
 
 
 def _optimal(ex, lang: str, out: list[str]) -> None:
