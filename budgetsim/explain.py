@@ -6,10 +6,11 @@ and reads the model's rows through their :class:`~budgetsim.model.RowMeta`:
 * **Marginal value of budget** — the dual of each year's budget-envelope row: index points
   per extra 万元 in that year.  HiGHS gets the problem as a native maximisation, so a row
   dual is d objective / d bound; each dual is checked against a central finite difference
-  (the same linear program re-solved with that year's envelope moved by ±0.1 %; for an
-  integer plan, the value itself is that difference over ±1,000 万元 of MILP re-solves).  The
+  (the same linear program re-solved with that year's envelope moved by ±0.1 %).  The
   objective holds a tie-break of 1e-8 per 万元 of deviation from the status quo, so duals
-  and differences may differ from pure performance by about that much.
+  and differences may differ from pure performance by about that much.  For an integer
+  plan the value is a central difference of MILP re-solves over ±1,000 万元, accurate to the
+  MIP gap (1e-4 of the objective, ≈ 0.01 index points; reported as ``accuracy``).
 * **Cost of each binding rule** — its dual (per unit of the row: 万元, or the indicator's
   unit for targets), the same per unit of the rule's own parameter, and the gain of a
   natural relaxation step (a share floor 1 percentage point lower, a leverage floor 0.1
@@ -70,6 +71,10 @@ __all__ = ["Explanation", "explain", "DEFAULT_HARD"]
 
 DEFAULT_HARD = ("budget_envelope",)
 NEVER_RELAXED = frozenset({"lumpy_funding"})
+# Relative MIP gap of re-solves: the plan's own.  Tighter gaps do not close in reasonable time on
+# the lumpy scenario (3e-5 takes ~20× longer, 1e-5 minutes), so integer marginal values are
+# accurate to about this gap times the objective, and gains below it are not reported as binding.
+MIP_GAP = 1e-4
 FD_REL_STEP = 1e-3  # finite-difference step: 0.1 % of the year's envelope (LP)
 
 # per rule: unit kind of its parameter
@@ -83,6 +88,18 @@ UNIT = {
 WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band"})  # relaxing always widens
 MIN_MAGNITUDE = {"share": 0.01, "rate": 0.01, "ratio": 0.1, "indicator": 1.0, "wan": 1.0}
 DECIMALS = {"share": 4, "rate": 4, "ratio": 2, "wan": 0}
+
+
+MBV_COLUMNS = ["year", "value", "dual", "finite_difference", "rel_diff", "fd_step_wan", "envelope_wan",
+               "value_per_1000_wan", "unit"]
+BINDING_COLUMNS = ["id", "row", "label_zh", "label_en", "year", "key", "param", "shadow_price", "param_price",
+                   "step", "relaxed_to", "gain_if_relaxed", "side", "unit", "sentence_zh", "sentence_en"]
+SLACK_COLUMNS = ["id", "row", "label_zh", "label_en", "year", "key", "param", "slack", "slack_param", "side",
+                 "unit"]
+CHANNEL_COLUMNS = ["category", "mode", "amount_wan", "marginal_return", "rule_value", "budget_value",
+                   "reduced_cost", "specific_rule_value", "status", "label_zh", "label_en"]
+CHANNEL_YEAR_COLUMNS = ["category", "mode", "year", "amount_wan", "marginal_return", "rule_value", "budget_value",
+                        "reduced_cost", "specific_rule_value", "status"]
 
 
 def _nice_step(value: float) -> float:
@@ -193,15 +210,18 @@ def _relaxed_row(lp: LinearProgram, i: int, sens: _Sens, dp: float):
 
 
 def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None) -> LPSolution:
-    """Solve; an integer program gets ``start`` (a plan known to stay feasible) as its incumbent."""
-    if solver != "highs" or start is None or not lp.is_mip:
+    """Solve; an integer program gets ``start`` (a plan known to stay feasible) as its incumbent, so a
+    loosened rule never comes back worse than the plan within the gap."""
+    if not lp.is_mip:
         return lp.solve(solver)
+    if solver != "highs" or start is None:
+        return lp.solve(solver, mip_rel_gap=MIP_GAP)
     import highspy
 
     from .lp import new_highs, read_highs_solution
 
     h = new_highs()
-    h.setOptionValue("mip_rel_gap", 1e-4)
+    h.setOptionValue("mip_rel_gap", MIP_GAP)
     h.passModel(lp.to_highs_lp())
     given = highspy.HighsSolution()
     given.col_value = list(start)
@@ -294,6 +314,7 @@ class Explanation:
     relaxed_performance: float | None = None
     message: str = ""
     resolves: int = 0  # re-solves run for the marginal values
+    accuracy: float = 0.0  # objective units: the MIP gap for integer plans, 0 for LP duals
 
     # --------------------------------------------------------------- the relaxed scenario
     def relaxed_scenario(self) -> Scenario:
@@ -325,6 +346,8 @@ class Explanation:
             "hard": list(self.hard),
             "performance": self.performance,
             "message": self.message,
+            "resolves": self.resolves,
+            "accuracy": self.accuracy,
             "marginal_budget_value": _records(self.marginal_budget_value),
             "binding_rules": _records(self.binding_rules),
             "slack_rules": _records(self.slack_rules),
@@ -408,8 +431,8 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     method = "resolves" if is_mip else "lp-duals"
     maximize = lp.maximize
     sign = 1.0 if maximize else -1.0
-    obj0 = sol.objective
     x = sol.x
+    obj0 = sol.objective
     lo, hi = np.array(lp.row_lo), np.array(lp.row_hi)
     act = sol.row_activity
     resolves: dict[str, int] = {"count": 0}
@@ -448,11 +471,10 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                     "rel_diff": rel, "fd_step_wan": d, "envelope_wan": bound,
                     "value_per_1000_wan": value * 1000.0,
                     "unit": "index points per 万元" if objective == "max-performance" else "万元 per 万元"})
-    mbv_df = pd.DataFrame(mbv, columns=["year", "value", "dual", "finite_difference", "rel_diff", "fd_step_wan",
-                                        "envelope_wan", "value_per_1000_wan", "unit"])
+    mbv_df = pd.DataFrame(mbv, columns=MBV_COLUMNS)
 
     # ---- rules: binding or slack
-    tol_obj = 1e-6 * max(abs(obj0), 1.0)
+    tol_obj = (MIP_GAP if is_mip else 1e-6) * max(abs(obj0), 1.0)
     binding, slack = [], []
     for i, meta in enumerate(b.rows):
         rid = meta.rule
@@ -512,6 +534,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
             shadow = float(sol.row_dual[i])
         param_price = -shadow * q  # d objective / d parameter
         if abs(gain) <= tol_obj and (is_mip or abs(param_price * step) <= tol_obj):
+            # costless here (LP), or not measurable within the MIP gap: listed as tight, slack 0
             slack.append({**base, "slack": 0.0, "slack_param": 0.0, "side": sd,
                           "unit": _unit_text(s, rid, meta.key, "en")})
             continue
@@ -521,19 +544,17 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                         "unit": _unit_text(s, rid, meta.key, "en"),
                         "sentence_zh": _bind_sentence(s, rid, meta, p_to, gain, objective, "zh"),
                         "sentence_en": _bind_sentence(s, rid, meta, p_to, gain, objective, "en")})
-    bcols = ["id", "row", "label_zh", "label_en", "year", "key", "param", "shadow_price", "param_price", "step",
-             "relaxed_to", "gain_if_relaxed", "side", "unit", "sentence_zh", "sentence_en"]
-    binding_df = pd.DataFrame(binding, columns=bcols)
+    binding_df = pd.DataFrame(binding, columns=BINDING_COLUMNS)
     if len(binding_df):
         binding_df = binding_df.sort_values("gain_if_relaxed", ascending=False, kind="stable").reset_index(drop=True)
-    slack_df = pd.DataFrame(slack, columns=["id", "row", "label_zh", "label_en", "year", "key", "param", "slack",
-                                            "slack_param", "side", "unit"])
+    slack_df = pd.DataFrame(slack, columns=SLACK_COLUMNS)
 
     # ---- channels at the margin
-    chan_year, chan = _channels(result, b, sol, mbv_df, is_mip, resolve, maximize)
+    chan_year, chan = _channels(result, b, sol, is_mip, maximize)
     perf = result.performance
     return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
                        _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
+                       accuracy=MIP_GAP * abs(obj0) if is_mip else 0.0,
                        message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
 
@@ -568,8 +589,7 @@ def _specific(meta: RowMeta, c: str, m: str, s: Scenario) -> bool:
     return False
 
 
-def _channels(result: Result, b: ModelBuilder, sol: LPSolution, mbv: pd.DataFrame, is_mip: bool, resolve,
-              maximize: bool):
+def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, maximize: bool):
     """Per channel-year: return of one more 万元, what the rules add or take, the budget's price, reduced cost.
 
     ``marginal_return`` is the return through the response curves (including the value of
@@ -623,7 +643,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, mbv: pd.DataFram
                          "marginal_return": float(ret[k]), "rule_value": float(rules_v[k]),
                          "budget_value": float(budget_v[k]), "reduced_cost": float(rc[k]),
                          "specific_rule_value": float(specific_v[j][k])})
-    by_year = pd.DataFrame(recs)
+    by_year = pd.DataFrame(recs, columns=[c for c in CHANNEL_YEAR_COLUMNS if c != "status"])
     by_year["status"] = [_channel_status(r.amount_wan, r.marginal_return, r.budget_value, r.reduced_cost,
                                          r.specific_rule_value) for r in by_year.itertuples()]
     w = pd.Series(s.budget_wan / s.budget_wan.sum(), index=s.years)
@@ -638,9 +658,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, mbv: pd.DataFram
                                               vals["reduced_cost"], vals["specific_rule_value"]),
                     "label_zh": f"{s.spec.categories[c].label_zh} × {s.spec.modes[m].label_zh}",
                     "label_en": f"{s.spec.categories[c].label_en} × {s.spec.modes[m].label_en}"})
-    chan = pd.DataFrame(agg, columns=["category", "mode", "amount_wan", "marginal_return", "rule_value",
-                                      "budget_value", "reduced_cost", "specific_rule_value", "status",
-                                      "label_zh", "label_en"])
+    chan = pd.DataFrame(agg, columns=CHANNEL_COLUMNS)
     return by_year, chan
 
 
@@ -732,7 +750,9 @@ def _is_mip(s: Scenario) -> bool:
 
 
 def _empties() -> tuple[pd.DataFrame, ...]:
-    return tuple(pd.DataFrame() for _ in range(5))
+    """Empty tables with their columns, for an impossible scenario (no plan to explain)."""
+    return tuple(pd.DataFrame(columns=cols) for cols in (MBV_COLUMNS, BINDING_COLUMNS, SLACK_COLUMNS,
+                                                          CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS))
 
 
 def _elastic(s: Scenario, objective: str, hard: tuple[str, ...], solver: str):

@@ -54,9 +54,10 @@ def _note(ex, lang: str) -> str:
                   f"Even relaxing every soft rule leaves no plan: the hard rules ({hard}) and the model's "
                   "structure conflict by themselves.")
     if ex.method == "resolves":
-        return _t(lang, f"整数规划（MILP）方案没有对偶值：以下边际值均由重新求解得出（共 {ex.resolves} 次）。",
+        return _t(lang, f"整数规划（MILP）方案没有对偶值：以下边际值均由重新求解得出（共 {ex.resolves} 次），"
+                        f"精度约 ±{ex.accuracy:.3f} 分（混合整数规划的最优性间隙）。",
                   f"Integer (MILP) plan: no duals exist; every marginal value below comes from re-solving "
-                  f"the model ({ex.resolves} re-solves).")
+                  f"the model ({ex.resolves} re-solves), accurate to about ±{ex.accuracy:.3f} points (the MIP gap).")
     return ""
 
 
