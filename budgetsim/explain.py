@@ -366,6 +366,14 @@ class Explanation:
         return explanation_text(self, lang)
 
 
+def _int_years(df: pd.DataFrame) -> pd.DataFrame:
+    """Years as nullable integers (plan-wide rows such as targets have none)."""
+    if "year" in df.columns and len(df):
+        df["year"] = pd.array([None if y is None or (isinstance(y, float) and math.isnan(y)) else int(y)
+                               for y in df["year"]], dtype="Int64")
+    return df
+
+
 def _records(df: pd.DataFrame) -> list[dict]:
     out = []
     for rec in df.to_dict(orient="records"):
@@ -374,7 +382,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
             if isinstance(v, (np.floating, float)):
                 v = float(v)
                 clean[k] = v if math.isfinite(v) else None
-            elif isinstance(v, np.integer):
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
                 clean[k] = int(v)
             elif isinstance(v, np.bool_):
                 clean[k] = bool(v)
@@ -544,10 +552,10 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                         "unit": _unit_text(s, rid, meta.key, "en"),
                         "sentence_zh": _bind_sentence(s, rid, meta, p_to, gain, objective, "zh"),
                         "sentence_en": _bind_sentence(s, rid, meta, p_to, gain, objective, "en")})
-    binding_df = pd.DataFrame(binding, columns=BINDING_COLUMNS)
+    binding_df = _int_years(pd.DataFrame(binding, columns=BINDING_COLUMNS))
     if len(binding_df):
         binding_df = binding_df.sort_values("gain_if_relaxed", ascending=False, kind="stable").reset_index(drop=True)
-    slack_df = pd.DataFrame(slack, columns=SLACK_COLUMNS)
+    slack_df = _int_years(pd.DataFrame(slack, columns=SLACK_COLUMNS))
 
     # ---- channels at the margin
     chan_year, chan = _channels(result, b, sol, is_mip, maximize)
@@ -734,7 +742,7 @@ def _diagnose(s: Scenario, objective: str, hard: tuple[str, ...], solver: str) -
     for rec in recs:
         rec["sentence_zh"] = _conflict_sentence(s, rec, "zh")
         rec["sentence_en"] = _conflict_sentence(s, rec, "en")
-    conflicts = pd.DataFrame(recs, columns=list(_empty_conflicts().columns))
+    conflicts = _int_years(pd.DataFrame(recs, columns=list(_empty_conflicts().columns)))
     if len(conflicts):
         conflicts = conflicts.sort_values("relaxation", ascending=False, kind="stable").reset_index(drop=True)
     return Explanation(s, objective, "infeasible", method, hard, *_empties(), conflicts,

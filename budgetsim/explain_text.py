@@ -67,7 +67,12 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
         out.append(_t(lang, "绩效指数", "Performance index") + f": {ex.performance:.2f}")
         out.append("")
     mbv = ex.marginal_budget_value
-    if len(mbv):
+    if len(mbv) and (mbv["value"].abs() < 1e-12).all():
+        out.append(_t(lang, "一、预算总额不构成约束：方案未用满预算，多一万元预算不改变结果。",
+                      "1. The budget envelope does not bind: the plan spends less than it, so one more 万元 "
+                      "changes nothing."))
+        out.append("")
+    elif len(mbv):
         out.append(_t(lang, "一、多一万元预算能买到什么（按年）", "1. What one more 万元 buys, year by year"))
         for _, r in mbv.iterrows():
             v = r["value"]
@@ -120,7 +125,7 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
 
 
 def _slack_item(s, r, lang: str) -> str:
-    yr = "" if r["year"] is None or (isinstance(r["year"], float) and math.isnan(r["year"])) else f"{int(r['year'])}"
+    yr = "" if pd.isna(r["year"]) else f"{int(r['year'])}"
     key = _key_label(s, r["id"], r["key"], lang) if isinstance(r["key"], str) else ""
     where = " ".join(filter(None, [key, yr]))
     sp = r["slack_param"]
