@@ -902,7 +902,8 @@ def _conflict_sentence(s: Scenario, rec: dict, lang: str) -> str:
     if lang == "zh":
         where = "".join(filter(None, [f"{year} 年" if year else "", k]))
         where = f"（{where}）" if where else ""
-        return f"{label}{where}须由 {frm} 放宽至 {to}"
+        verb = "调整为" if rid == "budget_envelope" else "放宽至"  # the envelope may have to move either way
+        return f"{label}{where}须由 {frm} {verb} {to}"
     where = ", ".join(filter(None, [k, str(year) if year else ""]))
     where = f" ({where})" if where else ""
     return f"{label}{where} must give: {frm} → {to}"

@@ -212,3 +212,18 @@ def test_milp_marginal_values_come_from_re_solves():
     assert len(ex.binding_rules) >= 1 and np.isfinite(ex.binding_rules["gain_if_relaxed"]).all()
     assert ex.resolves > 0
     assert "re-solv" in ex.text("en") and "重新求解" in ex.text("zh")
+
+
+def test_min_budget_objective_prices_rules_in_budget(baseline):
+    ex = explain(baseline, objective="min-budget")
+    assert ex.status == "optimal" and ex.objective == "min-budget"
+    targets = ex.binding_rules[ex.binding_rules["id"] == "indicator_targets"]
+    assert len(targets) and (targets["gain_if_relaxed"] > 0).all()  # a lower target saves budget
+    assert "saves" in targets["sentence_en"].iloc[0]
+
+
+def test_a_soft_envelope_can_be_the_rule_that_gives(baseline):
+    flat = baseline.with_changes({"budget": {"per_year_wan": {y: 60000 for y in baseline.years}}})
+    ex = explain(flat, hard=())
+    assert set(ex.conflicts["id"]) <= {"budget_envelope", "budget_growth_floor"}
+    assert bs.solve(ex.relaxed_scenario()).ok
