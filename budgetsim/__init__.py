@@ -10,6 +10,7 @@ Public API::
 from .api import solve
 from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError)
+from .explain import Explanation, explain
 from .results import Result
 from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
 from .uncertainty import Simulation, robustness, simulate
@@ -17,7 +18,7 @@ from .uncertainty import Simulation, robustness, simulate
 __version__ = "0.1.0"
 
 __all__ = [
-    "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
-    "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "load_scenario", "load_scenario_text",
-    "scenario_from_dict", "solve", "simulate", "Simulation", "robustness", "__version__",
+    "BudgetsimError", "Explanation", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
+    "ScenarioNotFoundError", "Simulation", "SolverError", "bundled_scenarios", "explain", "load_scenario",
+    "load_scenario_text", "robustness", "scenario_from_dict", "simulate", "solve", "__version__",
 ]

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__
 from .api import solve
 from .compare import MAX_COMPARED, SHEETS, compare, write_workbook
-from .exceptions import BudgetsimError, ScenarioError
+from .exceptions import BudgetsimError, ScenarioError, SolverError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model import OBJECTIVES, SOLVERS
 from .report import text_report
@@ -62,6 +62,17 @@ def _parser() -> argparse.ArgumentParser:
 
     vp = sub.add_parser("validate", help="check scenario files; exit 2 listing every problem")
     vp.add_argument("scenarios", nargs="+")
+
+    ep = sub.add_parser("explain", help="what one more 万元 buys, what each rule costs, why a plan is impossible")
+    ep.add_argument("scenario", help="scenario YAML file")
+    ep.add_argument("--format", choices=("text", "json"), default="text")
+    ep.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text report")
+    ep.add_argument("--hard", action="append", metavar="RULE_ID",
+                    help="a rule never relaxed when diagnosing an impossible scenario (repeatable; "
+                         "default: budget_envelope; 'none' relaxes every rule)")
+    ep.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    ep.add_argument("--solver", choices=SOLVERS, default="highs")
+    ep.add_argument("--out", help="write to this file instead of standard output")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
 
@@ -147,6 +158,26 @@ def cmd_simulate(a) -> int:
     return EXIT_OK
 
 
+def cmd_explain(a) -> int:
+    from .explain import DEFAULT_HARD, explain
+
+    hard = DEFAULT_HARD if a.hard is None else tuple(h for h in a.hard if h != "none")
+    try:
+        ex = explain(a.scenario, hard=hard, objective=a.objective, solver=a.solver)
+    except SolverError as err:
+        print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
+        return EXIT_SOLVER
+    if a.format == "json":
+        _emit(json.dumps(ex.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
+    else:
+        _emit(ex.text(a.lang), a.out)
+    if ex.status == "infeasible":
+        names = ", ".join(dict.fromkeys(ex.conflicts["id"])) if len(ex.conflicts) else "the hard rules"
+        print(f"budgetsim: {a.scenario}: impossible as stated; must give: {names}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    return EXIT_OK
+
+
 def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
@@ -204,7 +235,7 @@ def cmd_compare(a) -> int:
 
 
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare}
+            "compare": cmd_compare, "explain": cmd_explain}
 
 
 def main(argv: list[str] | None = None) -> int:

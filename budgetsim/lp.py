@@ -106,6 +106,10 @@ class LinearProgram:
         self.col_ub.append(np.broadcast_to(np.asarray(ub, dtype=float), (n,)).copy())
         self.col_int.append(np.full(n, integer))
         self.n_cols += n
+        if self.row_dense:  # columns added after rows (e.g. elastic slacks): widen the rows
+            A = np.hstack([self.A, np.zeros((self.n_rows, n))])
+            self.row_dense = list(A)
+            self._A = A
         return np.arange(start, start + n)
 
     def add_row(self, name: str, coefs: np.ndarray, lo: float = -INF, hi: float = INF) -> int:
@@ -116,6 +120,29 @@ class LinearProgram:
         self.row_hi.append(float(hi))
         self._A = None
         return len(self.row_names) - 1
+
+    def copy(self) -> "LinearProgram":
+        """An independent copy (rows, bounds and costs can be changed without touching this one)."""
+        A = self.A.copy()
+        out = LinearProgram(
+            maximize=self.maximize, col_names=list(self.col_names), col_lb=[self.lb.copy()],
+            col_ub=[self.ub.copy()], col_int=[self.integrality.copy()], row_names=list(self.row_names),
+            row_lo=list(self.row_lo), row_hi=list(self.row_hi), row_dense=list(A),
+            obj=None if self.obj is None else self.obj.copy(), n_cols=self.n_cols)
+        out._A = A
+        return out
+
+    def set_row(self, i: int, coefs: np.ndarray | None = None, lo: float | None = None,
+                hi: float | None = None) -> None:
+        """Replace row ``i``'s coefficients (dense over all columns) and/or its bounds."""
+        if coefs is not None:
+            A = self.A
+            A[i] = coefs
+            self.row_dense[i] = A[i]
+        if lo is not None:
+            self.row_lo[i] = float(lo)
+        if hi is not None:
+            self.row_hi[i] = float(hi)
 
     def freeze_cols(self) -> None:
         """Merge column blocks into single arrays, so ``lb``/``ub`` can be edited in place."""
