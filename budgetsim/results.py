@@ -146,8 +146,7 @@ class Result:
     def indicator_totals(self) -> pd.DataFrame:
         """Indicators over the whole plan, with weights, targets and index points."""
         s = self.scenario
-        tr = s.rule("indicator_targets")
-        targets = tr.targets if tr is not None else {}
+        targets = s.targets
         plan_ev, sq_ev = self.evaluation, self.status_quo_evaluation
         rows = []
         for i, (iid, ind) in enumerate(s.spec.indicators.items()):

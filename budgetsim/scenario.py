@@ -311,6 +311,12 @@ class Scenario:
         return rule if rule is not None and rule.enabled else None
 
     @cached_property
+    def targets(self) -> dict[str, float]:
+        """Plan-total indicator targets of the enabled ``indicator_targets`` rule (else empty)."""
+        rule = self.rule("indicator_targets")
+        return dict(rule.targets) if rule is not None else {}
+
+    @cached_property
     def enabled_rules(self) -> list[str]:
         return [rid for rid in type(self.spec.rules).model_fields if self.rule(rid) is not None]
 

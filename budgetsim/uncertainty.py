@@ -90,8 +90,7 @@ class Simulation:
     def indicators(self) -> pd.DataFrame:
         """Per plan and indicator: plan totals' percentiles, the target and the chance it is met."""
         s = self.scenario
-        tr = s.rule("indicator_targets")
-        targets = tr.targets if tr is not None else {}
+        targets = s.targets
         rows = []
         for name, pd_ in self.plans.items():
             for i, iid in enumerate(s.indicators):
