@@ -46,7 +46,44 @@ def _parser() -> argparse.ArgumentParser:
     vp.add_argument("scenarios", nargs="+")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+
+    bp = sub.add_parser("batch", help="solve many scenarios or sweeps into one table (parallel, resumable)")
+    bp.add_argument("items", nargs="+", metavar="PATH_OR_SWEEP", help="scenario files and/or sweep files")
+    bp.add_argument("--workers", type=_non_negative_int, default=None,
+                    help="local worker processes (default: the CPU count; 0 = solve in this process)")
+    bp.add_argument("--out", help="results file: .parquet, .csv or .xlsx (a journal beside it makes the run "
+                    "resumable)")
+    bp.add_argument("--executor", choices=("local", "dask"), default="local")
+    bp.add_argument("--address", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
+    bp.add_argument("--objective", choices=OBJECTIVES, default=None,
+                    help="default: the sweep's objective, else max-performance")
+    bp.add_argument("--solver", choices=SOLVERS, default=None)
+    bp.add_argument("--fresh", action="store_true", help="ignore the journal of an earlier run and start over")
+    bp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    fp = sub.add_parser("frontier", help="how performance and indicators move as one parameter moves")
+    fp.add_argument("scenario")
+    fp.add_argument("--param", required=True, help="dotted scenario path, e.g. budget.base_amount_wan")
+    fp.add_argument("--from", dest="start", type=float, required=True)
+    fp.add_argument("--to", dest="stop", type=float, required=True)
+    fp.add_argument("--steps", type=int, required=True)
+    fp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    fp.add_argument("--solver", choices=SOLVERS, default="highs")
+    fp.add_argument("--workers", type=_non_negative_int, default=0)
+    fp.add_argument("--out", help="table file: .csv, .parquet or .xlsx (default: print a table)")
+    fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
+    fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     return p
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})")
+    return n
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -104,7 +141,61 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "validate": cmd_validate, "scenarios": cmd_scenarios}
+def cmd_batch(a) -> int:
+    from .batch import journal_path, run_batch, summarise
+
+    if a.executor == "dask" and not a.address:
+        print("budgetsim: --executor dask needs --address tcp://HOST:PORT of a running Dask scheduler",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if a.address and a.executor != "dask":
+        print("budgetsim: --address is only used with --executor dask", file=sys.stderr)
+        return EXIT_INPUT
+    df = run_batch(a.items, workers=a.workers, out=a.out, executor=a.executor, address=a.address,
+                   progress=not a.no_progress, objective=a.objective, solver=a.solver, fresh=a.fresh)
+    print(summarise(df), file=sys.stderr)
+    if a.out:
+        print(f"wrote {a.out} ({len(df)} rows); journal {journal_path(a.out)}", file=sys.stderr)
+    else:
+        cols = [c for c in df.columns if c.startswith("in:")] + ["scenario", "status", "performance",
+                                                                  "status_quo_performance", "leverage"]
+        sys.stdout.write(df[[c for c in cols if c in df.columns]].to_string(index=False) + "\n")
+    return EXIT_OK
+
+
+def cmd_frontier(a) -> int:
+    from .batch import write_table
+    from .frontier import frontier, frontier_chart, frontier_values, save_chart
+
+    if a.out and Path(a.out).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .csv, .parquet, .xlsx", file=sys.stderr)
+        return EXIT_INPUT
+    if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
+        print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    values = frontier_values(a.start, a.stop, a.steps)
+    df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
+    if a.out:
+        write_table(df, a.out)
+        print(f"wrote {a.out}", file=sys.stderr)
+    else:
+        cols = ["value", "status", "performance", "status_quo_performance", "marginal_performance"]
+        cols += [c for c in ("marginal_per_yi",) if c in df.columns]
+        cols += [c for c in df.columns if c.startswith("ind:")]
+        sys.stdout.write(df[cols].to_string(index=False) + "\n")
+    if a.chart:
+        save_chart(frontier_chart(df, lang=a.lang, scenario=s), a.chart)
+        print(f"wrote {a.chart}", file=sys.stderr)
+    bad = df[df["status"] != "optimal"]
+    if len(bad):
+        print(f"budgetsim: {len(bad)} of {len(df)} points have no plan "
+              f"({', '.join(sorted(set(bad['status'])))}); they are rows without figures", file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {"solve": cmd_solve, "validate": cmd_validate, "scenarios": cmd_scenarios,
+            "batch": cmd_batch, "frontier": cmd_frontier}
 
 
 def main(argv: list[str] | None = None) -> int:
