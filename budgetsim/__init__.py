@@ -8,15 +8,18 @@ Public API::
 """
 
 from .api import solve
+from .batch import run_batch
 from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
-                         SolverError)
+                         SolverError, SweepError)
+from .frontier import frontier
 from .results import Result
 from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
+from .sweep import Sweep, load_sweep
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
-    "ScenarioNotFoundError", "SolverError", "bundled_scenarios", "load_scenario", "load_scenario_text",
-    "scenario_from_dict", "solve", "__version__",
+    "ScenarioNotFoundError", "SolverError", "Sweep", "SweepError", "bundled_scenarios", "frontier",
+    "load_scenario", "load_scenario_text", "load_sweep", "run_batch", "scenario_from_dict", "solve", "__version__",
 ]

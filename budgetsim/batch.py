@@ -352,7 +352,8 @@ class _DaskPool:
     def wait_one(self, pending: set):
         from distributed import wait
 
-        done, _ = wait(list(pending), return_when="FIRST_COMPLETED")
+        with self.client.as_current():
+            done, _ = wait(list(pending), return_when="FIRST_COMPLETED")
         return set(done)
 
     def result(self, fut) -> dict:
@@ -578,7 +579,10 @@ def write_table(df: pd.DataFrame, out: str | Path) -> Path:
     if suffix == ".csv":
         return atomic_write(out, lambda tmp: df.to_csv(tmp, index=False))
     if suffix == ".xlsx":
-        return atomic_write(out, lambda tmp: df.to_excel(tmp, index=False, engine="openpyxl"))
+        def write_xlsx(tmp: str) -> None:
+            with open(tmp, "wb") as fh:  # the temporary name has no .xlsx ending: hand pandas a handle
+                df.to_excel(fh, index=False, engine="openpyxl")
+        return atomic_write(out, write_xlsx)
     raise BudgetsimError(f"{out}: unknown format; allowed endings: {', '.join(OUT_FORMATS)}")
 
 
