@@ -20,6 +20,7 @@ flight, and finished rows go to the journal rather than piling up as solved mode
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -36,7 +37,7 @@ import pandas as pd
 from .exceptions import BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError, SweepError
 from .fileio import atomic_write
 from .model import OBJECTIVES, SOLVERS
-from .scenario import Scenario, load_scenario, parse_yaml, scenario_from_dict, set_path
+from .scenario import Scenario, _key, load_scenario, parse_yaml, scenario_from_dict
 from .sweep import Sweep, is_sweep_document, load_sweep
 
 EXECUTORS = ("local", "dask")
@@ -91,11 +92,22 @@ def input_hash(doc: dict, objective: str, solver: str) -> str:
 def _sweep_items(sweep: Sweep) -> Iterator[BatchItem]:
     base = sweep.base.raw
     for pt in sweep.points():
-        doc = base
+        doc = copy.deepcopy(base)  # one copy per point, then the changes in place
         for path, value in pt.changes.items():
-            doc = set_path(doc, path, value)
+            _set_in_place(doc, path, value)
         doc["id"] = pt.label
         yield BatchItem(pt.label, doc, dict(pt.changes), sweep.source, sweep.seed)
+
+
+def _set_in_place(doc: dict, path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = doc
+    for part in parts[:-1]:
+        key = _key(part, node)
+        if key not in node or not isinstance(node[key], dict):
+            node[key] = {}
+        node = node[key]
+    node[_key(parts[-1], node)] = value
 
 
 def _file_items(path: Path) -> Iterator[BatchItem]:
@@ -537,21 +549,29 @@ def _default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _assemble(order: list[str], labels: list[str], rows: Iterable[dict]) -> pd.DataFrame:
-    """One row per item, in item order (the last journal row of each hash wins)."""
+def _assemble(order: list[str], labels: list[str], rows: Iterable[dict], chunk: int = 2000) -> pd.DataFrame:
+    """One row per item, in item order (the last journal row of each hash wins).
+
+    Rows are read in chunks straight into columns, so assembling 100,000 rows never holds
+    100,000 row dicts at once."""
     wanted = set(order)
-    by_key: dict[str, dict] = {}
+    parts: list[pd.DataFrame] = []
+    buf: list[dict] = []
     for row in rows:
         if row["input_hash"] in wanted:
-            by_key[row["input_hash"]] = row
-    records = []
-    for i, (key, label) in enumerate(zip(order, labels)):
-        row = dict(by_key[key])
-        row["scenario"] = label
-        records.append({"item": i, **row})
-    df = pd.DataFrame.from_records(records)
-    if df.empty:
-        return df
+            buf.append(row)
+        if len(buf) >= chunk:
+            parts.append(pd.DataFrame.from_records(buf))
+            buf = []
+    if buf:
+        parts.append(pd.DataFrame.from_records(buf))
+    del wanted
+    index = pd.DataFrame({"item": range(len(order)), "scenario": labels, "input_hash": order})
+    if not parts:
+        return index.iloc[0:0]
+    found = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    found = found.drop_duplicates("input_hash", keep="last").drop(columns=["scenario"], errors="ignore")
+    df = index.merge(found, on="input_hash", how="left", validate="many_to_one")
     return df[_column_order(df.columns)].reset_index(drop=True)
 
 
