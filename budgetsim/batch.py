@@ -315,6 +315,24 @@ def journal_path(out: str | Path) -> Path:
 # ----------------------------------------------------------------------------- executors
 
 
+def _local_worker_init(parent_pid: int) -> None:
+    """A local worker: one solver thread, and exit when the batch that started it is gone.
+
+    Killed with SIGKILL, the batch cannot stop its workers; without this watch they would wait
+    forever for work that never comes."""
+    import threading
+
+    _worker_setup()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="budgetsim-parent-watch", daemon=True).start()
+
+
 class _LocalPool:
     def __init__(self, workers: int):
         import multiprocessing as mp
@@ -322,7 +340,7 @@ class _LocalPool:
 
         # spawn: a forked child would inherit a parent's HiGHS thread pool in a broken state
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                        initializer=_worker_setup)
+                                        initializer=_local_worker_init, initargs=(os.getpid(),))
 
     def submit(self, *args):
         return self.pool.submit(solve_item, *args)

@@ -129,8 +129,13 @@ def test_resume_after_sigkill(tmp_path):
         if jpath.exists() and len(jpath.read_bytes().splitlines()) >= 2:
             break
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its worker, mid-run
+    kids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    os.kill(proc.pid, signal.SIGKILL)  # the batch, mid-run; its worker is orphaned
     proc.wait()
+    gone_by = time.time() + 10
+    while time.time() < gone_by and any(_alive(int(k)) for k in kids):
+        time.sleep(0.1)
+    assert not any(_alive(int(k)) for k in kids), "the workers of a killed batch must exit on their own"
     done_before = len(jpath.read_bytes().splitlines())
     assert 2 <= done_before < 8 and not out.exists()
     assert main(["batch", str(sweep), "--workers", "1", "--out", str(out), "--no-progress"]) == 0
@@ -142,6 +147,14 @@ def test_resume_after_sigkill(tmp_path):
     assert len(rows) <= 8 + 1  # at most the row being written at the kill is solved twice
     bs.run_batch(sweep, workers=0, progress=False, out=tmp_path / "fresh.csv")
     pd.testing.assert_frame_equal(stable(read_table(tmp_path / "fresh.csv")), stable(table))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def test_dask_equals_local():
