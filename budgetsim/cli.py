@@ -151,8 +151,16 @@ def cmd_batch(a) -> int:
     if a.address and a.executor != "dask":
         print("budgetsim: --address is only used with --executor dask", file=sys.stderr)
         return EXIT_INPUT
-    df = run_batch(a.items, workers=a.workers, out=a.out, executor=a.executor, address=a.address,
-                   progress=not a.no_progress, objective=a.objective, solver=a.solver, fresh=a.fresh)
+    try:
+        df = run_batch(a.items, workers=a.workers, out=a.out, executor=a.executor, address=a.address,
+                       progress=not a.no_progress, objective=a.objective, solver=a.solver, fresh=a.fresh)
+    except KeyboardInterrupt:
+        kept = ""
+        if a.out and journal_path(a.out).exists():
+            n = sum(1 for _ in open(journal_path(a.out), "rb"))
+            kept = f"; {n} finished rows are kept in {journal_path(a.out)} — run the same command to resume"
+        print(f"\nbudgetsim: batch interrupted{kept}", file=sys.stderr)
+        return 130
     print(summarise(df), file=sys.stderr)
     if a.out:
         print(f"wrote {a.out} ({len(df)} rows); journal {journal_path(a.out)}", file=sys.stderr)
