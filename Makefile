@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup solve bench clean
+.PHONY: run test setup solve bench bench-batch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/solve.py
+
+bench-batch: $(STAMP)
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

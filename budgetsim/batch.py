@@ -446,6 +446,7 @@ def run_batch(items: Iterable[Any] | Any, *, workers: int | None = None, out: st
 
     bar = _progress_bar(total, progress)
     n_workers = _default_workers() if workers is None else workers
+    n_workers = min(n_workers, max(1, total))  # no idle processes to start for a short batch
     pool: _LocalPool | _DaskPool | None = None
     if executor == "dask":
         pool = _DaskPool(address)
