@@ -8,7 +8,7 @@ Public API::
 """
 
 from .api import solve
-from .batch import run_batch
+from .batch import BatchSummary, run_batch, run_batch_to_file
 from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
 from .frontier import frontier
@@ -19,7 +19,7 @@ from .sweep import Sweep, load_sweep
 __version__ = "0.1.0"
 
 __all__ = [
-    "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
+    "BatchSummary", "BudgetsimError", "InfeasibleError", "Problem", "Result", "Scenario", "ScenarioError",
     "ScenarioNotFoundError", "SolverError", "Sweep", "SweepError", "bundled_scenarios", "frontier",
-    "load_scenario", "load_scenario_text", "load_sweep", "run_batch", "scenario_from_dict", "solve", "__version__",
+    "load_scenario", "load_scenario_text", "load_sweep", "run_batch", "run_batch_to_file", "scenario_from_dict", "solve", "__version__",
 ]

@@ -417,6 +417,22 @@ def run_batch(items: Iterable[Any] | Any, *, workers: int | None = None, out: st
     ``linearisation_gap``, ``passes``, ``build_seconds``, ``solve_seconds``, ``wall_seconds``,
     ``source``, ``objective``, ``solver``, ``seed``, ``version``, ``input_hash``.
     """
+    summary = _execute(items, workers=workers, out=out, executor=executor, address=address, progress=progress,
+                       objective=objective, solver=solver, fresh=fresh)
+    table = summary.table if out is None else read_table(out)
+    table.attrs["resumed"] = summary.resumed
+    return table
+
+
+def run_batch_to_file(items: Iterable[Any] | Any, out: str | Path, **options: Any) -> "BatchSummary":
+    """As :func:`run_batch`, but the table only goes to ``out`` (written in chunks straight from
+    the journal) and a :class:`BatchSummary` comes back: memory stays flat however many rows."""
+    return _execute(items, out=out, **options)
+
+
+def _execute(items: Iterable[Any] | Any, *, workers: int | None = None, out: str | Path | None = None,
+             executor: str = "local", address: str | None = None, progress: bool = True,
+             objective: str | None = None, solver: str | None = None, fresh: bool = False) -> "BatchSummary":
     if executor not in EXECUTORS:
         raise BudgetsimError(f"unknown executor {executor!r}; allowed: {', '.join(EXECUTORS)}")
     if objective is not None and objective not in OBJECTIVES:
@@ -504,12 +520,144 @@ def run_batch(items: Iterable[Any] | Any, *, workers: int | None = None, out: st
         if journal is not None:
             journal.close()
 
-    rows = journal.rows() if journal is not None else iter(memory_rows.values())
-    table = _assemble(order, labels, rows)
-    table.attrs["resumed"] = resumed
-    if out is not None:
-        write_table(table, out)
-    return table
+    if journal is None:
+        table = _assemble(order, labels, memory_rows.values())
+        summary = BatchSummary(resumed=resumed)
+        summary.add(table.to_dict(orient="records"))
+        summary.table = table
+        return summary
+    summary = _stream_write(out, journal.path, order, labels)
+    summary.resumed = resumed
+    return summary
+
+
+# ----------------------------------------------------------------------------- streaming the final file
+
+_CHUNK = 1000
+
+
+class BatchSummary:
+    """Counts and ranges of a finished batch, gathered while its rows stream past."""
+
+    def __init__(self, resumed: int = 0):
+        self.n = 0
+        self.resumed = resumed
+        self.counts: dict[str, int] = {}
+        self.perf: tuple[float, float] | None = None
+        self.sq: tuple[float, float] | None = None
+        self.best: tuple[float, str] | None = None
+        self.errors: list[tuple[str, str]] = []
+        self.table: pd.DataFrame | None = None
+
+    def add(self, rows: Iterable[dict]) -> None:
+        for r in rows:
+            self.n += 1
+            st = r.get("status")
+            self.counts[st] = self.counts.get(st, 0) + 1
+            if st == "optimal":
+                p, q = float(r["performance"]), float(r["status_quo_performance"])
+                self.perf = (p, p) if self.perf is None else (min(self.perf[0], p), max(self.perf[1], p))
+                self.sq = (q, q) if self.sq is None else (min(self.sq[0], q), max(self.sq[1], q))
+                if self.best is None or p > self.best[0]:
+                    self.best = (p, str(r["scenario"]))
+            elif st == "error" and len(self.errors) < 3:
+                self.errors.append((str(r["scenario"]), str(r.get("message", ""))))
+
+    def text(self) -> str:
+        if not self.n:
+            return "no scenarios"
+        parts = [f"{self.n} scenarios: " + ", ".join(f"{n} {k}" for k, n in sorted(self.counts.items()))]
+        if self.perf is not None:
+            parts.append(f"performance {self.perf[0]:.2f} … {self.perf[1]:.2f} "
+                         f"(status quo {self.sq[0]:.2f} … {self.sq[1]:.2f}); best: {self.best[1]}")
+        if self.resumed:
+            parts.append(f"{self.resumed} taken from the journal of an earlier run, {self.n - self.resumed} solved now")
+        parts += [f"error in {s}: {m[:160]}" for s, m in self.errors]
+        return "\n".join(parts)
+
+
+def _journal_offsets(path: Path, wanted: set[str]) -> dict[str, int]:
+    """Byte offset of the last journal line of each wanted input hash."""
+    offsets: dict[str, int] = {}
+    pos = 0
+    with open(path, "rb") as f:
+        for line in f:
+            if not line.endswith(b"\n"):
+                break
+            try:
+                h = json.loads(line).get("input_hash")
+            except (json.JSONDecodeError, AttributeError):
+                h = None
+            if h in wanted:
+                offsets[h] = pos
+            pos += len(line)
+    return offsets
+
+
+def _ordered_chunks(path: Path, order: list[str], labels: list[str], offsets: dict[str, int]) -> Iterator[list[dict]]:
+    """The rows in item order, ``_CHUNK`` at a time, read back from the journal by offset."""
+    buf: list[dict] = []
+    with open(path, "rb") as f:
+        for i, (h, label) in enumerate(zip(order, labels)):
+            f.seek(offsets[h])
+            row = json.loads(f.readline())
+            row.pop("scenario", None)
+            buf.append({"item": i, "scenario": label, **row})
+            if len(buf) >= _CHUNK:
+                yield buf
+                buf = []
+    if buf:
+        yield buf
+
+
+def _stream_write(out: str | Path, jpath: Path, order: list[str], labels: list[str]) -> BatchSummary:
+    """Write the final table from the journal in item order, a chunk at a time, atomically."""
+    out = Path(out)
+    offsets = _journal_offsets(jpath, set(order))
+    missing = [h for h in order if h not in offsets]
+    if missing:  # pragma: no cover - every submitted input is journaled before we get here
+        raise BudgetsimError(f"{len(missing)} results missing from the journal {jpath}")
+    chunks = lambda: _ordered_chunks(jpath, order, labels, offsets)  # noqa: E731
+    summary = BatchSummary()
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            schemas = [pa.Table.from_pylist(ch).schema for ch in chunks()]
+            schema = pa.unify_schemas(schemas, promote_options="permissive")
+            schema = pa.schema([schema.field(n) for n in _column_order(schema.names)])
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            schema = None  # e.g. one input column holding numbers and names: the in-memory path copes
+        if schema is not None:
+            def write(tmp: str) -> None:
+                with pq.ParquetWriter(tmp, schema) as w:
+                    for ch in chunks():
+                        summary.add(ch)
+                        w.write_table(pa.Table.from_pylist(ch, schema=schema))
+            atomic_write(out, write)
+            return summary
+    elif suffix == ".csv":
+        cols: list[str] = []
+        for ch in chunks():
+            for row in ch:
+                cols.extend(k for k in row if k not in cols)
+        cols = _column_order(cols)
+
+        def write_csv(tmp: str) -> None:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                for k, ch in enumerate(chunks()):
+                    summary.add(ch)
+                    pd.DataFrame.from_records(ch, columns=cols).to_csv(fh, index=False, header=k == 0)
+        atomic_write(out, write_csv)
+        return summary
+    # .xlsx (and the parquet fallback) need the whole table at once
+    table = pd.concat([pd.DataFrame.from_records(ch) for ch in chunks()], ignore_index=True)
+    table = table[_column_order(table.columns)]
+    summary.add(table.to_dict(orient="records"))
+    write_table(table, out)
+    return summary
 
 
 def _count(items_list: list) -> Iterator[None]:
@@ -664,21 +812,7 @@ class _NoBar:
 
 
 def summarise(df: pd.DataFrame) -> str:
-    """A few lines for the end of a batch: counts by status, performance range, where it went."""
-    if df.empty:
-        return "no scenarios"
-    counts = df["status"].value_counts().to_dict()
-    parts = [f"{len(df)} scenarios: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))]
-    ok = df[df["status"] == "optimal"]
-    if len(ok):
-        best = ok.loc[ok["performance"].idxmax()]
-        parts.append(f"performance {ok['performance'].min():.2f} … {ok['performance'].max():.2f} "
-                     f"(status quo {ok['status_quo_performance'].min():.2f} … "
-                     f"{ok['status_quo_performance'].max():.2f}); best: {best['scenario']}")
-    resumed = df.attrs.get("resumed", 0)
-    if resumed:
-        parts.append(f"{resumed} taken from the journal of an earlier run, {len(df) - resumed} solved now")
-    errs = df[df["status"] == "error"]
-    for _, r in errs.head(3).iterrows():
-        parts.append(f"error in {r['scenario']}: {str(r['message'])[:160]}")
-    return "\n".join(parts)
+    """A few lines for the end of a batch: counts by status, performance range, best point."""
+    summary = BatchSummary(resumed=df.attrs.get("resumed", 0))
+    summary.add(df.to_dict(orient="records"))
+    return summary.text()

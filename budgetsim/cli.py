@@ -142,7 +142,7 @@ def cmd_scenarios(a) -> int:
 
 
 def cmd_batch(a) -> int:
-    from .batch import journal_path, run_batch, summarise
+    from .batch import journal_path, run_batch, run_batch_to_file, summarise
 
     if a.executor == "dask" and not a.address:
         print("budgetsim: --executor dask needs --address tcp://HOST:PORT of a running Dask scheduler",
@@ -152,8 +152,12 @@ def cmd_batch(a) -> int:
         print("budgetsim: --address is only used with --executor dask", file=sys.stderr)
         return EXIT_INPUT
     try:
-        df = run_batch(a.items, workers=a.workers, out=a.out, executor=a.executor, address=a.address,
-                       progress=not a.no_progress, objective=a.objective, solver=a.solver, fresh=a.fresh)
+        options = dict(workers=a.workers, executor=a.executor, address=a.address, progress=not a.no_progress,
+                       objective=a.objective, solver=a.solver, fresh=a.fresh)
+        if a.out:  # straight from the journal to the file: memory stays flat however many rows
+            summary = run_batch_to_file(a.items, a.out, **options)
+        else:
+            df = run_batch(a.items, **options)
     except KeyboardInterrupt:
         kept = ""
         if a.out and journal_path(a.out).exists():
@@ -161,10 +165,11 @@ def cmd_batch(a) -> int:
             kept = f"; {n} finished rows are kept in {journal_path(a.out)} — run the same command to resume"
         print(f"\nbudgetsim: batch interrupted{kept}", file=sys.stderr)
         return 130
-    print(summarise(df), file=sys.stderr)
     if a.out:
-        print(f"wrote {a.out} ({len(df)} rows); journal {journal_path(a.out)}", file=sys.stderr)
+        print(summary.text(), file=sys.stderr)
+        print(f"wrote {a.out} ({summary.n} rows); journal {journal_path(a.out)}", file=sys.stderr)
     else:
+        print(summarise(df), file=sys.stderr)
         cols = [c for c in df.columns if c.startswith("in:")] + ["scenario", "status", "performance",
                                                                   "status_quo_performance", "leverage"]
         sys.stdout.write(df[[c for c in cols if c in df.columns]].to_string(index=False) + "\n")

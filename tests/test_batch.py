@@ -177,6 +177,16 @@ def test_outputs_parquet_csv_xlsx(tmp_path):
         assert len(t) == 2 and "performance" in t.columns and "in:budget.base_amount_wan" in t.columns
 
 
+def test_streamed_file_equals_the_in_memory_table(tmp_path):
+    items = [small_sweep(3), SCEN / "impossible_ambition.yaml", BAD_SCENARIO]
+    memory = bs.run_batch(items, workers=0, progress=False)
+    summary = bs.run_batch_to_file(items, tmp_path / "r.parquet", workers=0, progress=False)
+    assert summary.n == 5 and summary.counts == {"optimal": 3, "infeasible": 1, "error": 1}
+    streamed = read_table(tmp_path / "r.parquet")
+    assert list(streamed.columns) == list(memory.columns)
+    pd.testing.assert_frame_equal(stable(memory), stable(streamed), check_dtype=False)
+
+
 def test_cli_bad_input_exits_2(tmp_path, capsys):
     bad = ROOT / "tests" / "bad_sweeps" / "unknown_path.yaml"
     assert main(["batch", str(bad), "--workers", "0", "--no-progress"]) == 2
