@@ -114,8 +114,9 @@ def main() -> None:
     if a.workers > 1 and not a.skip_throughput:
         eff = rates[a.workers] / (a.workers * rates[1])
         print(f"parallel efficiency at {a.workers} workers: {eff:.0%}")
-    per = 1 / rates[1] if rates else float("nan")
-    print(f"per-scenario wall time at 1 worker: {per * 1000:.1f} ms = {per / plain_s:.2f}× a plain solve")
+    if rates:
+        per = 1 / rates[1]
+        print(f"per-scenario wall time at 1 worker: {per * 1000:.1f} ms = {per / plain_s:.2f}× a plain solve")
 
     if a.skip_memory:
         return
