@@ -4,12 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup solve bench clean
+.PHONY: run test setup solve bench bench-batch clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[app,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[app,dev,batch]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,6 +23,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/solve.py
 	$(BIN)/python bench/uncertainty.py
+
+bench-batch: $(STAMP)
+	$(BIN)/python bench/batch.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -85,6 +85,33 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
     cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
     cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
+
+    bp = sub.add_parser("batch", help="solve many scenarios or sweeps into one table (parallel, resumable)")
+    bp.add_argument("items", nargs="+", metavar="PATH_OR_SWEEP", help="scenario files and/or sweep files")
+    bp.add_argument("--workers", type=_non_negative_int, default=None,
+                    help="local worker processes (default: the CPU count; 0 = solve in this process)")
+    bp.add_argument("--out", help="results file: .parquet, .csv or .xlsx (a journal beside it makes the run "
+                    "resumable)")
+    bp.add_argument("--executor", choices=("local", "dask"), default="local")
+    bp.add_argument("--address", help="Dask scheduler address, e.g. tcp://HOST:8786 (with --executor dask)")
+    bp.add_argument("--objective", choices=OBJECTIVES, default=None,
+                    help="default: the sweep's objective, else max-performance")
+    bp.add_argument("--solver", choices=SOLVERS, default=None)
+    bp.add_argument("--fresh", action="store_true", help="ignore the journal of an earlier run and start over")
+    bp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    fp = sub.add_parser("frontier", help="how performance and indicators move as one parameter moves")
+    fp.add_argument("scenario")
+    fp.add_argument("--param", required=True, help="dotted scenario path, e.g. budget.base_amount_wan")
+    fp.add_argument("--from", dest="start", type=float, required=True)
+    fp.add_argument("--to", dest="stop", type=float, required=True)
+    fp.add_argument("--steps", type=int, required=True)
+    fp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    fp.add_argument("--solver", choices=SOLVERS, default="highs")
+    fp.add_argument("--workers", type=_non_negative_int, default=0)
+    fp.add_argument("--out", help="table file: .csv, .parquet or .xlsx (default: print a table)")
+    fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
+    fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     return p
 
 
@@ -106,6 +133,17 @@ def _positive_int(v: str) -> int:
     if i < 1:
         raise argparse.ArgumentTypeError(f"{v} must be at least 1")
     return i
+
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})")
+    return n
 
 
 def _emit(text: str, out: str | None) -> None:
@@ -234,8 +272,74 @@ def cmd_compare(a) -> int:
     return EXIT_OK
 
 
+def cmd_batch(a) -> int:
+    from .batch import journal_path, run_batch, run_batch_to_file, summarise
+
+    if a.executor == "dask" and not a.address:
+        print("budgetsim: --executor dask needs --address tcp://HOST:PORT of a running Dask scheduler",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if a.address and a.executor != "dask":
+        print("budgetsim: --address is only used with --executor dask", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        options = dict(workers=a.workers, executor=a.executor, address=a.address, progress=not a.no_progress,
+                       objective=a.objective, solver=a.solver, fresh=a.fresh)
+        if a.out:  # straight from the journal to the file: memory stays flat however many rows
+            summary = run_batch_to_file(a.items, a.out, **options)
+        else:
+            df = run_batch(a.items, **options)
+    except KeyboardInterrupt:
+        kept = ""
+        if a.out and journal_path(a.out).exists():
+            n = sum(1 for _ in open(journal_path(a.out), "rb"))
+            kept = f"; {n} finished rows are kept in {journal_path(a.out)} — run the same command to resume"
+        print(f"\nbudgetsim: batch interrupted{kept}", file=sys.stderr)
+        return 130
+    if a.out:
+        print(summary.text(), file=sys.stderr)
+        print(f"wrote {a.out} ({summary.n} rows); journal {journal_path(a.out)}", file=sys.stderr)
+    else:
+        print(summarise(df), file=sys.stderr)
+        cols = [c for c in df.columns if c.startswith("in:")] + ["scenario", "status", "performance",
+                                                                  "status_quo_performance", "leverage"]
+        sys.stdout.write(df[[c for c in cols if c in df.columns]].to_string(index=False) + "\n")
+    return EXIT_OK
+
+
+def cmd_frontier(a) -> int:
+    from .batch import write_table
+    from .frontier import frontier, frontier_chart, frontier_values, save_chart
+
+    if a.out and Path(a.out).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .csv, .parquet, .xlsx", file=sys.stderr)
+        return EXIT_INPUT
+    if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
+        print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    values = frontier_values(a.start, a.stop, a.steps)
+    df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
+    if a.out:
+        write_table(df, a.out)
+        print(f"wrote {a.out}", file=sys.stderr)
+    else:
+        cols = ["value", "status", "performance", "status_quo_performance", "marginal_performance"]
+        cols += [c for c in ("marginal_per_yi",) if c in df.columns]
+        cols += [c for c in df.columns if c.startswith("ind:")]
+        sys.stdout.write(df[cols].to_string(index=False) + "\n")
+    if a.chart:
+        save_chart(frontier_chart(df, lang=a.lang, scenario=s), a.chart)
+        print(f"wrote {a.chart}", file=sys.stderr)
+    bad = df[df["status"] != "optimal"]
+    if len(bad):
+        print(f"budgetsim: {len(bad)} of {len(df)} points have no plan "
+              f"({', '.join(sorted(set(bad['status'])))}); they are rows without figures", file=sys.stderr)
+    return EXIT_OK
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare, "explain": cmd_explain}
+            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier}
 
 
 def main(argv: list[str] | None = None) -> int:

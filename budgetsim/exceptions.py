@@ -50,12 +50,14 @@ MISSING: Any = _MISSING
 class ScenarioError(BudgetsimError):
     """A scenario file cannot be used; ``problems`` lists every reason at once."""
 
+    noun = "scenario"
+
     def __init__(self, problems: list[Problem], source: str | None = None):
         self.problems = list(problems)
         self.source = source
         head = f"{source}: " if source else ""
         n = len(self.problems)
-        lines = [f"{head}{n} problem{'s' if n != 1 else ''} in scenario"]
+        lines = [f"{head}{n} problem{'s' if n != 1 else ''} in {self.noun}"]
         lines += [f"  - {p}" for p in self.problems]
         super().__init__("\n".join(lines))
 
@@ -66,6 +68,8 @@ class ScenarioNotFoundError(ScenarioError):
 
 class SweepError(ScenarioError):
     """A sweep file cannot be used."""
+
+    noun = "sweep"
 
 
 class InfeasibleError(BudgetsimError):
