@@ -25,6 +25,7 @@ import numpy as np
 from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution
 
 MAX_SESSIONS = 8
+MAX_GRIDS = 256  # remembered final grids per session
 
 
 @dataclass
@@ -47,6 +48,14 @@ class HighsSession:
 
     key: tuple
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # final breakpoint-zone centres of scenarios solved in this session (by content hash)
+    final_centers: OrderedDict = field(default_factory=OrderedDict)
+
+    def remember_grid(self, scenario_key: str, centers: np.ndarray) -> None:
+        self.final_centers[scenario_key] = centers
+        self.final_centers.move_to_end(scenario_key)
+        while len(self.final_centers) > MAX_GRIDS:
+            self.final_centers.popitem(last=False)
 
     def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.

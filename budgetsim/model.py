@@ -11,6 +11,8 @@ the optimum from pass to pass (see :func:`optimise`).
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -288,6 +290,15 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
     return float(rel.max()) if rel.size else 0.0
 
 
+def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
+    h = hashlib.sha1(json.dumps(s.raw, sort_keys=True, default=str).encode())
+    h.update(objective.encode())
+    if risk is not None:
+        h.update(np.ascontiguousarray(risk.mult).tobytes())
+        h.update(f"{risk.alpha}/{risk.weight}".encode())
+    return h.hexdigest()
+
+
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, max_passes: int = 6, time_limit: float | None = None,
              initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
@@ -320,12 +331,18 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     def grid(centers: np.ndarray) -> dict:
         return {(c, t): zoned_breakpoints(coarse[(c, t)], centers[c * T + t]) for c, t in keys}
 
-    # Fine zones start at the status quo's resources, whatever was solved before: the same
+    # Fine zones start at the status quo's resources, whatever else was solved before: a
     # scenario always walks the same sequence of grids, so it gets the same plan whether it
-    # is solved first or after a thousand others (the warm basis only makes it faster).
+    # is solved first or after a thousand others (the warm basis only makes it faster).  The
+    # one shortcut: a scenario solved before in this session starts on its own final grid,
+    # which gives the very same final LP in one pass.
     centers = fine_center(mech.effective @ mech.flatten(s.status_quo_allocation), e_max)
     builder = ModelBuilder(s, objective, grid(centers), risk).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
+    key = _scenario_key(s, objective, risk) if session is not None else None
+    if session is not None and key in session.final_centers:
+        centers = session.final_centers[key]
+        builder.move_breakpoints(grid(centers))
     only_segments = False  # the first load of a scenario compares everything
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -352,6 +369,8 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         e_star = fine_center(mech.effective @ x, e_max)
         settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
         if (settled and gap <= gap_target) or passes == max_passes:
+            if session is not None and settled:
+                session.remember_grid(key, centers)
             return done(sol, x, passes, gap)
         centers = e_star
         builder.move_breakpoints(grid(centers))
