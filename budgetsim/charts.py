@@ -287,10 +287,10 @@ def marginal_value_chart(ex, lang: str = "zh") -> alt.Chart:
         tooltip=[alt.Tooltip("year:O", title=t("year", lang)),
                  alt.Tooltip("per_1000_wan:Q", title=title, format=".4f"),
                  alt.Tooltip("envelope_wan:Q", title=t("col_envelope", lang), format=",.0f")],
-    ).properties(title=t("mbv_title", lang), width=WIDTH, height=HEIGHT - 60)
+    )
     text = alt.Chart(d).mark_text(dy=-8, fontSize=12).encode(
         x="year:O", y="per_1000_wan:Q", text=alt.Text("per_1000_wan:Q", format=".3f"))
-    return _style(chart + text)
+    return _style((chart + text).properties(title=t("mbv_title", lang), width=WIDTH, height=HEIGHT - 60))
 
 
 # ----------------------------------------------------------------------------- uncertainty

@@ -187,7 +187,7 @@ UI: dict[str, tuple[str, str]] = {
     "cached": ("缓存", "cached"),
     "fresh": ("新求解", "fresh solve"),
     # explanation: binding rules, marginal value of budget, channels (budgetsim.explain)
-    "tab_explain": ("紧约束规则与边际价值", "Binding rules and marginal value"),
+    "tab_explain": ("规则代价与边际价值", "Rule costs and margins"),
     "explain_binding": ("紧约束规则及其代价（放宽一步可换来多少）", "Binding rules and what each costs (the gain of one step looser)"),
     "explain_binding_none": ("没有规则为紧约束。", "No rule binds."),
     "explain_slack": ("有余量的规则（{n} 条，各取最紧的一年）", "Rules with room to spare ({n}; the tightest year of each)"),
@@ -199,9 +199,9 @@ UI: dict[str, tuple[str, str]] = {
                          "(the envelope moved ±0.1 % and re-solved)."),
     "explain_channels": ("各渠道的边际回报（每 1000 万元，规划期按预算加权）",
                          "Channels at the margin (per 1,000 万元, plan average weighted by budget)"),
-    "explain_channels_note": ("已安排的渠道差额为 0；未安排渠道的差额（负数）是其回报比预算价值低多少。",
-                              "Funded channels have no shortfall; for an unfunded channel the (negative) shortfall "
-                              "is how far its return falls below the budget's value."),
+    "explain_channels_note": ("差额为规划期平均：每年都安排的渠道为 0；负数表示回报比预算价值低多少（未安排，或只在部分年份安排）。",
+                              "The shortfall is a plan average: zero for a channel funded every year; negative is how far "
+                              "its return falls below the budget's value (unfunded, or funded in some years only)."),
     "explain_funded": ("已安排 {n} 个渠道，未安排 {m} 个。", "{n} channels funded, {m} not."),
     "explain_resolves": ("整数规划（MILP）方案没有对偶值：这里的边际值均由重新求解得出（共 {n} 次），精度约 ±{acc} 分。",
                          "Integer (MILP) plan: no duals exist; every marginal value here comes from re-solving "
@@ -240,7 +240,7 @@ UI: dict[str, tuple[str, str]] = {
     "diag_unchecked": ("注意：放宽后的情景求解状态为 {status}。", "Note: the relaxed scenario's status is {status}."),
     "diag_apply": ("应用这些放宽并求解", "Apply these relaxations"),
     "diag_apply_help": ("把放宽后的情景载入为当前情景（参数随之更新）。", "Load the relaxed scenario as the current scenario (the levers follow)."),
-    "diag_applied": ("已应用放宽：{n} 项参数已修改。", "Relaxations applied: {n} parameters changed."),
+    "diag_applied": ("已应用 {n} 处放宽，当前为放宽后的情景。", "Applied {n} relaxations; the relaxed scenario is now current."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
     "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),
     # uncertainty (budgetsim.uncertainty)

@@ -88,8 +88,13 @@ def channels_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
 
 
 def conflicts_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
-    """The rules that must give for an impossible scenario: from → to in the rule's own unit."""
+    """The rules that must give for an impossible scenario: from → to in the rule's own unit
+    (grouped by rule, the rule that gives most first; years in order within a rule)."""
     c = ex.conflicts
+    if len(c):
+        first = {rid: i for i, rid in enumerate(dict.fromkeys(c["id"]))}
+        c = c.assign(_o=c["id"].map(first), _k=c["key"].fillna(""), _y=c["year"].astype("float"))
+        c = c.sort_values(["_o", "_k", "_y"], kind="stable")
     s = ex.scenario
     fmt = (lambda r, k, v: _fmt_param(s, r, k if isinstance(k, str) else None, float(v), lang))
     return pd.DataFrame({
