@@ -306,7 +306,7 @@ def render_diagnosis() -> None:
         relaxed_yaml = scenario_diff_yaml(ex.relaxed_scenario(), ss["base_ref"], new_id=f"{scenario.id}_relaxed",
                                           objective=objective) if ss["base_ref"] is not None else ex.yaml_diff()
         st.download_button(t("diag_download", L), relaxed_yaml, file_name=f"{scenario.id}_relaxed.yaml",
-                           mime="application/x-yaml", key="dl_relaxed_yaml", help=t("yaml_help", L))
+                           mime="application/x-yaml", key="dl_relaxed_yaml", help=t("yaml_help", L), on_click="ignore")
 
 
 if result.status == "infeasible":
@@ -353,9 +353,9 @@ def chart_block(kind: str, key: tuple, build, data: pd.DataFrame, name: str) -> 
     st.vega_lite_chart(spec, width="stretch", theme=None)
     c = st.columns([1, 1, 2])
     c[0].download_button(t("download_csv", L), data.to_csv(index=False).encode("utf-8-sig"),
-                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
+                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore")
     c[1].download_button(t("download_png", L), lambda: charts.to_png(spec), file_name=f"{name}.png",
-                         mime="image/png", key=f"png_{name}")
+                         mime="image/png", key=f"png_{name}", on_click="ignore")
 
 
 rkey = (scenario_key(scenario), objective, L)
@@ -455,7 +455,7 @@ def render_explain() -> None:
                      width="stretch", hide_index=True, height=min(38 + 35 * len(bt), 390),
                      column_config={t("col_rule", L): st.column_config.TextColumn(width="large")})
         st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),
-                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules")
+                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore")
     sl = views.slack_table(ex, L)
     with st.expander(t("explain_slack", L, n=len(sl)), expanded=False):
         st.dataframe(sl, width="stretch", hide_index=True,
@@ -582,11 +582,11 @@ def render_compare() -> None:
             d = st.columns(3)
             d[0].download_button(t("download_xlsx", L), lambda: workbook_bytes(comp), file_name="comparison.xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                 key="dl_xlsx")
+                                 key="dl_xlsx", on_click="ignore")
             d[1].download_button(t("download_summary_csv", L), comp.csv("summary").encode("utf-8-sig"),
-                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv")
+                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv", on_click="ignore")
             d[2].download_button(t("download_alloc_csv", L), comp.csv("allocation").encode("utf-8-sig"),
-                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv")
+                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv", on_click="ignore")
         st.divider()
         st.markdown(f"**{t('pins', L)}**")
         for i, (name, pin) in enumerate(list(pins.items())):
@@ -596,7 +596,7 @@ def render_compare() -> None:
                                  scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
                                                     objective=pin["objective"]),
                                  file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
-                                 help=t("yaml_help", L))
+                                 help=t("yaml_help", L), on_click="ignore")
             if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
                 del pins[name]
                 st.rerun()
