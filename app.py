@@ -232,7 +232,8 @@ summary = result.summary()
 st.title(t("app_title", L))
 st.caption(t("app_caption", L))
 st.markdown(f"**{scenario.title(L)}** — {scenario.spec.description.en if L == 'en' else scenario.spec.description.zh}"
-            + (f"  \n_{t('changed_n', L, n=len(changes))}_" if changes else ""))
+            + (f"  \n_{t('changed_n', L, n=len(changes))}_" if changes else "")
+            + (f"  \n_{t('relaxed_note', L)}_" if ss["base_source"].startswith("relaxed:") else ""))
 if lever_problems:
     st.error(t("lever_errors", L) + "\n" + "\n".join(f"- {p}" for p in lever_problems))
 
@@ -270,6 +271,11 @@ secs = result.build_seconds + result.solve_seconds
 st.caption(t("solve_time", L, ms=f"{secs * 1000:.0f}", src=objective_label(objective, L)))
 
 
+def _wide(*columns: str) -> dict:
+    """Column settings that give text columns (labels, sentences) room."""
+    return {c: st.column_config.TextColumn(width="large") for c in columns}
+
+
 def _apply_relaxations(ex) -> None:
     lang = ss["lang"]
     set_base(ex.relaxed_scenario(), ss["base_ref"], f"relaxed:{ex.scenario.id}")
@@ -291,7 +297,7 @@ def render_diagnosis() -> None:
         return
     tbl = views.conflicts_table(ex, L)
     st.dataframe(tbl.drop(columns=[t("col_in_words", L)]), width="stretch", hide_index=True,
-                 column_config={t("col_rule", L): st.column_config.TextColumn(width="large")})
+                 column_config=_wide(t("col_rule", L), t("col_item", L)))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(t("diag_yaml", L))
@@ -453,13 +459,12 @@ def render_explain() -> None:
         st.dataframe(bt.drop(columns=[t("col_in_words", L)]).style.format(
                          {gain: "{:.4f}" if ex.objective == "max-performance" else "{:,.1f}"}),
                      width="stretch", hide_index=True, height=min(38 + 35 * len(bt), 390),
-                     column_config={t("col_rule", L): st.column_config.TextColumn(width="large")})
+                     column_config=_wide(t("col_rule", L), t("col_item", L)))
         st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),
                            file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore")
     sl = views.slack_table(ex, L)
     with st.expander(t("explain_slack", L, n=len(sl)), expanded=False):
-        st.dataframe(sl, width="stretch", hide_index=True,
-                     column_config={t("col_rule", L): st.column_config.TextColumn(width="large")})
+        st.dataframe(sl, width="stretch", hide_index=True, column_config=_wide(t("col_rule", L), t("col_item", L)))
 
     st.subheader(t("explain_mbv", L))
     mbv = charts.marginal_value_data(ex, L)
@@ -481,9 +486,8 @@ def render_explain() -> None:
     num = [t("col_return", L), t("col_via_rules", L), t("col_budget_value", L), t("col_shortfall", L)]
     st.dataframe(ch.style.format({t("amount_wan", L): "{:,.0f}"} | {c: "{:+.4f}" for c in num[1:2]}
                                  | {c: "{:.4f}" for c in num[:1] + num[2:]}),
-                 width="stretch", hide_index=True,
-                 column_config={t("col_channel", L): st.column_config.TextColumn(width="large"),
-                                t("col_verdict", L): st.column_config.TextColumn(width="large")})
+                 width="stretch", hide_index=True, height=38 + 35 * len(ch),
+                 column_config=_wide(t("col_channel", L), t("col_verdict", L)))
 
 
 def render_uncertainty() -> None:
@@ -516,7 +520,7 @@ def render_uncertainty() -> None:
     k[2].metric(t("unc_loss_mean", L), fmt_money(loss, L, short=True),
                 f"{'+' if loss >= sq_loss else '-'}{fmt_money(abs(loss - sq_loss), L, short=True)} {t('kpi_vs_sq', L)}",
                 delta_color="inverse")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         chart_block("distribution", rkey + (draws, seed), lambda: charts.performance_distribution_chart(sim, L),
                     charts.performance_distribution_data(sim, L), "performance_distribution")

@@ -241,6 +241,7 @@ UI: dict[str, tuple[str, str]] = {
     "diag_apply": ("应用这些放宽并求解", "Apply these relaxations"),
     "diag_apply_help": ("把放宽后的情景载入为当前情景（参数随之更新）。", "Load the relaxed scenario as the current scenario (the levers follow)."),
     "diag_applied": ("已应用 {n} 处放宽，当前为放宽后的情景。", "Applied {n} relaxations; the relaxed scenario is now current."),
+    "relaxed_note": ("本情景已按诊断放宽了冲突的规则。", "This scenario has the conflicting rules relaxed as diagnosed."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
     "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),
     # uncertainty (budgetsim.uncertainty)
@@ -266,7 +267,7 @@ UI: dict[str, tuple[str, str]] = {
     "from": ("自", "from"),
     "to": ("至", "to"),
     "mean": ("均值", "Mean"),
-    "cvar_col": ("最差 {pct}% 均值（CVaR）", "Mean of worst {pct} % (CVaR)"),
+    "cvar_col": ("CVaR（最差 {pct}%）", "CVaR (worst {pct} %)"),
     "prob_met_plan": ("达成概率（方案）", "Chance met (plan)"),
     "prob_met_sq": ("达成概率（现状）", "Chance met (status quo)"),
     "col_loss": ("损失来源", "Loss"),

@@ -226,6 +226,7 @@ def test_impossible_scenario_shows_the_diagnosis_and_applies_it(at):
     m = _metrics(at)
     assert m["目标达成"] == "2/2" and float(m["绩效指数"]) > 0
     assert any("已应用" in s.value for s in at.success)
+    assert any("已按诊断放宽" in m.value for m in at.markdown)
 
 
 def test_uncertainty_tab_shows_probabilities(at):
