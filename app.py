@@ -476,8 +476,9 @@ def render_explain() -> None:
             chart_block("mbv", rkey, lambda: charts.marginal_value_chart(ex, L), mbv, "marginal_budget_value")
         with right:
             st.caption(t("explain_mbv_note", L))
-            st.dataframe(pd.DataFrame({t("year", L): mbv["year"].astype(str), mbv["measure"].iloc[0]: mbv["per_1000_wan"]})
-                         .style.format({mbv["measure"].iloc[0]: "{:.4f}"}), width="stretch", hide_index=True)
+            per = mbv["measure"].iloc[0]
+            st.dataframe(pd.DataFrame({t("year", L): mbv["year"].astype(str), per: mbv["per_1000_wan"]})
+                         .style.format({per: "{:.4f}"}), width="stretch", hide_index=True)
 
     st.subheader(t("explain_channels", L))
     ch = views.channels_table(ex, L)
@@ -588,9 +589,11 @@ def render_compare() -> None:
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                  key="dl_xlsx", on_click="ignore")
             d[1].download_button(t("download_summary_csv", L), comp.csv("summary").encode("utf-8-sig"),
-                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv", on_click="ignore")
+                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv",
+                                 on_click="ignore")
             d[2].download_button(t("download_alloc_csv", L), comp.csv("allocation").encode("utf-8-sig"),
-                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv", on_click="ignore")
+                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv",
+                                 on_click="ignore")
         st.divider()
         st.markdown(f"**{t('pins', L)}**")
         for i, (name, pin) in enumerate(list(pins.items())):
