@@ -457,7 +457,7 @@ def render_explain() -> None:
     else:
         st.markdown("\n".join(f"- {x}" for x in bt[t("col_in_words", L)].head(5)))
         st.dataframe(bt.drop(columns=[t("col_in_words", L)]).style.format(
-                         {gain: "{:.4f}" if ex.objective == "max-performance" else "{:,.1f}"}),
+                         {gain: "{:,.1f}" if ex.objective == "min-budget" else "{:.4f}"}),
                      width="stretch", hide_index=True, height=min(38 + 35 * len(bt), 390),
                      column_config=_wide(t("col_rule", L), t("col_item", L)))
         st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),

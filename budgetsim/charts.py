@@ -266,7 +266,7 @@ def marginal_value_data(ex, lang: str = "zh") -> pd.DataFrame:
     """What one more 1,000 万元 of each year's envelope buys (index points; for the least-budget
     question, 万元 of budget needed), with the finite-difference check beside the dual."""
     m = ex.marginal_budget_value
-    per = t("mbv_label", lang) if ex.objective == "max-performance" else t("mbv_label_budget", lang)
+    per = t("mbv_label_budget", lang) if ex.objective == "min-budget" else t("mbv_label", lang)
     return pd.DataFrame({
         "year": m["year"].astype(int).to_numpy() if len(m) else np.array([], dtype=int),
         "per_1000_wan": m["value_per_1000_wan"].to_numpy(dtype=float),

@@ -211,6 +211,7 @@ UI: dict[str, tuple[str, str]] = {
     "explain_running": ("正在计算对偶值与规则代价……", "Computing duals and rule costs…"),
     "explain_failed": ("无法解释该方案：{err}", "Could not explain this plan: {err}"),
     "gain_points": ("放宽一步：绩效提高（分）", "One step looser: index points gained"),
+    "gain_cvar": ("放宽一步：稳健目标提高（分）", "One step looser: robust-objective points gained"),
     "gain_wan": ("放宽一步：预算节省（万元）", "One step looser: budget saved (万元)"),
     "col_item": ("对象", "Applies to"),
     "col_now": ("现值", "Now"),

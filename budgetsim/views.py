@@ -27,8 +27,9 @@ def _key(ex: Explanation, rid: str, key, lang: str) -> str:
 
 
 def gain_column(objective: str, lang: str) -> str:
-    """The header of the gain column: index points for max-performance, 万元 saved for min-budget."""
-    return t("gain_points" if objective == "max-performance" else "gain_wan", lang)
+    """The header of the gain column: 万元 saved for min-budget, else index points (of the robust
+    objective for cvar)."""
+    return t({"min-budget": "gain_wan", "cvar": "gain_cvar"}.get(objective, "gain_points"), lang)
 
 
 def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:

@@ -68,3 +68,11 @@ def test_simulation_tables(baseline_result):
     lo = views.losses_table(sim, "zh")
     assert list(lo["损失来源"]) == ["风险补偿资金池代偿", "引导基金核销", "合计"]
     assert lo["方案：均值"].iloc[2] == pytest.approx(lo["方案：均值"].iloc[:2].sum())
+
+
+def test_robust_question_is_priced_in_points_not_budget(baseline):
+    ex = bs.explain(bs.solve(baseline, "cvar", samples=200, seed=0))
+    t = views.binding_table(ex, "en")
+    gain = "One step looser: robust-objective points gained"
+    assert gain in t.columns and len(t)
+    assert all("robust objective" in x and "saves" not in x for x in t["In words"])
