@@ -438,7 +438,8 @@ def render_indicators() -> None:
 def render_explain() -> None:
     """Binding rules and what each costs, what one more 万元 buys, channels at the margin (lazy, cached)."""
     if not result.ok:
-        st.info(t("no_plan", L))
+        st.info(t("no_plan", L) + ("：" if L == "zh" else ": ") + t("see_diagnosis", L)
+                if result.status == "infeasible" else t("no_plan", L))
         return
     mip = is_mip(result)
     try:
@@ -509,7 +510,8 @@ def render_uncertainty() -> None:
     except BudgetsimError as err:
         st.error(t("unc_failed", L, err=str(err)))
         return
-    st.caption(t("unc_caption", L, n=f"{draws:,}"))
+    st.caption(t("unc_caption", L, n=f"{draws:,}")
+               + (" " + t("unc_min_budget_note", L) if objective == "min-budget" else ""))
     perf = sim.performance.set_index("plan")
     losses = sim.losses.set_index(["plan", "loss"])
     k = st.columns(3)

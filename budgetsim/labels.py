@@ -242,6 +242,10 @@ UI: dict[str, tuple[str, str]] = {
     "diag_apply": ("应用这些放宽并求解", "Apply these relaxations"),
     "diag_apply_help": ("把放宽后的情景载入为当前情景（参数随之更新）。", "Load the relaxed scenario as the current scenario (the levers follow)."),
     "diag_applied": ("已应用 {n} 处放宽，当前为放宽后的情景。", "Applied {n} relaxations; the relaxed scenario is now current."),
+    "see_diagnosis": ("须放宽的规则见上方诊断。", "the rules that must give are diagnosed above."),
+    "unc_min_budget_note": ("“预算最省”方案比现状少用预算，绩效通常低于现状：请结合节省的预算看这些概率。",
+                            "The least-budget plan spends less than the status quo and usually scores below it: read "
+                            "these chances together with the budget it saves."),
     "relaxed_note": ("本情景已按诊断放宽了冲突的规则。", "This scenario has the conflicting rules relaxed as diagnosed."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
     "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),

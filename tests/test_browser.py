@@ -205,4 +205,16 @@ def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
     page.get_by_text("方案优于现状的概率").first.wait_for(timeout=60_000)
     value = _metric(page, "方案优于现状的概率")
     assert re.fullmatch(r"\d+\.\d%", value), value
+
+    # the impossible scenario: the diagnosis, then "apply these relaxations" gives a plan
+    _idle(page)
+    page.get_by_label("内置情景").click()
+    page.get_by_role("option").filter(has_text="不可行示例").first.click()
+    page.get_by_text("为何不可行").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stCode]").filter(has_text="new_hightech_firms").first.wait_for(timeout=30_000)
+    _idle(page)
+    page.get_by_role("button", name="应用这些放宽并求解").click()
+    page.get_by_text("已应用").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]').filter(has_text="目标达成").first.wait_for(timeout=60_000)
+    assert _metric(page, "目标达成") == "2/2"
     page.close()
