@@ -271,9 +271,11 @@ secs = result.build_seconds + result.solve_seconds
 st.caption(t("solve_time", L, ms=f"{secs * 1000:.0f}", src=objective_label(objective, L)))
 
 
-def _wide(*columns: str) -> dict:
-    """Column settings that give text columns (labels, sentences) room."""
-    return {c: st.column_config.TextColumn(width="large") for c in columns}
+def _wide(first: str, *others: str) -> dict:
+    """Column settings that give text columns room: the first large, the others medium (numbers
+    after them must stay in view without scrolling)."""
+    return {first: st.column_config.TextColumn(width="large")} | {
+        c: st.column_config.TextColumn(width="medium") for c in others}
 
 
 def _apply_relaxations(ex) -> None:

@@ -185,9 +185,9 @@ def _table_with(at, column: str):
 
 def test_explain_tab_lists_binding_rules_with_their_cost(at):
     _open_tab(at, "规则代价与边际价值")
-    rules = _table_with(at, "放宽一步：绩效提高（分）")
+    rules = _table_with(at, "放宽一步的收益（分）")
     assert len(rules) >= 1
-    assert (rules["放宽一步：绩效提高（分）"] > 0).all()
+    assert (rules["放宽一步的收益（分）"] > 0).all()
     assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
     assert not any("_" in r for r in rules["规则"])
     words = "\n".join(m.value for m in at.markdown)
@@ -203,7 +203,7 @@ def test_explain_tab_lists_binding_rules_with_their_cost(at):
 def test_explain_tab_in_english(at):
     at.radio(key="lang").set_value("en").run()
     _open_tab(at, "Rule costs and margins")
-    rules = _table_with(at, "One step looser: index points gained")
+    rules = _table_with(at, "Gain of the step (points)")
     assert "Output targets over the plan" in set(rules["Rule"])
     assert any("binds: relaxing it from 900 firms to 890 firms" in m.value for m in at.markdown)
 

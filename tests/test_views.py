@@ -17,7 +17,7 @@ def explanation(baseline_result):
 
 def test_binding_table_labels_values_and_gains(explanation):
     t = views.binding_table(explanation, "en")
-    gain = "One step looser: index points gained"
+    gain = "Gain of the step (points)"
     assert list(t[gain]) == sorted(t[gain], reverse=True)
     assert len(t) == len(explanation.binding_rules)
     top = t.iloc[0]
@@ -73,6 +73,6 @@ def test_simulation_tables(baseline_result):
 def test_robust_question_is_priced_in_points_not_budget(baseline):
     ex = bs.explain(bs.solve(baseline, "cvar", samples=200, seed=0))
     t = views.binding_table(ex, "en")
-    gain = "One step looser: robust-objective points gained"
+    gain = "Gain of the step (robust points)"
     assert gain in t.columns and len(t)
     assert all("robust objective" in x and "saves" not in x for x in t["In words"])

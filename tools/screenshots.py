@@ -5,7 +5,7 @@ Usage: start the app (``make run``), then
 
 Writes baseline_zh.png (the baseline page in Chinese), explain_zh.png (binding rules, what one more
 万元 buys, channels), curves_zh.png, impossible_zh.png (the impossible scenario's diagnosis),
-relaxed_zh.png (after "apply these relaxations"), uncertainty_en.png and compare_en.png (two pinned
+relaxed_zh.png (after "apply these relaxations"), uncertainty_en.png, explain_en.png and compare_en.png (two pinned
 scenarios compared, in English).  Uses Debian's /usr/bin/chromium; never downloads a browser.
 """
 
@@ -90,6 +90,10 @@ def main() -> None:
         page.get_by_text("Chance the plan beats the status quo").first.wait_for(timeout=60_000)
         idle(page)
         page.screenshot(path=str(out / "uncertainty_en.png"), full_page=True)
+        page.get_by_role("tab").filter(has_text="Rule costs and margins").click()
+        page.get_by_text("What one more 1,000 万元 buys").first.wait_for(timeout=60_000)
+        idle(page)
+        page.screenshot(path=str(out / "explain_en.png"), full_page=True)
         b.close()
     for f in sorted(out.glob("*.png")):
         print(f)
