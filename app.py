@@ -488,10 +488,13 @@ def render_explain() -> None:
     funded = int((ex.channels["amount_wan"] > 0.5).sum())
     st.caption(t("explain_funded", L, n=funded, m=len(ex.channels) - funded) + " " + t("explain_channels_note", L))
     num = [t("col_return", L), t("col_via_rules", L), t("col_budget_value", L), t("col_shortfall", L)]
-    st.dataframe(ch.style.format({t("amount_wan", L): "{:,.0f}"} | {c: "{:+.4f}" for c in num[1:2]}
-                                 | {c: "{:.4f}" for c in num[:1] + num[2:]}),
+    def small(fmt: str):  # no "-0.0000": a shortfall below the shown precision is none
+        return lambda v: fmt.format(v) if abs(v) >= 5e-5 else fmt.format(0.0).lstrip("+")
+
+    st.dataframe(ch.style.format({t("amount_wan", L): "{:,.0f}"} | {c: small("{:+.4f}") for c in num[1:2]}
+                                 | {c: small("{:.4f}") for c in num[:1] + num[2:]}),
                  width="stretch", hide_index=True, height=38 + 35 * len(ch),
-                 column_config=_wide(t("col_channel", L), t("col_verdict", L)))
+                 column_config=_wide(t("col_channel", L)) | _wide(t("col_verdict", L)))
 
 
 def render_uncertainty() -> None:
