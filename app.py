@@ -14,12 +14,13 @@ import pandas as pd
 import streamlit as st
 
 import budgetsim as bs
-from budgetsim import charts
+from budgetsim import charts, views
 from budgetsim.compare import MAX_COMPARED, base_scenario, compare, scenario_diff_yaml, slug, workbook_bytes
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.labels import fmt_money, label, labels, objective_label, status_label, t, unit
 from budgetsim.levers import levers_for, lever_changes
 from budgetsim.model import OBJECTIVES
+from budgetsim.rules import rule_label
 from budgetsim.scenario import MAX_FILE_BYTES
 
 st.set_page_config(page_title="budgetsim", page_icon="📊", layout="wide")
@@ -71,6 +72,22 @@ def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
 
 def solve(s: bs.Scenario, objective: str) -> bs.Result:
     return _solve(scenario_key(s), objective, s)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _explain(key: str, objective: str, _r: bs.Result):
+    """The plan's explanation (or an impossible scenario's diagnosis), once per scenario + question."""
+    return bs.explain(_r)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _simulate(key: str, objective: str, draws: int, seed: int, _r: bs.Result):
+    """The plan and the status quo under ``draws`` draws, once per scenario + question + draws + seed."""
+    return bs.simulate(_r, draws, seed)
+
+
+def is_mip(r: bs.Result) -> bool:
+    return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
 
 
 # ----------------------------------------------------------------------------- state changes
@@ -215,7 +232,8 @@ summary = result.summary()
 st.title(t("app_title", L))
 st.caption(t("app_caption", L))
 st.markdown(f"**{scenario.title(L)}** — {scenario.spec.description.en if L == 'en' else scenario.spec.description.zh}"
-            + (f"  \n_{t('changed_n', L, n=len(changes))}_" if changes else ""))
+            + (f"  \n_{t('changed_n', L, n=len(changes))}_" if changes else "")
+            + (f"  \n_{t('relaxed_note', L)}_" if ss["base_source"].startswith("relaxed:") else ""))
 if lever_problems:
     st.error(t("lever_errors", L) + "\n" + "\n".join(f"- {p}" for p in lever_problems))
 
@@ -238,7 +256,7 @@ def kpi_tiles(r: bs.Result) -> None:
                     help=f"{t('col_envelope', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
     else:
         st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** "
-                   f"{r.message}")
+                   + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
         st.markdown(f"**{t('status_quo_tiles', L)}**")
         c = st.columns(4)
         c[0].metric(t("kpi_performance", L), f"{sm['status_quo_performance']:.2f}")
@@ -251,6 +269,56 @@ def kpi_tiles(r: bs.Result) -> None:
 kpi_tiles(result)
 secs = result.build_seconds + result.solve_seconds
 st.caption(t("solve_time", L, ms=f"{secs * 1000:.0f}", src=objective_label(objective, L)))
+
+
+def _wide(first: str, *others: str) -> dict:
+    """Column settings that give text columns room: the first large, the others medium (numbers
+    after them must stay in view without scrolling)."""
+    return {first: st.column_config.TextColumn(width="large")} | {
+        c: st.column_config.TextColumn(width="medium") for c in others}
+
+
+def _apply_relaxations(ex) -> None:
+    lang = ss["lang"]
+    set_base(ex.relaxed_scenario(), ss["base_ref"], f"relaxed:{ex.scenario.id}")
+    ss["upload_errors"], ss["upload_notice"] = [], t("diag_applied", lang, n=len(ex.conflicts))
+
+
+def render_diagnosis() -> None:
+    """An impossible scenario: which rules must give and by how much, the YAML, and a button to apply it."""
+    try:
+        with st.spinner(t("diag_running", L)):
+            ex = _explain(scenario_key(scenario), objective, result)
+    except BudgetsimError as err:
+        st.error(t("explain_failed", L, err=str(err)))
+        return
+    st.subheader(t("diag_title", L))
+    st.caption(t("diag_hard", L, hard="、".join(rule_label(scenario, h, L) for h in ex.hard) or "—"))
+    if not len(ex.conflicts):
+        st.error(t("diag_none", L))
+        return
+    tbl = views.conflicts_table(ex, L)
+    st.dataframe(tbl.drop(columns=[t("col_in_words", L)]), width="stretch", hide_index=True,
+                 column_config=_wide(t("col_rule", L), t("col_item", L)))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(t("diag_yaml", L))
+        st.code(ex.yaml_diff(), language="yaml")
+    with right:
+        if ex.relaxed_status == "optimal":
+            st.success(t("diag_checked", L, perf=f"{ex.relaxed_performance:.2f}"))
+        else:
+            st.warning(t("diag_unchecked", L, status=status_label(ex.relaxed_status or "error", L)))
+        st.button(t("diag_apply", L), key="apply_relaxations", type="primary", on_click=_apply_relaxations,
+                  args=(ex,), help=t("diag_apply_help", L), disabled=ex.relaxed_status != "optimal")
+        relaxed_yaml = scenario_diff_yaml(ex.relaxed_scenario(), ss["base_ref"], new_id=f"{scenario.id}_relaxed",
+                                          objective=objective) if ss["base_ref"] is not None else ex.yaml_diff()
+        st.download_button(t("diag_download", L), relaxed_yaml, file_name=f"{scenario.id}_relaxed.yaml",
+                           mime="application/x-yaml", key="dl_relaxed_yaml", help=t("yaml_help", L), on_click="ignore")
+
+
+if result.status == "infeasible":
+    render_diagnosis()
 
 
 # ----------------------------------------------------------------------------- pin
@@ -293,9 +361,9 @@ def chart_block(kind: str, key: tuple, build, data: pd.DataFrame, name: str) -> 
     st.vega_lite_chart(spec, width="stretch", theme=None)
     c = st.columns([1, 1, 2])
     c[0].download_button(t("download_csv", L), data.to_csv(index=False).encode("utf-8-sig"),
-                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}")
+                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore")
     c[1].download_button(t("download_png", L), lambda: charts.to_png(spec), file_name=f"{name}.png",
-                         mime="image/png", key=f"png_{name}")
+                         mime="image/png", key=f"png_{name}", on_click="ignore")
 
 
 rkey = (scenario_key(scenario), objective, L)
@@ -303,8 +371,9 @@ rkey = (scenario_key(scenario), objective, L)
 
 # Fixed tab titles: a title that changed (e.g. with a pin count) would send the user back to the first
 # tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
-tab_plan, tab_curves, tab_ind, tab_cmp = st.tabs([t("tab_plan", L), t("tab_curves", L), t("tab_indicators", L),
-                                                  t("tab_compare", L)], key=f"tab_{L}", on_change="rerun")
+tab_plan, tab_explain, tab_curves, tab_ind, tab_unc, tab_cmp = st.tabs(
+    [t("tab_plan", L), t("tab_explain", L), t("tab_curves", L), t("tab_indicators", L), t("tab_uncertainty", L),
+     t("tab_compare", L)], key=f"tab_{L}", on_change="rerun")
 
 
 def shown(tab) -> bool:
@@ -368,6 +437,119 @@ def render_indicators() -> None:
                                   na_rep="—"), width="stretch", hide_index=True)
 
 
+def render_explain() -> None:
+    """Binding rules and what each costs, what one more 万元 buys, channels at the margin (lazy, cached)."""
+    if not result.ok:
+        st.info(t("no_plan", L) + ("：" if L == "zh" else ": ") + t("see_diagnosis", L)
+                if result.status == "infeasible" else t("no_plan", L))
+        return
+    mip = is_mip(result)
+    try:
+        with st.spinner(t("explain_slow" if mip else "explain_running", L)):
+            ex = _explain(scenario_key(scenario), objective, result)
+    except BudgetsimError as err:
+        st.error(t("explain_failed", L, err=str(err)))
+        return
+    if ex.method == "resolves":
+        st.info(t("explain_resolves", L, n=ex.resolves, acc=f"{ex.accuracy:.3f}"))
+    gain = views.gain_column(ex.objective, L)
+    st.subheader(t("explain_binding", L))
+    bt = views.binding_table(ex, L)
+    if not len(bt):
+        st.caption(t("explain_binding_none", L))
+    else:
+        st.markdown("\n".join(f"- {x}" for x in bt[t("col_in_words", L)].head(5)))
+        st.dataframe(bt.drop(columns=[t("col_in_words", L)]).style.format(
+                         {gain: "{:,.1f}" if ex.objective == "min-budget" else "{:.4f}"}),
+                     width="stretch", hide_index=True, height=min(38 + 35 * len(bt), 390),
+                     column_config=_wide(t("col_rule", L), t("col_item", L)))
+        st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),
+                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore")
+    sl = views.slack_table(ex, L)
+    with st.expander(t("explain_slack", L, n=len(sl)), expanded=False):
+        st.dataframe(sl, width="stretch", hide_index=True, column_config=_wide(t("col_rule", L), t("col_item", L)))
+
+    st.subheader(t("explain_mbv", L))
+    mbv = charts.marginal_value_data(ex, L)
+    if len(mbv) and (mbv["per_wan"].abs() < 1e-12).all():
+        st.info(t("explain_mbv_none", L))
+    elif len(mbv):
+        left, right = st.columns([3, 2])
+        with left:
+            chart_block("mbv", rkey, lambda: charts.marginal_value_chart(ex, L), mbv, "marginal_budget_value")
+        with right:
+            st.caption(t("explain_mbv_note", L))
+            per = mbv["measure"].iloc[0]
+            st.dataframe(pd.DataFrame({t("year", L): mbv["year"].astype(str), per: mbv["per_1000_wan"]})
+                         .style.format({per: "{:.4f}"}), width="stretch", hide_index=True)
+
+    st.subheader(t("explain_channels", L))
+    ch = views.channels_table(ex, L)
+    funded = int((ex.channels["amount_wan"] > 0.5).sum())
+    st.caption(t("explain_funded", L, n=funded, m=len(ex.channels) - funded) + " " + t("explain_channels_note", L))
+    num = [t("col_return", L), t("col_via_rules", L), t("col_budget_value", L), t("col_shortfall", L)]
+    def small(fmt: str):  # no "-0.0000": a shortfall below the shown precision is none
+        return lambda v: fmt.format(v) if abs(v) >= 5e-5 else fmt.format(0.0).lstrip("+")
+
+    st.dataframe(ch.style.format({t("amount_wan", L): "{:,.0f}"} | {c: small("{:+.4f}") for c in num[1:2]}
+                                 | {c: small("{:.4f}") for c in num[:1] + num[2:]}),
+                 width="stretch", hide_index=True, height=38 + 35 * len(ch),
+                 column_config=_wide(t("col_channel", L)) | _wide(t("col_verdict", L)))
+
+
+def render_uncertainty() -> None:
+    """The plan and the status quo under the scenario's uncertainty (lazy, cached per draws + seed)."""
+    if not result.ok:
+        st.info(t("no_plan", L))
+        return
+    c = st.columns([1, 1, 3])
+    draws = int(c[0].number_input(t("unc_draws", L), min_value=100, max_value=50_000, value=2_000, step=500,
+                                  key="unc_draws"))
+    seed = int(c[1].number_input(t("unc_seed", L), min_value=0, max_value=2**31 - 1, value=1, step=1,
+                                 key="unc_seed"))
+    if scenario.spec.uncertainty is None:
+        st.info(t("unc_none", L))
+    try:
+        with st.spinner(t("unc_running", L)):
+            sim = _simulate(scenario_key(scenario), objective, draws, seed, result)
+    except BudgetsimError as err:
+        st.error(t("unc_failed", L, err=str(err)))
+        return
+    st.caption(t("unc_caption", L, n=f"{draws:,}")
+               + (" " + t("unc_min_budget_note", L) if objective == "min-budget" else ""))
+    perf = sim.performance.set_index("plan")
+    losses = sim.losses.set_index(["plan", "loss"])
+    k = st.columns(3)
+    k[0].metric(t("unc_prob_beats", L), f"{sim.prob_beats_status_quo['plan']:.1%}")
+    k[1].metric(t("unc_perf_p50", L), f"{perf.loc['plan', 'p50']:.2f}",
+                f"{perf.loc['plan', 'p50'] - perf.loc['status_quo', 'p50']:+.2f} {t('kpi_vs_sq', L)}",
+                help=f"P5 {perf.loc['plan', 'p5']:.2f} – P95 {perf.loc['plan', 'p95']:.2f}")
+    loss, sq_loss = losses.loc[("plan", "total"), "mean"], losses.loc[("status_quo", "total"), "mean"]
+    k[2].metric(t("unc_loss_mean", L), fmt_money(loss, L, short=True),
+                f"{'+' if loss >= sq_loss else '-'}{fmt_money(abs(loss - sq_loss), L, short=True)} {t('kpi_vs_sq', L)}",
+                delta_color="inverse")
+    left, right = st.columns([1, 1])
+    with left:
+        chart_block("distribution", rkey + (draws, seed), lambda: charts.performance_distribution_chart(sim, L),
+                    charts.performance_distribution_data(sim, L), "performance_distribution")
+    with right:
+        st.markdown(f"**{t('unc_perf', L)}**")
+        pt = views.performance_table(sim, L)
+        st.dataframe(pt.style.format({c: "{:.2f}" for c in pt.columns[1:]}), width="stretch", hide_index=True)
+        st.markdown(f"**{t('unc_losses', L)}**")
+        lt = views.losses_table(sim, L)
+        st.dataframe(lt.style.format({c: "{:,.0f}" for c in lt.columns[1:]}), width="stretch", hide_index=True)
+    st.markdown(f"**{t('unc_targets', L)}**")
+    tt = views.targets_table(sim, L)
+    tt = tt[tt[t("target", L)].notna()]
+    if not len(tt):
+        st.caption(t("unc_no_targets", L))
+    else:
+        probs = [t("prob_met_plan", L), t("prob_met_sq", L)]
+        st.dataframe(tt.style.format({p: "{:.1%}" for p in probs} | {c: "{:,.1f}" for c in ("P5", "P50", "P95")}
+                                     | {t("target", L): "{:,.0f}"}), width="stretch", hide_index=True)
+
+
 def render_compare() -> None:
     """Pinned scenarios side by side, downloads."""
     pins = ss["pins"]
@@ -412,11 +594,13 @@ def render_compare() -> None:
             d = st.columns(3)
             d[0].download_button(t("download_xlsx", L), lambda: workbook_bytes(comp), file_name="comparison.xlsx",
                                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                 key="dl_xlsx")
+                                 key="dl_xlsx", on_click="ignore")
             d[1].download_button(t("download_summary_csv", L), comp.csv("summary").encode("utf-8-sig"),
-                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv")
+                                 file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv",
+                                 on_click="ignore")
             d[2].download_button(t("download_alloc_csv", L), comp.csv("allocation").encode("utf-8-sig"),
-                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv")
+                                 file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv",
+                                 on_click="ignore")
         st.divider()
         st.markdown(f"**{t('pins', L)}**")
         for i, (name, pin) in enumerate(list(pins.items())):
@@ -426,14 +610,14 @@ def render_compare() -> None:
                                  scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
                                                     objective=pin["objective"]),
                                  file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
-                                 help=t("yaml_help", L))
+                                 help=t("yaml_help", L), on_click="ignore")
             if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
                 del pins[name]
                 st.rerun()
 
 
-for _tab, _render in ((tab_plan, render_plan), (tab_curves, render_curves), (tab_ind, render_indicators),
-                      (tab_cmp, render_compare)):
+for _tab, _render in ((tab_plan, render_plan), (tab_explain, render_explain), (tab_curves, render_curves),
+                      (tab_ind, render_indicators), (tab_unc, render_uncertainty), (tab_cmp, render_compare)):
     with _tab:
         if shown(_tab):
             _render()

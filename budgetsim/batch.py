@@ -42,8 +42,9 @@ from .sweep import Sweep, is_sweep_document, load_sweep
 
 EXECUTORS = ("local", "dask")
 OUT_FORMATS = (".parquet", ".csv", ".xlsx")
-#: columns that differ between two runs of the same inputs (timings); everything else is reproducible
-TIMING_COLUMNS = ("build_seconds", "solve_seconds", "wall_seconds")
+#: columns that differ between two runs of the same inputs: timings, and the number of refinement
+#: passes (a scenario a worker solved before starts on its final grid); everything else is reproducible
+TIMING_COLUMNS = ("passes", "build_seconds", "solve_seconds", "wall_seconds")
 _IN_FLIGHT_PER_WORKER = 4
 
 

@@ -257,3 +257,99 @@ def to_png(chart: alt.Chart | dict, scale: float = 2.0) -> bytes:
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
     return vlc.vegalite_to_png(spec, scale=scale)
+
+
+# ----------------------------------------------------------------------------- explanation
+
+
+def marginal_value_data(ex, lang: str = "zh") -> pd.DataFrame:
+    """What one more 1,000 万元 of each year's envelope buys (index points; for the least-budget
+    question, 万元 of budget needed), with the finite-difference check beside the dual."""
+    m = ex.marginal_budget_value
+    per = t("mbv_label_budget", lang) if ex.objective == "min-budget" else t("mbv_label", lang)
+    return pd.DataFrame({
+        "year": m["year"].astype(int).to_numpy() if len(m) else np.array([], dtype=int),
+        "per_1000_wan": m["value_per_1000_wan"].to_numpy(dtype=float),
+        "per_wan": m["value"].to_numpy(dtype=float),
+        "finite_difference": m["finite_difference"].to_numpy(dtype=float),
+        "envelope_wan": m["envelope_wan"].to_numpy(dtype=float),
+        "measure": [per] * len(m),
+    })
+
+
+def marginal_value_chart(ex, lang: str = "zh") -> alt.Chart:
+    """Bars per year: what one more 1,000 万元 of that year's budget buys."""
+    d = marginal_value_data(ex, lang)
+    title = d["measure"].iloc[0] if len(d) else t("mbv_label", lang)
+    chart = alt.Chart(d).mark_bar(color="#2a9d8f").encode(
+        x=alt.X("year:O", title=t("year", lang), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("per_1000_wan:Q", title=title),
+        tooltip=[alt.Tooltip("year:O", title=t("year", lang)),
+                 alt.Tooltip("per_1000_wan:Q", title=title, format=".4f"),
+                 alt.Tooltip("envelope_wan:Q", title=t("col_envelope", lang), format=",.0f")],
+    )
+    text = alt.Chart(d).mark_text(dy=-8, fontSize=12).encode(
+        x="year:O", y="per_1000_wan:Q", text=alt.Text("per_1000_wan:Q", format=".3f"))
+    return _style((chart + text).properties(title=t("mbv_title", lang), width=WIDTH, height=HEIGHT - 60))
+
+
+# ----------------------------------------------------------------------------- uncertainty
+
+
+def performance_distribution_data(sim, lang: str = "zh", bins: int = 40) -> pd.DataFrame:
+    """The performance index across draws as a histogram on common bins: plan and status quo.
+
+    Columns: series, series_label, bin_start, bin_end, bin_mid, draws, share (of the series'
+    draws in the bin)."""
+    series = {name: np.asarray(p.performance, dtype=float) for name, p in sim.plans.items()}
+    allv = np.concatenate(list(series.values()))
+    lo, hi = float(np.min(allv)), float(np.max(allv))
+    if hi <= lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, bins + 1)
+    rows = []
+    for name, v in series.items():
+        counts, _ = np.histogram(v, bins=edges)
+        lab = t(name, lang) if name in ("plan", "status_quo") else name
+        for k in range(bins):
+            rows.append({"series": name, "series_label": lab, "bin_start": float(edges[k]),
+                         "bin_end": float(edges[k + 1]), "bin_mid": float((edges[k] + edges[k + 1]) / 2),
+                         "draws": int(counts[k]), "share": float(counts[k] / len(v))})
+    return pd.DataFrame(rows)
+
+
+def performance_percentiles_data(sim, lang: str = "zh") -> pd.DataFrame:
+    """P5 / P50 / P95 of the performance index per series (long form, for the chart's rules)."""
+    p = sim.performance
+    rows = []
+    for _, r in p.iterrows():
+        lab = t(r["plan"], lang) if r["plan"] in ("plan", "status_quo") else r["plan"]
+        for q in ("p5", "p50", "p95"):
+            rows.append({"series": r["plan"], "series_label": lab, "percentile": q.upper(), "value": float(r[q])})
+    return pd.DataFrame(rows)
+
+
+def performance_distribution_chart(sim, lang: str = "zh") -> alt.Chart:
+    """Overlaid histograms of the performance index under the draws (plan vs status quo), with
+    each series' P5 / P50 / P95 as dashed rules."""
+    d = performance_distribution_data(sim, lang)
+    pct = performance_percentiles_data(sim, lang)
+    order = [t("plan", lang), t("status_quo", lang)]
+    color = alt.Color("series_label:N", title=None, sort=order, scale=alt.Scale(domain=order,
+                                                                                 range=["#1f77b4", "#999999"]))
+    bars = alt.Chart(d).mark_bar(opacity=0.55, binSpacing=0).encode(
+        x=alt.X("bin_start:Q", title=t("kpi_performance", lang), scale=alt.Scale(zero=False)),
+        x2="bin_end:Q",
+        y=alt.Y("share:Q", title=t("share_of_draws", lang), stack=None, axis=alt.Axis(format="%")),
+        y2=alt.datum(0),
+        color=color,
+        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)),
+                 alt.Tooltip("bin_start:Q", format=".1f", title=t("from", lang)),
+                 alt.Tooltip("bin_end:Q", format=".1f", title=t("to", lang)),
+                 alt.Tooltip("share:Q", format=".1%", title=t("share_of_draws", lang))])
+    rules = alt.Chart(pct).mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
+        x="value:Q", color=color,
+        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)), alt.Tooltip("percentile:N"),
+                 alt.Tooltip("value:Q", format=".2f", title=t("kpi_performance", lang))])
+    title = t("dist_title", lang, n=f"{sim.draws:,}")
+    return _style((bars + rules).properties(title=title, width=WIDTH, height=HEIGHT))

@@ -467,7 +467,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
         mbv.append({"year": meta.year, "value": value, "dual": dual, "finite_difference": fd,
                     "rel_diff": rel, "fd_step_wan": d, "envelope_wan": bound,
                     "value_per_1000_wan": value * 1000.0,
-                    "unit": "index points per 万元" if objective == "max-performance" else "万元 per 万元"})
+                    "unit": "万元 per 万元" if objective == "min-budget" else "index points per 万元"})
     mbv_df = pd.DataFrame(mbv, columns=MBV_COLUMNS)
 
     # ---- rules: binding or slack
@@ -565,12 +565,14 @@ def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: floa
     if lang == "zh":
         where = "".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
         where = f"（{where}）" if where else ""
-        what = f"绩效指数提高 {gain:.4f} 分" if objective == "max-performance" else f"预算节省 {gain:,.1f} 万元"
+        what = {"min-budget": f"预算节省 {gain:,.1f} 万元",
+                "cvar": f"稳健目标（均值与 CVaR 加权）提高 {gain:.4f} 分"}.get(objective, f"绩效指数提高 {gain:.4f} 分")
         return f"{label}{where}为紧约束：由 {frm} 放宽至 {to}，{what}。"
     where = ", ".join(filter(None, [key, str(meta.year) if meta.year else ""]))
     where = f" ({where})" if where else ""
-    what = (f"adds {gain:.4f} points to the performance index" if objective == "max-performance"
-            else f"saves {gain:,.1f} 万元 of budget")
+    what = {"min-budget": f"saves {gain:,.1f} 万元 of budget",
+            "cvar": f"adds {gain:.4f} points to the robust objective (mean and CVaR weighted)"}.get(
+                objective, f"adds {gain:.4f} points to the performance index")
     return f"{label}{where} binds: relaxing it from {frm} to {to} {what}."
 
 

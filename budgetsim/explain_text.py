@@ -76,7 +76,7 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
         out.append(_t(lang, "一、多一万元预算能买到什么（按年）", "1. What one more 万元 buys, year by year"))
         for _, r in mbv.iterrows():
             v = r["value"]
-            if ex.objective == "max-performance":
+            if ex.objective != "min-budget":  # max-performance and cvar are both in index points
                 line = _t(lang, f"  {r['year']} 年每多安排 1000 万元，绩效指数提高 {v * 1000:.4f} 分",
                           f"  {r['year']}: one more 1,000 万元 adds {v * 1000:.4f} index points")
             else:

@@ -119,7 +119,8 @@ def test_impossible_scenario_shows_message_and_status_quo(at):
     at.selectbox(key="bundled_choice_zh").set_value("impossible_ambition").run()
     assert not at.exception
     assert at.warning, "an impossible scenario must say so"
-    assert "No plan satisfies all active rules" in at.warning[0].value
+    assert "没有任何方案能同时满足全部启用的规则" in at.warning[0].value
+    assert "No plan" not in at.warning[0].value  # the UI language, not the solver's English message
     m = _metrics(at)
     import budgetsim as bs
     expected = bs.solve(ROOT / "scenarios" / "impossible_ambition.yaml").status_quo_performance
@@ -170,3 +171,104 @@ def test_upload_with_values_beyond_the_usual_lever_ranges(at):
     assert not at.exception and not at.error
     assert at.session_state["base"].spec.budget.growth_rate == 0.4
     assert _by_key(at.slider, _lever_key(at, "budget.growth_rate")).value == pytest.approx(40.0)
+
+
+def _open_tab(at, title: str) -> None:
+    at.session_state[f"tab_{at.session_state['lang']}"] = title
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _table_with(at, column: str):
+    return next(df.value for df in at.dataframe if column in getattr(df.value, "columns", []))
+
+
+def test_explain_tab_lists_binding_rules_with_their_cost(at):
+    _open_tab(at, "规则代价与边际价值")
+    rules = _table_with(at, "放宽一步的收益（分）")
+    assert len(rules) >= 1
+    assert (rules["放宽一步的收益（分）"] > 0).all()
+    assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
+    assert not any("_" in r for r in rules["规则"])
+    words = "\n".join(m.value for m in at.markdown)
+    assert "为紧约束：由 900 家 放宽至 890 家，绩效指数提高" in words
+    mbv = _table_with(at, "绩效指数提高（分 / 1000 万元）")
+    assert list(mbv["年份"]) == ["2026", "2027", "2028", "2029", "2030"]
+    assert (mbv["绩效指数提高（分 / 1000 万元）"] > 0).all()
+    channels = _table_with(at, "渠道（类别 × 支持方式）")
+    assert "基础前沿类 × 机构式资助" in set(channels["渠道（类别 × 支持方式）"])
+    assert not any("binds" in m.value for m in at.markdown)  # Chinese page, Chinese sentences
+
+
+def test_explain_tab_in_english(at):
+    at.radio(key="lang").set_value("en").run()
+    _open_tab(at, "Rule costs and margins")
+    rules = _table_with(at, "Gain of the step (points)")
+    assert "Output targets over the plan" in set(rules["Rule"])
+    assert any("binds: relaxing it from 900 firms to 890 firms" in m.value for m in at.markdown)
+
+
+def test_impossible_scenario_shows_the_diagnosis_and_applies_it(at):
+    at.selectbox(key="bundled_choice_zh").set_value("impossible_ambition").run()
+    assert not at.exception
+    conflicts = _table_with(at, "须放宽至")
+    rows = {(r["规则"], r["对象"], r["年份"]): (r["原值"], r["须放宽至"]) for _, r in conflicts.iterrows()}
+    assert rows[("规划期产出目标", "新增高新技术企业", "")][0] == "1,500 家"
+    assert rows[("规划期产出目标", "科技成果转移转化（离岸孵化）", "")] == ("150 项", "101 项")
+    lev = [v for k, v in rows.items() if k[2] == "2026"]
+    assert lev and lev[0][0] == "4.00×" and float(lev[0][1].rstrip("×")) < 4.0
+    assert at.code and "leverage_floor" in at.code[0].value and "new_hightech_firms" in at.code[0].value
+    assert any("放宽后的情景可以求解" in s.value for s in at.success)
+    _by_key(at.button, "apply_relaxations").click().run()
+    assert not at.exception
+    assert not at.warning, "the relaxed scenario solves"
+    assert at.session_state["base_source"] == "relaxed:impossible_ambition"
+    m = _metrics(at)
+    assert m["目标达成"] == "2/2" and float(m["绩效指数"]) > 0
+    assert any("已应用" in s.value for s in at.success)
+    assert any("已按诊断放宽" in m.value for m in at.markdown)
+
+
+def test_uncertainty_tab_shows_probabilities(at):
+    _open_tab(at, "不确定性")
+    m = _metrics(at)
+    p = m["方案优于现状的概率"]
+    assert p.endswith("%") and 0.0 <= float(p.rstrip("%")) <= 100.0
+    targets = _table_with(at, "达成概率（方案）")
+    assert len(targets) == 2 and targets["达成概率（方案）"].between(0, 1).all()
+    perf = _table_with(at, "P50")
+    assert perf["P5"].iloc[0] < perf["P50"].iloc[0] < perf["P95"].iloc[0]
+    losses = _table_with(at, "方案：均值")
+    assert losses["方案：均值"].iloc[-1] > 0
+    # the same seed gives the same numbers; another seed other numbers
+    _by_key(at.number_input, "unc_seed").set_value(2).run()
+    assert not at.exception
+    assert _table_with(at, "P50")["P50"].iloc[0] != perf["P50"].iloc[0]
+    _by_key(at.number_input, "unc_seed").set_value(1).run()
+    assert _table_with(at, "P50")["P50"].iloc[0] == perf["P50"].iloc[0]
+
+
+def test_hidden_explain_and_uncertainty_tabs_cost_nothing(at, monkeypatch):
+    import budgetsim as bs
+
+    def boom(*a, **k):
+        raise AssertionError("computed while its tab is closed")
+    monkeypatch.setattr(bs, "explain", boom)
+    monkeypatch.setattr(bs, "simulate", boom)
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(61_111).run()
+    assert not at.exception
+
+
+def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
+    from budgetsim import compiled
+
+    # a first fresh solve makes sure HiGHS holds this structure (other tests may have evicted it
+    # from the session cache while the page's own solve came from Streamlit's cache)
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(62_222).run()
+    before = compiled.counters()
+    builds, updates = before.builds, before.updates
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(62_345).run()
+    assert not at.exception
+    after = compiled.counters()
+    assert after.builds == builds, "a lever move must not build a new HiGHS model"
+    assert after.updates > updates, "a lever move must update the model HiGHS holds"

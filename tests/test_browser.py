@@ -83,10 +83,22 @@ def browser():
         b.close()
 
 
-def _idle(page) -> None:
-    """Wait until Streamlit has finished the current script run (its status widget is gone)."""
-    page.wait_for_timeout(300)
-    page.wait_for_function("!document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+_QUIET = """(ms) => {
+    const now = performance.now();
+    if (document.querySelector('[data-testid=stStatusWidget]')) { window.__bsQuietSince = null; return false; }
+    if (window.__bsQuietSince == null) window.__bsQuietSince = now;
+    return now - window.__bsQuietSince >= ms;
+}"""
+
+
+def _idle(page, quiet_ms: int = 1_000) -> None:
+    """Wait until Streamlit is idle: its status widget has stayed away for ``quiet_ms`` on end.
+
+    A single look is not enough under load: a rerun triggered by the last interaction may not
+    have shown its status widget yet, and a click landing while it re-renders the page is lost
+    ("retrying click action")."""
+    page.evaluate("window.__bsQuietSince = null")
+    page.wait_for_function(_QUIET, arg=quiet_ms, polling=100, timeout=90_000)
 
 
 def _download(page, button, tries: int = 3):
@@ -177,4 +189,32 @@ def test_upload_pin_compare_and_downloads_in_the_browser(browser, server, tmp_pa
     assert list(book["summary"]["scenario"]) == ["方案 1"]
     assert "budget.base_amount_wan" in set(book["changes"]["path"])
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    page.close()
+
+
+def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
+    page = browser.new_page(viewport={"width": 1500, "height": 1400})
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    _idle(page)
+    page.get_by_role("tab").filter(has_text="规则代价与边际价值").click()
+    page.get_by_text("为紧约束：由 900 家 放宽至 890 家").first.wait_for(timeout=60_000)
+    page.get_by_text("多 1000 万元预算能买到什么").first.wait_for(timeout=30_000)
+    _idle(page)
+    page.get_by_role("tab").filter(has_text="不确定性").click()
+    page.get_by_text("方案优于现状的概率").first.wait_for(timeout=60_000)
+    value = _metric(page, "方案优于现状的概率")
+    assert re.fullmatch(r"\d+\.\d%", value), value
+
+    # the impossible scenario: the diagnosis, then "apply these relaxations" gives a plan
+    _idle(page)
+    page.get_by_label("内置情景").click()
+    page.get_by_role("option").filter(has_text="不可行示例").first.click()
+    page.get_by_text("为何不可行").first.wait_for(timeout=60_000)
+    page.locator("[data-testid=stCode]").filter(has_text="new_hightech_firms").first.wait_for(timeout=30_000)
+    _idle(page)
+    page.get_by_role("button", name="应用这些放宽并求解").click()
+    page.get_by_text("已应用").first.wait_for(timeout=60_000)
+    page.locator('[data-testid="stMetric"]').filter(has_text="目标达成").first.wait_for(timeout=60_000)
+    assert _metric(page, "目标达成") == "2/2"
     page.close()

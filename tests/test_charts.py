@@ -75,3 +75,45 @@ def test_png_export(baseline_result):
 def test_png_export_from_a_spec(baseline_result):
     spec = charts.indicator_chart(baseline_result, "en").to_dict()
     assert charts.to_png(spec, scale=1.0)[:4] == b"\x89PNG"
+
+
+@pytest.fixture(scope="module")
+def explanation(baseline_result):
+    return bs.explain(baseline_result)
+
+
+@pytest.fixture(scope="module")
+def simulation(baseline_result):
+    return bs.simulate(baseline_result, 2000, 1)
+
+
+def test_marginal_value_chart_draws_the_budget_duals(explanation):
+    d = charts.marginal_value_data(explanation, "en")
+    m = explanation.marginal_budget_value
+    assert list(d["year"]) == [2026, 2027, 2028, 2029, 2030]
+    np.testing.assert_allclose(d["per_1000_wan"], m["value"] * 1000)
+    np.testing.assert_allclose(d["per_wan"], d["finite_difference"], rtol=0.01)  # the dual agrees with a re-solve
+    assert (d["per_1000_wan"] > 0).all() and d["measure"].iloc[0] == "Index points per 1,000 万元"
+    spec = charts.marginal_value_chart(explanation, "zh").to_dict()
+    assert spec["title"] == "多 1000 万元预算的边际价值"
+
+
+def test_performance_distribution_bins_every_draw(simulation):
+    d = charts.performance_distribution_data(simulation, "zh", bins=30)
+    assert set(d["series_label"]) == {"方案", "现状"}
+    for series, g in d.groupby("series"):
+        assert g["draws"].sum() == 2000
+        assert g["share"].sum() == pytest.approx(1.0)
+        v = simulation.plans[series].performance
+        assert g["bin_start"].min() <= v.min() and g["bin_end"].max() >= v.max()
+    pct = charts.performance_percentiles_data(simulation, "en")
+    plan = pct[pct["series"] == "plan"].set_index("percentile")["value"]
+    assert plan["P5"] < plan["P50"] < plan["P95"]
+    assert plan["P50"] == pytest.approx(float(np.percentile(simulation.plans["plan"].performance, 50)))
+    spec = charts.performance_distribution_chart(simulation, "en").to_dict()
+    assert spec["title"] == "Performance index across 2,000 draws"
+
+
+def test_distribution_png_export(simulation):
+    png = charts.to_png(charts.performance_distribution_chart(simulation, "zh"), scale=1.0)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000

@@ -1,0 +1,156 @@
+"""Reader-facing tables of an explanation and a simulation, labelled in one language.
+
+The app (and scripts) show these as they are: every column is already a label from the
+scenario, the rule registry or :mod:`budgetsim.labels`, every value in the rule's own unit.
+The numbers come unchanged from :class:`~budgetsim.explain.Explanation` and
+:class:`~budgetsim.uncertainty.Simulation`; nothing here solves or draws.  No Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .explain import Explanation, _fmt_param, _key_label
+from .explain_text import STATUS_TEXT
+from .labels import label, t, unit
+from .uncertainty import Simulation
+
+
+def _year(v) -> str:
+    return "" if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(int(v))
+
+
+def _key(ex: Explanation, rid: str, key, lang: str) -> str:
+    return _key_label(ex.scenario, rid, key, lang) if isinstance(key, str) else ""
+
+
+def gain_column(objective: str, lang: str) -> str:
+    """The header of the gain column: 万元 saved for min-budget, else index points (of the robust
+    objective for cvar)."""
+    return t({"min-budget": "gain_wan", "cvar": "gain_cvar"}.get(objective, "gain_points"), lang)
+
+
+def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
+    """One row per binding rule row, largest gain first: rule, item, year, value now → one step
+    looser, the gain of that step, and the sentence that says it."""
+    b = ex.binding_rules.sort_values("gain_if_relaxed", ascending=False, kind="stable")
+    s = ex.scenario
+    return pd.DataFrame({
+        t("col_rule", lang): b[f"label_{lang}"].to_numpy(),
+        t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(b["id"], b["key"])],
+        t("year", lang): [_year(y) for y in b["year"]],
+        t("col_now", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
+                             for r, k, p in zip(b["id"], b["key"], b["param"])],
+        t("col_step_to", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
+                                 for r, k, p in zip(b["id"], b["key"], b["relaxed_to"])],
+        gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
+        t("col_in_words", lang): b[f"sentence_{lang}"].to_numpy(),
+    })
+
+
+def slack_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
+    """Rules with room to spare: the tightest year of each rule and item, with its slack."""
+    sl = ex.slack_rules
+    if not len(sl):
+        return pd.DataFrame(columns=[t("col_rule", lang), t("col_item", lang), t("year", lang), t("col_slack", lang)])
+    sl = sl.assign(_k=sl["key"].fillna("")).sort_values("slack_param", kind="stable")
+    sl = sl.groupby(["id", "_k"], sort=False).head(1)
+    amounts = []
+    for _, r in sl.iterrows():
+        sp = r["slack_param"]
+        if isinstance(sp, float) and math.isfinite(sp) and r["unit"] in ("", "×"):
+            amounts.append(f"{sp * 100:.2f} pp" if r["unit"] == "" else f"{sp:.2f}×")
+        else:
+            amounts.append(f"{r['slack']:,.1f} {r['unit']}".strip())
+    return pd.DataFrame({
+        t("col_rule", lang): sl[f"label_{lang}"].to_numpy(),
+        t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(sl["id"], sl["key"])],
+        t("year", lang): [_year(y) for y in sl["year"]],
+        t("col_slack", lang): amounts,
+    })
+
+
+def channels_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
+    """Each category × mode channel: money over the plan, what 1,000 万元 more returns, what the
+    budget is worth, the shortfall (zero when funded) and the verdict in words."""
+    ch = ex.channels
+    return pd.DataFrame({
+        t("col_channel", lang): ch[f"label_{lang}"].to_numpy(),
+        t("amount_wan", lang): ch["amount_wan"].to_numpy(dtype=float),
+        t("col_return", lang): (ch["marginal_return"] * 1000).to_numpy(dtype=float),
+        t("col_via_rules", lang): (ch["rule_value"] * 1000).to_numpy(dtype=float),
+        t("col_budget_value", lang): (ch["budget_value"] * 1000).to_numpy(dtype=float),
+        t("col_shortfall", lang): (ch["reduced_cost"] * 1000).to_numpy(dtype=float),
+        t("col_verdict", lang): [STATUS_TEXT.get(x, (x, x))[0 if lang == "zh" else 1] for x in ch["status"]],
+    })
+
+
+def conflicts_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
+    """The rules that must give for an impossible scenario: from → to in the rule's own unit
+    (grouped by rule, the rule that gives most first; years in order within a rule)."""
+    c = ex.conflicts
+    if len(c):
+        first = {rid: i for i, rid in enumerate(dict.fromkeys(c["id"]))}
+        c = c.assign(_o=c["id"].map(first), _k=c["key"].fillna(""), _y=c["year"].astype("float"))
+        c = c.sort_values(["_o", "_k", "_y"], kind="stable")
+    s = ex.scenario
+    fmt = (lambda r, k, v: _fmt_param(s, r, k if isinstance(k, str) else None, float(v), lang))
+    return pd.DataFrame({
+        t("col_rule", lang): c[f"label_{lang}"].to_numpy(),
+        t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(c["id"], c["key"])],
+        t("year", lang): [_year(y) for y in c["year"]],
+        t("col_from", lang): [fmt(r, k, v) for r, k, v in zip(c["id"], c["key"], c["from"])],
+        t("col_to", lang): [fmt(r, k, v) for r, k, v in zip(c["id"], c["key"], c["to"])],
+        t("col_in_words", lang): c[f"sentence_{lang}"].to_numpy(),
+    })
+
+
+# ----------------------------------------------------------------------------- uncertainty
+
+
+def _series(name: str, lang: str) -> str:
+    return t(name, lang) if name in ("plan", "status_quo") else name
+
+
+def performance_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
+    """P5 / P50 / P95, mean and CVaR of the performance index, plan and status quo."""
+    p = sim.performance
+    cv = next(c for c in p.columns if c.startswith("cvar_"))
+    return pd.DataFrame({
+        t("series", lang): [_series(x, lang) for x in p["plan"]],
+        "P5": p["p5"].to_numpy(), "P50": p["p50"].to_numpy(), "P95": p["p95"].to_numpy(),
+        t("mean", lang): p["mean"].to_numpy(),
+        t("cvar_col", lang, pct=f"{sim.alpha * 100:.0f}"): p[cv].to_numpy(),
+    })
+
+
+def targets_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
+    """Each indicator's plan total (P5 / P50 / P95) and the chance its target is met, plan vs status quo."""
+    s = sim.scenario
+    ind = sim.indicators
+    plan = ind[ind["plan"] == "plan"].set_index("indicator")
+    sq = ind[ind["plan"] == "status_quo"].set_index("indicator")
+    ids = list(plan.index)
+    return pd.DataFrame({
+        t("indicator", lang): [label(s, "indicators", i, lang) for i in ids],
+        t("unit", lang): [unit(s, i, lang) for i in ids],
+        t("target", lang): plan["target"].to_numpy(dtype=float),
+        t("prob_met_plan", lang): plan["prob_target_met"].to_numpy(dtype=float),
+        t("prob_met_sq", lang): sq.loc[ids, "prob_target_met"].to_numpy(dtype=float),
+        "P5": plan["p5"].to_numpy(), "P50": plan["p50"].to_numpy(), "P95": plan["p95"].to_numpy(),
+    })
+
+
+def losses_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
+    """Expected fiscal losses over the plan (万元): risk-pool draws, fund write-offs, total; plan vs status quo."""
+    lo = sim.losses
+    rows = []
+    for kind in ("pool_draws", "fund_write_offs", "total"):
+        p = lo[(lo["plan"] == "plan") & (lo["loss"] == kind)].iloc[0]
+        q = lo[(lo["plan"] == "status_quo") & (lo["loss"] == kind)].iloc[0]
+        rows.append({t("col_loss", lang): t(f"loss_{kind}", lang),
+                     t("loss_plan_mean", lang): p["mean"], t("loss_plan_p95", lang): p["p95"],
+                     t("loss_sq_mean", lang): q["mean"]})
+    return pd.DataFrame(rows)
