@@ -136,7 +136,12 @@ class ModelBuilder:
             maximize = True
         else:
             raise BudgetsimError(f"unknown objective {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
-        obj[self.dev_cols] = -TIE_BREAK[self.objective] if maximize else TIE_BREAK[self.objective]
+        # slightly different weights per channel-year, so that no two plans tie exactly (equal
+        # total deviation, e.g. fund commitments moved between years with the same effect):
+        # the optimum is then unique, and the same whichever basis HiGHS starts from
+        k = np.arange(len(self.dev_cols))
+        weights = TIE_BREAK[self.objective] * (1.0 + 0.1 * k / max(len(k), 1))
+        obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
         # link rows: Σ segments = effective resources
         for c, cid in enumerate(s.categories):

@@ -64,3 +64,15 @@ def test_milp_resolves_through_the_session():
     assert a.ok and b.ok and b.is_mip
     mp = b.allocation.query("category == 'major_projects' and mode == 'competitive_grant'")["amount_wan"]
     assert np.allclose(mp / 2000, np.round(mp / 2000), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["baseline", "leverage_push", "transfer_target_100", "incremental_budgeting"])
+def test_same_scenario_same_plan_whatever_was_solved_before(name):
+    """Warm starts must not change the answer: a plan solved after others equals a cold solve."""
+    s = bs.load_scenario(SCENARIOS / f"{name}.yaml")
+    cold = optimise(s, reuse=False)
+    compiled.clear_sessions()
+    for other in ("budget_plus_10", "basic_research_push", "leverage_push"):
+        bs.solve(SCENARIOS / f"{other}.yaml")
+    warm = bs.solve(s)
+    assert np.allclose(warm.run.x, cold.x, rtol=1e-6, atol=1e-3)
