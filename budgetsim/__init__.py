@@ -9,7 +9,7 @@ Public API::
 
 from .api import solve
 from .batch import BatchSummary, run_batch, run_batch_to_file
-from .exceptions import (BudgetsimError, InfeasibleError, Problem, ScenarioError, ScenarioNotFoundError,
+from .exceptions import (BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
 from .explain import Explanation, explain
 from .frontier import frontier
@@ -21,7 +21,7 @@ from .uncertainty import Simulation, robustness, simulate
 __version__ = "0.1.0"
 
 __all__ = [
-    "BatchSummary", "BudgetsimError", "Explanation", "InfeasibleError", "Problem", "Result", "Scenario",
+    "BatchSummary", "BudgetsimError", "Explanation", "Problem", "Result", "Scenario",
     "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
     "bundled_scenarios", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
     "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict", "simulate", "solve", "__version__",

@@ -72,13 +72,5 @@ class SweepError(ScenarioError):
     noun = "sweep"
 
 
-class InfeasibleError(BudgetsimError):
-    """No plan satisfies all active rules at once."""
-
-    def __init__(self, message: str, result: Any = None):
-        super().__init__(message)
-        self.result = result
-
-
 class SolverError(BudgetsimError):
     """The solver failed for a reason other than infeasibility (e.g. time limit)."""

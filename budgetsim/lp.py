@@ -199,9 +199,6 @@ class LinearProgram:
         start = np.searchsorted(rows, np.arange(self.n_rows + 1)).astype(np.int32)
         return start, cols.astype(np.int32), A[rows, cols]
 
-    def dense(self) -> np.ndarray:
-        return self.A
-
     # ---------------------------------------------------------------- solving
     def to_highs_lp(self):
         import highspy
@@ -238,7 +235,6 @@ class LinearProgram:
         raise ValueError(f"unknown solver {solver!r}; allowed: highs, cbc")
 
     def _solve_highs(self, time_limit, mip_rel_gap) -> LPSolution:
-        import highspy
 
         h = new_highs()
         if time_limit is not None:
@@ -273,7 +269,7 @@ class LinearProgram:
             return LPSolution(status=status, solve_seconds=seconds, solver="cbc", is_mip=self.is_mip,
                               message=pulp.LpStatus.get(prob.status, "?"))
         x = np.array([v.varValue or 0.0 for v in cols])
-        activity = self.dense() @ x
+        activity = self.A @ x
         duals = None if self.is_mip else np.array(
             [sum(c.pi for c in cs if c.pi is not None) for cs in row_cons])
         col_dual = None if self.is_mip else np.array([v.dj if v.dj is not None else np.nan for v in cols])

@@ -100,7 +100,7 @@ class ModelBuilder:
     # ---- the build
     def build(self) -> "ModelBuilder":
         s, mech, T = self.s, self.mech, self.T
-        C, I = len(s.categories), len(s.indicators)
+        I = len(s.indicators)
         names = [f"x_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.x_cols = self.lp.add_cols(names, 0.0, np.inf)
         # segments: a fixed number per category-year, so moving breakpoints never changes the structure

@@ -375,7 +375,7 @@ class Result:
             "solver": {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
-                "total_seconds": self.build_seconds + self.solve_seconds,
+                "total_seconds": self.run.total_seconds,
                 "passes": self.run.passes,
                 "linearisation_gap": _num(self.linearisation_gap),
                 "rows": self.run.builder.lp.n_rows, "columns": self.run.builder.lp.n_cols,

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 import yaml
@@ -339,21 +339,3 @@ class Scenario:
             if not self.mode(m).on_budget:
                 x[j, :] = off.get(c, {}).get(m, 0.0)
         return x
-
-    def reference_text(self, ref_id: str) -> str:
-        if ref_id == "illustrative":
-            return "Illustrative assumption: replace with the bureau's own figure."
-        ref = self.spec.references.get(ref_id)
-        return ref.text if ref else ref_id
-
-
-def validate_files(paths: Iterable[str | Path]) -> dict[str, ScenarioError | None]:
-    """Validate several files; maps each path to its error, or None when valid."""
-    out: dict[str, ScenarioError | None] = {}
-    for p in paths:
-        try:
-            load_scenario(p)
-            out[str(p)] = None
-        except ScenarioError as err:
-            out[str(p)] = err
-    return out

@@ -25,7 +25,6 @@ import pandas as pd
 from .distributions import Draws, sample
 from .evaluate import Evaluator
 from .exceptions import BudgetsimError
-from .mechanics import Mechanics
 from .scenario import Scenario, load_scenario
 
 PERCENTILES = (5, 50, 95)
