@@ -76,3 +76,14 @@ def test_same_scenario_same_plan_whatever_was_solved_before(name):
         bs.solve(SCENARIOS / f"{other}.yaml")
     warm = bs.solve(s)
     assert np.allclose(warm.run.x, cold.x, rtol=1e-6, atol=1e-3)
+
+
+def test_run_batch_goes_through_the_compiled_path(baseline):
+    """A batch of scenarios of one structure builds one HiGHS model and updates it in place."""
+    compiled.clear_sessions()
+    items = [baseline.with_changes({"budget.base_amount_wan": 60000 + 1000 * i}) for i in range(4)]
+    before = compiled.counters().builds, compiled.counters().updates
+    df = bs.run_batch(items, workers=0, progress=False)
+    assert (df["status"] == "optimal").all()
+    assert compiled.counters().builds == before[0] + 1
+    assert compiled.counters().updates > before[1] + 3
