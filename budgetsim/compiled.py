@@ -33,6 +33,7 @@ class Counters:
     builds: int = 0  # fresh passModel calls
     updates: int = 0  # in-place updates of an existing model
     changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
+    cold_retries: int = 0  # warm runs without a definite answer, re-run from scratch
 
 
 COUNTERS = Counters()
@@ -116,13 +117,23 @@ class HighsSession:
         return n
 
     def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> LPSolution:
+        """Run from the basis HiGHS holds.  A warm run that ends without a definite answer
+        (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
+        is run again from scratch before anyone sees it."""
         h = self.h
         h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else float("inf"))
         if is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
         h.run()
-        return read_highs_solution(h, time.perf_counter() - t0, is_mip)
+        sol = read_highs_solution(h, time.perf_counter() - t0, is_mip)
+        if sol.status not in ("optimal", "infeasible"):
+            COUNTERS.cold_retries += 1
+            h.clearSolver()
+            t0 = time.perf_counter()
+            h.run()
+            sol = read_highs_solution(h, sol.solve_seconds + time.perf_counter() - t0, is_mip)
+        return sol
 
 
 _SESSIONS: OrderedDict[tuple, HighsSession] = OrderedDict()
