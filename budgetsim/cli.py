@@ -125,25 +125,21 @@ def _unit_float(v: str) -> float:
     return f
 
 
-def _positive_int(v: str) -> int:
-    try:
-        i = int(v)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{v!r} is not a whole number") from None
-    if i < 1:
-        raise argparse.ArgumentTypeError(f"{v} must be at least 1")
-    return i
+def _int_at_least(low: int):
+    """An argparse type: a whole number ≥ ``low``."""
+    def parse(v: str) -> int:
+        try:
+            i = int(v)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{v!r} is not a whole number") from None
+        if i < low:
+            raise argparse.ArgumentTypeError(f"{v} must be at least {low}")
+        return i
+    return parse
 
 
-
-def _non_negative_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 0 (got {text!r})")
-    return n
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _emit(text: str, out: str | None) -> None:
