@@ -58,11 +58,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .curves import initial_breakpoints
+from .evaluate import Evaluator
 from .exceptions import BudgetsimError, SolverError
 from .lp import LinearProgram, LPSolution
-from .mechanics import Mechanics
-from .model import INITIAL_RATIO, OBJECTIVES, ModelBuilder, RowMeta
+from .model import OBJECTIVES, ModelBuilder, RowMeta, coarse_grids
 from .results import Result
 from .rules import RULES, rule_label
 from .scenario import Scenario, load_scenario
@@ -754,11 +753,9 @@ def _empties() -> tuple[pd.DataFrame, ...]:
 def _elastic(s: Scenario, objective: str, hard: tuple[str, ...], solver: str):
     """One elastic solve on the solver's first-pass grid: (conflict records, scenario changes,
     every rule row's parameter), or None when even the fully relaxed model has no plan."""
-    mech = Mechanics(s)
-    e_max = mech.effective_max()
-    C, T = len(s.categories), len(s.years)
-    bps = {(c, t): initial_breakpoints(e_max[c * T + t], ratio=INITIAL_RATIO) for c in range(C) for t in range(T)}
-    b = ModelBuilder(s, objective, bps).build()
+    ev = Evaluator(s)
+    b = ModelBuilder(s, objective, coarse_grids(s, ev.mech), ev=ev).build()
+    mech = b.mech
     lp = b.lp.copy()
     x_sq = np.zeros(lp.n_cols)
     x_sq[b.x_cols] = mech.flatten(s.status_quo_allocation)

@@ -73,10 +73,12 @@ class ModelBuilder:
     risk: RiskSpec | None = None
     lp: LinearProgram = field(default_factory=LinearProgram)
     rows: list[RowMeta] = field(default_factory=list)
+    ev: Evaluator | None = field(default=None, repr=False)  # pass one in to share its matrices
 
     def __post_init__(self) -> None:
-        self.mech = Mechanics(self.s)
-        self.ev = Evaluator(self.s)
+        if self.ev is None:
+            self.ev = Evaluator(self.s)
+        self.mech = self.ev.mech
         self.years = self.s.years
         self.T = len(self.years)
 
@@ -295,6 +297,14 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
     return float(rel.max()) if rel.size else 0.0
 
 
+def coarse_grids(s: Scenario, mech: Mechanics, ratio: float = INITIAL_RATIO) -> dict[tuple[int, int], np.ndarray]:
+    """The coarse geometric breakpoint grid of every category-year (before any fine zone)."""
+    e_max = mech.effective_max()
+    T = len(s.years)
+    return {(c, t): initial_breakpoints(e_max[c * T + t], ratio=ratio)
+            for c in range(len(s.categories)) for t in range(T)}
+
+
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     h = hashlib.sha1(json.dumps(s.raw, sort_keys=True, default=str).encode())
     h.update(objective.encode())
@@ -327,14 +337,14 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                              "with at least one target")
     t_start = time.perf_counter()
     solve_s = 0.0
-    mech = Mechanics(s)
+    ev = Evaluator(s)  # one set of mechanics matrices for the whole solve (builder and result share it)
+    mech = ev.mech
     e_max = mech.effective_max()
-    C, T = len(s.categories), len(s.years)
-    keys = [(c, t) for c in range(C) for t in range(T)]
-    coarse = {(c, t): initial_breakpoints(e_max[c * T + t], ratio=initial_ratio) for c, t in keys}
+    T = len(s.years)
+    coarse = coarse_grids(s, mech, initial_ratio)
 
     def grid(centers: np.ndarray) -> dict:
-        return {(c, t): zoned_breakpoints(coarse[(c, t)], centers[c * T + t]) for c, t in keys}
+        return {(c, t): zoned_breakpoints(bp, centers[c * T + t]) for (c, t), bp in coarse.items()}
 
     # Fine zones start at the status quo's resources, whatever else was solved before: a
     # scenario always walks the same sequence of grids, so it gets the same plan whether it
@@ -342,7 +352,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # one shortcut: a scenario solved before in this session starts on its own final grid,
     # which gives the very same final LP in one pass.
     centers = fine_center(mech.effective @ mech.flatten(s.status_quo_allocation), e_max)
-    builder = ModelBuilder(s, objective, grid(centers), risk).build()
+    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None
     if session is not None and key in session.final_centers:

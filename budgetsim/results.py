@@ -39,13 +39,13 @@ class Result:
     def ok(self) -> bool:
         return self.status == "optimal"
 
-    @cached_property
+    @property
     def mech(self) -> Mechanics:
-        return Mechanics(self.scenario)
+        return self.run.builder.mech  # the solve's own matrices, not built again
 
-    @cached_property
+    @property
     def evaluator(self) -> Evaluator:
-        return Evaluator(self.scenario)
+        return self.run.builder.ev
 
     @cached_property
     def x(self) -> np.ndarray:
