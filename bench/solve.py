@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import budgetsim as bs  # noqa: E402
-from budgetsim.lp import new_highs  # noqa: E402
-from budgetsim.model import optimise  # noqa: E402
+from budgetsim.model.lp import new_highs  # noqa: E402
+from budgetsim.model.builder import optimise  # noqa: E402
 
 
 def highs_own_seconds(lp, repeat: int) -> float:

@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import budgetsim as bs  # noqa: E402
-from budgetsim.lp import new_highs  # noqa: E402
-from budgetsim.model import ModelBuilder  # noqa: E402
+from budgetsim.model.lp import new_highs  # noqa: E402
+from budgetsim.model.builder import ModelBuilder  # noqa: E402
 
 
 def sweep(base: bs.Scenario, n: int, seed: int) -> list[bs.Scenario]:

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import budgetsim as bs  # noqa: E402
-from budgetsim.distributions import Draws, sample  # noqa: E402
-from budgetsim.evaluate import Evaluator  # noqa: E402
-from budgetsim.uncertainty import evaluate_draws  # noqa: E402
+from budgetsim.scenario.distributions import Draws, sample  # noqa: E402
+from budgetsim.model.evaluate import Evaluator  # noqa: E402
+from budgetsim.analysis.uncertainty import evaluate_draws  # noqa: E402
 
 
 def one_draw(d: Draws, k: int) -> Draws:

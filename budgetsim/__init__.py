@@ -1,5 +1,16 @@
 """budgetsim: allocate a city's fiscal S&T budget across fund categories, support modes and years.
 
+Layers, lowest first (each imports only the ones below it)::
+
+    exceptions, fileio, version      base: errors, atomic writes, the version
+    scenario/                        files → validated Scenario
+    model/                           Scenario → LP/MILP → solution
+    results, solving                 a solution as tables; solve()
+    analysis/                        explain, uncertainty
+    runs/                            sweeps, batches, frontiers
+    present/                         labels, charts, comparisons, workbooks, reports
+    api, cli                         the public entry points
+
 Public API::
 
     from budgetsim import load_scenario, solve
@@ -7,18 +18,12 @@ Public API::
     result.allocation      # pandas DataFrame
 """
 
-from .api import solve
-from .batch import BatchSummary, run_batch, run_batch_to_file
+from .api import (BatchSummary, Explanation, Result, Scenario, Simulation, Sweep, bundled_scenarios, explain,
+                  frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch, run_batch_to_file,
+                  scenario_from_dict, simulate, solve)
 from .exceptions import (BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
-from .explain import Explanation, explain
-from .frontier import frontier
-from .results import Result
-from .scenario import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
-from .sweep import Sweep, load_sweep
-from .uncertainty import Simulation, robustness, simulate
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BatchSummary", "BudgetsimError", "Explanation", "Problem", "Result", "Scenario",

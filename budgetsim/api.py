@@ -1,51 +1,20 @@
-"""The public entry points: one engine behind the CLI, the app and scripts."""
+"""The public entry points: one engine behind the CLI, the app and scripts.
+
+Layer 7 — re-exports the questions a user asks (solve, explain, simulate, batches, frontiers)
+from the layers that implement them, so scripts need one import.  May import every layer.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from .analysis.explain import Explanation, explain
+from .analysis.uncertainty import Simulation, robustness, simulate
+from .results import Result
+from .runs.batch import BatchSummary, run_batch, run_batch_to_file
+from .runs.frontier import frontier
+from .runs.sweep import Sweep, load_sweep
+from .scenario.loading import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
+from .solving import solve
 
-import numpy as np
-
-from .distributions import sample
-from .exceptions import BudgetsimError
-from .model import RiskSpec, optimise
-from .results import INFEASIBLE_SENTENCE, Result
-from .scenario import Scenario, load_scenario
-
-
-def solve(scenario: Scenario | str | Path, objective: str = "max-performance", *, solver: str = "highs",
-          time_limit: float | None = None, alpha: float = 0.1, cvar_weight: float = 1.0, samples: int = 500,
-          seed: int = 0) -> Result:
-    """Solve a scenario (object or file path) for ``objective``.
-
-    Returns a :class:`Result` whatever the outcome; check ``result.ok`` / ``result.status``
-    (``optimal``, ``infeasible``, ``unbounded`` or ``error``).  Bad input raises
-    :class:`~budgetsim.exceptions.ScenarioError` or :class:`~budgetsim.exceptions.BudgetsimError`.
-
-    ``objective="cvar"`` maximises (1 − ``cvar_weight``) × mean + ``cvar_weight`` × CVaR at
-    level ``alpha`` of performance over ``samples`` draws (``seed``) of the scenario's
-    uncertain curve outputs; uncertain mode parameters are held at their base values
-    there (they would make each draw's resources differ and the LP grow with S × segments).
-    """
-    s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    risk = None
-    if objective == "cvar":
-        if not 0 < alpha <= 1:
-            raise BudgetsimError(f"alpha must lie in (0, 1] (the tail share, e.g. 0.1), got {alpha}")
-        if not 0 <= cvar_weight <= 1:
-            raise BudgetsimError(f"cvar_weight must lie in [0, 1] (1 = pure CVaR), got {cvar_weight}")
-        if samples < 1:
-            raise BudgetsimError(f"samples must be at least 1, got {samples}")
-        draws = sample(s.spec, samples, np.random.default_rng(seed), modes=False)
-        risk = RiskSpec(draws.curve_mult, alpha, cvar_weight)
-    run = optimise(s, objective, solver=solver, time_limit=time_limit, risk=risk)
-    status = run.solution.status
-    if status == "optimal":
-        message = ""
-    elif status == "infeasible":
-        message = INFEASIBLE_SENTENCE
-    elif status == "unbounded":
-        message = "The plan is unbounded: a mode without a budget row or cap can grow without limit."
-    else:
-        message = f"The solver stopped without a plan ({run.solution.message})."
-    return Result(s, objective, status, run, message, risk=risk)
+__all__ = ["BatchSummary", "Explanation", "Result", "Scenario", "Simulation", "Sweep", "bundled_scenarios",
+           "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep", "robustness", "run_batch",
+           "run_batch_to_file", "scenario_from_dict", "simulate", "solve"]

@@ -11,15 +11,15 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
-from .api import solve
-from .compare import MAX_COMPARED, SHEETS, compare, write_workbook
+from .version import __version__
+from .solving import solve
+from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
 from .exceptions import BudgetsimError, ScenarioError, SolverError
 from .fileio import atomic_write_bytes, atomic_write_text
-from .model import OBJECTIVES, SOLVERS
-from .report import text_report
-from .scenario import bundled_scenarios, load_scenario
-from .uncertainty import robustness, robustness_text, simulate, simulation_text
+from .model.builder import OBJECTIVES, SOLVERS
+from .present.report import text_report
+from .scenario.loading import bundled_scenarios, load_scenario
+from .analysis.uncertainty import robustness, robustness_text, simulate, simulation_text
 
 EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -193,7 +193,7 @@ def cmd_simulate(a) -> int:
 
 
 def cmd_explain(a) -> int:
-    from .explain import DEFAULT_HARD, explain
+    from .analysis.explain import DEFAULT_HARD, explain
 
     hard = DEFAULT_HARD if a.hard is None else tuple(h for h in a.hard if h != "none")
     try:
@@ -259,7 +259,7 @@ def cmd_compare(a) -> int:
         write_workbook(comp, a.out)
         print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
     if a.charts:
-        from . import charts  # lazy: Altair and vl-convert are only needed here
+        from .present import charts  # lazy: Altair and vl-convert are only needed here
 
         for name, chart in (("comparison_allocation", charts.comparison_allocation_chart(comp)),
                             ("comparison_indicators", charts.comparison_indicator_chart(comp))):
@@ -269,7 +269,7 @@ def cmd_compare(a) -> int:
 
 
 def cmd_batch(a) -> int:
-    from .batch import journal_path, run_batch, run_batch_to_file, summarise
+    from .runs.batch import journal_path, run_batch, run_batch_to_file, summarise
 
     if a.executor == "dask" and not a.address:
         print("budgetsim: --executor dask needs --address tcp://HOST:PORT of a running Dask scheduler",
@@ -304,8 +304,9 @@ def cmd_batch(a) -> int:
 
 
 def cmd_frontier(a) -> int:
-    from .batch import write_table
-    from .frontier import frontier, frontier_chart, frontier_values, save_chart
+    from .runs.batch import write_table
+    from .present.charts import frontier_chart, save_chart  # lazy: Altair is only needed here
+    from .runs.frontier import frontier, frontier_values
 
     if a.out and Path(a.out).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .csv, .parquet, .xlsx", file=sys.stderr)

@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .evaluate import Evaluation, Evaluator
-from .mechanics import Mechanics
-from .model import RiskSpec, SolveRun
-from .rules import RULES, rule_label
-from .scenario import Scenario
+from .model.evaluate import Evaluation, Evaluator, cvar, evaluate_draws
+from .model.mechanics import Mechanics
+from .model.builder import RiskSpec, SolveRun
+from .model.rules import RULES, rule_label
+from .scenario.distributions import Draws
+from .scenario.loading import Scenario
 
 INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
                        "run `budgetsim explain` to see which rules conflict and by how much.")
@@ -387,9 +388,6 @@ class Result:
 
     def cvar_summary(self) -> dict[str, Any]:
         """For a cvar solve: the plan's mean and CVaR on the optimiser's own samples (true curves)."""
-        from .distributions import Draws
-        from .uncertainty import cvar, evaluate_draws
-
         R = self.risk
         perf = evaluate_draws(self.scenario, self.mech.flatten(self.x), Draws(R.mult, {}, R.mult.shape[2]),
                               self.evaluator).performance

@@ -139,7 +139,7 @@ def test_pinned_scenario_yaml_diff_round_trips_through_the_cli(at, tmp_path, cap
     import json
 
     from budgetsim.cli import main
-    from budgetsim.compare import scenario_diff_yaml
+    from budgetsim.present.compare import scenario_diff_yaml
 
     _by_key(at.slider, _lever_key(at, "budget.growth_rate")).set_value(8.0).run()
     _by_key(at.toggle, _lever_key(at, "rules.category_smoothing.enabled")).set_value(False).run()
@@ -260,7 +260,7 @@ def test_hidden_explain_and_uncertainty_tabs_cost_nothing(at, monkeypatch):
 
 
 def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
-    from budgetsim import compiled
+    from budgetsim.model import compiled
 
     # a first fresh solve makes sure HiGHS holds this structure (other tests may have evicted it
     # from the session cache while the page's own solve came from Streamlit's cache)

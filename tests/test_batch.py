@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 import budgetsim as bs
-from budgetsim.batch import TIMING_COLUMNS, journal_path, read_table
+from budgetsim.runs.batch import TIMING_COLUMNS, journal_path, read_table
 from budgetsim.cli import main
-from budgetsim.sweep import sweep_from_dict
+from budgetsim.runs.sweep import sweep_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ROOT / "scenarios"

@@ -1,4 +1,4 @@
-"""Charts (budgetsim.charts): data behind each chart, specs, and PNG export with CJK text."""
+"""Charts (budgetsim.present.charts): data behind each chart, specs, and PNG export with CJK text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import budgetsim as bs
-from budgetsim import charts
-from budgetsim.compare import compare
+from budgetsim.present import charts
+from budgetsim.present.compare import compare
 
 from .conftest import SCENARIOS
 

@@ -1,4 +1,4 @@
-"""Comparisons, workbooks, CSV and YAML diffs (budgetsim.compare) and the ``budgetsim compare`` CLI."""
+"""Comparisons, workbooks, CSV and YAML diffs (budgetsim.present.compare) and the ``budgetsim compare`` CLI."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import yaml
 
 import budgetsim as bs
 from budgetsim.cli import main
-from budgetsim.compare import (SHEETS, compare, dotted, scenario_diff, scenario_diff_yaml, slug, workbook_bytes,
+from budgetsim.present.compare import (SHEETS, compare, dotted, scenario_diff, scenario_diff_yaml, slug, workbook_bytes,
                                write_workbook)
 from budgetsim.exceptions import BudgetsimError
-from budgetsim.levers import apply_levers
+from budgetsim.present.levers import apply_levers
 
 from .conftest import SCENARIOS
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import budgetsim as bs
-from budgetsim import compiled
-from budgetsim.model import optimise
+from budgetsim.model import compiled
+from budgetsim.model.builder import optimise
 
 from .conftest import SCENARIOS
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from budgetsim.curves import Hill, Log, Power, SaturatingExp, initial_breakpoints, make_curve, zoned_breakpoints
+from budgetsim.model.curves import Hill, Log, Power, SaturatingExp, initial_breakpoints, make_curve, zoned_breakpoints
 
 CURVES = [SaturatingExp(max=100, scale=5000), Power(coef=50, exponent=0.6), Log(coef=10, scale=2000),
           Hill(max=80, half=3000, n=0.8)]

@@ -6,7 +6,7 @@ import yaml
 
 import budgetsim as bs
 from budgetsim.cli import main
-from budgetsim.explain import explain
+from budgetsim.analysis.explain import explain
 
 from .conftest import BASELINE, SCENARIOS
 

@@ -1,4 +1,4 @@
-"""Labels and money formats (budgetsim.labels)."""
+"""Labels and money formats (budgetsim.present.labels)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 import re
 from pathlib import Path
 
-from budgetsim.labels import UI, fmt_money, label, t
-from budgetsim.report import fmt_money as report_fmt_money
+from budgetsim.present.labels import UI, fmt_money, label, t
+from budgetsim.present.report import fmt_money as report_fmt_money
 
 ROOT = Path(__file__).resolve().parent.parent
 

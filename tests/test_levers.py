@@ -1,4 +1,4 @@
-"""Levers: what the workbench lets a user move, mapped to dotted scenario paths (budgetsim.levers)."""
+"""Levers: what the workbench lets a user move, mapped to dotted scenario paths (budgetsim.present.levers)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 
 import budgetsim as bs
 from budgetsim.exceptions import ScenarioError
-from budgetsim.levers import GROUPS, apply_levers, lever_changes, levers_for
+from budgetsim.present.levers import GROUPS, apply_levers, lever_changes, levers_for
 
 from .conftest import SCENARIOS
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from budgetsim.mechanics import Mechanics
+from budgetsim.model.mechanics import Mechanics
 
 
 def _x_with(mech, s, channel, amounts):

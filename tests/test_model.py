@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 import budgetsim as bs
-from budgetsim.evaluate import Evaluator
-from budgetsim.model import optimise
+from budgetsim.model.evaluate import Evaluator
+from budgetsim.model.builder import optimise
 
 from .conftest import SCENARIOS
 from .rulecheck import violations
@@ -76,7 +76,7 @@ def test_linearisation_gap_is_reported_and_small(baseline_result):
 
 
 def test_fine_zone_follows_the_optimum_until_it_settles(baseline):
-    import budgetsim.model as model
+    import budgetsim.model.builder as model
     run = optimise(baseline, initial_ratio=4.0, reuse=False)
     assert run.passes > 1
     assert run.gap < model.GAP_TARGET

@@ -49,7 +49,7 @@ def test_more_budget_never_lowers_the_optimum(base, factor):
 @SETTINGS
 @given(st.lists(st.floats(0, 1), min_size=5, max_size=5))
 def test_evaluator_is_monotone_in_money(weights):
-    from budgetsim.evaluate import Evaluator
+    from budgetsim.model.evaluate import Evaluator
     ev = Evaluator(BASE)
     x = np.outer(np.array(weights + [0.5] * (len(BASE.channels) - 5)), BASE.budget_wan) / 10
     p1 = ev.evaluate(ev.mech.flatten(x)).performance

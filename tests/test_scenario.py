@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import budgetsim as bs
-from budgetsim.scenario import deep_merge, set_path
+from budgetsim.scenario.loading import deep_merge, set_path
 
 from .conftest import BASELINE, ROOT, SCENARIOS
 

@@ -5,8 +5,8 @@ import pytest
 
 import budgetsim as bs
 from budgetsim.cli import main
-from budgetsim.distributions import sample
-from budgetsim.uncertainty import cvar, evaluate_draws
+from budgetsim.scenario.distributions import sample
+from budgetsim.analysis.uncertainty import cvar, evaluate_draws
 
 from .conftest import BASELINE
 
@@ -118,8 +118,8 @@ def test_vectorised_draws_equal_a_per_draw_loop(baseline, baseline_result):
     d = sample(s.spec, 3, np.random.default_rng(5))
     x = baseline_result.mech.flatten(baseline_result.x)
     batch = evaluate_draws(s, x, d)
-    from budgetsim.evaluate import Evaluator
-    from budgetsim.mechanics import Mechanics
+    from budgetsim.model.evaluate import Evaluator
+    from budgetsim.model.mechanics import Mechanics
     for k in range(d.n):
         changes = {f"modes.{m}.{p}": float(v[k]) for m, ps in d.mode_values.items() for p, v in ps.items()}
         sk = s.with_changes(changes)
@@ -178,7 +178,7 @@ def test_cvar_rejects_bad_settings(baseline):
 
 
 def test_cli_simulate_twice_the_same(capsys):
-    from budgetsim import compiled
+    from budgetsim.model import compiled
 
     outs = []
     for _ in range(2):

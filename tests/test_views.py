@@ -1,11 +1,11 @@
-"""Reader-facing explanation and simulation tables (budgetsim.views)."""
+"""Reader-facing explanation and simulation tables (budgetsim.present.views)."""
 
 from __future__ import annotations
 
 import pytest
 
 import budgetsim as bs
-from budgetsim import views
+from budgetsim.present import views
 
 from .conftest import SCENARIOS
 

@@ -11,6 +11,15 @@ from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+# The curve shapes a scenario may name, and the parameters each takes (model.curves implements them).
+CURVE_PARAMS = {
+    "saturating_exp": ("max", "scale"),
+    "power": ("coef", "exponent"),
+    "log": ("coef", "scale"),
+    "hill": ("max", "half", "n"),
+}
+
+
 
 def _share(v: float) -> float:
     if not 0.0 <= v <= 1.0:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .labels import t
-from .rules import RULES, rule_label
-from .scenario import Scenario
+from ..model.rules import RULES, rule_label
+from ..scenario.loading import Scenario
 
 # Levers listed per group, in the order the app shows them.
 GROUPS = ("budget", "categories", "support", "targets", "weights", "rules")

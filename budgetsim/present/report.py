@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .labels import YI, fmt_money  # noqa: F401  (re-exported: budgetsim.report.fmt_money)
-from .results import Result
+from ..results import Result
 
 
 def _t(lang: str, zh: str, en: str) -> str:

@@ -12,17 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .curves import CURVES
 from .distributions import parameter_problems
-from .exceptions import MISSING, Problem
-from .schema import ScenarioSpec
+from ..exceptions import MISSING, Problem
+from .schema import CURVE_PARAMS, ScenarioSpec
 
-CURVE_PARAMS = {
-    "saturating_exp": ("max", "scale"),
-    "power": ("coef", "exponent"),
-    "log": ("coef", "scale"),
-    "hill": ("max", "half", "n"),
-}
 
 
 def path_str(loc: tuple | list) -> str:
@@ -160,8 +153,8 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             if iid not in inds:
                 add(p, iid, f"unknown indicator id; known: {sorted(inds)}")
             check_source(p, cs.source)
-            if cs.curve not in CURVES:
-                add(f"{p}.curve", cs.curve, f"unknown curve; allowed: {sorted(CURVES)}")
+            if cs.curve not in CURVE_PARAMS:
+                add(f"{p}.curve", cs.curve, f"unknown curve; allowed: {sorted(CURVE_PARAMS)}")
                 continue
             need = CURVE_PARAMS[cs.curve]
             given = {k for k in ("max", "scale", "coef", "exponent", "half", "n") if getattr(cs, k) is not None}

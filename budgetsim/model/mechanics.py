@@ -36,8 +36,8 @@ from functools import cached_property
 
 import numpy as np
 
-from .scenario import Scenario
-from .schema import Mode
+from ..scenario.loading import Scenario
+from ..scenario.schema import Mode
 
 
 def mode_params(m: Mode, over: dict | None = None) -> dict:

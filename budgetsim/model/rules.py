@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 if TYPE_CHECKING:
-    from .model import ModelBuilder
+    from .builder import ModelBuilder
 
 
 @dataclass(frozen=True)

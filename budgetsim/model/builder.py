@@ -20,12 +20,12 @@ import numpy as np
 
 from .curves import fine_center, initial_breakpoints, zoned_breakpoints
 from .evaluate import Evaluator
-from .exceptions import BudgetsimError
+from ..exceptions import BudgetsimError
 from .compiled import session_for
 from .lp import LinearProgram, LPSolution
 from .mechanics import Mechanics
 from .rules import RULES
-from .scenario import Scenario
+from ..scenario.loading import Scenario
 
 OBJECTIVES = ("max-performance", "min-budget", "cvar")
 SOLVERS = ("highs", "cbc")

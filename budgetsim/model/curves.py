@@ -14,6 +14,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..scenario.schema import CURVE_PARAMS
+
 
 @dataclass(frozen=True)
 class Curve:
@@ -135,6 +137,7 @@ class Hill(Curve):
 
 
 CURVES: dict[str, type[Curve]] = {c.kind: c for c in (SaturatingExp, Power, Log, Hill)}
+assert set(CURVES) == set(CURVE_PARAMS), "scenario.schema.CURVE_PARAMS and model.curves.CURVES name the same shapes"
 
 
 def make_curve(kind: str, **params: float) -> Curve:

@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .exceptions import BudgetsimError
-from .fileio import atomic_write_bytes, atomic_write_text
+from ..exceptions import BudgetsimError
+from ..fileio import atomic_write_bytes, atomic_write_text
 from .labels import label, objective_label, status_label, t
-from .results import Result
-from .rules import RULES, rule_label
-from .scenario import BUNDLED_DIR, Scenario, load_scenario
+from ..results import Result
+from ..model.rules import RULES, rule_label
+from ..scenario.loading import BUNDLED_DIR, Scenario, load_scenario
 
 SHEETS = ("summary", "allocation", "indicators", "rules", "changes")
 MAX_COMPARED = 5

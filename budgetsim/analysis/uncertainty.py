@@ -22,46 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .distributions import Draws, sample
-from .evaluate import Evaluator
-from .exceptions import BudgetsimError
-from .scenario import Scenario, load_scenario
+from ..scenario.distributions import sample
+from ..model.evaluate import Evaluator, PlanDraws, cvar, evaluate_draws  # noqa: F401  (re-exported)
+from ..exceptions import BudgetsimError
+from ..scenario.loading import Scenario, load_scenario
 
 PERCENTILES = (5, 50, 95)
-
-
-def cvar(values: np.ndarray, alpha: float) -> float:
-    """Mean of the worst ``alpha`` share of ``values`` (lower tail; Rockafellar–Uryasev at its optimum)."""
-    v = np.sort(np.asarray(values, dtype=float))
-    k = alpha * len(v)
-    whole = int(np.floor(k))
-    total = v[:whole].sum() + (k - whole) * (v[whole] if whole < len(v) else 0.0)
-    return float(total / k)
-
-
-@dataclass
-class PlanDraws:
-    """One plan under the draws: performance (D), indicator totals (I × D), fiscal losses (T × D each)."""
-
-    performance: np.ndarray
-    indicator_totals: np.ndarray
-    losses: dict[str, np.ndarray]
-
-
-def evaluate_draws(s: Scenario, x: np.ndarray, d: Draws, ev: Evaluator | None = None) -> PlanDraws:
-    """Score flat allocation ``x`` (length n) under every draw in ``d`` at once."""
-    ev = ev or Evaluator(s)
-    mech = ev.mech
-    C, T = len(s.categories), len(s.years)
-    if d.modes_uncertain:
-        e = mech.effective_draws(x, d.mode_values)
-    else:
-        e = np.broadcast_to((mech.effective @ x).reshape(C, T, 1), (C, T, d.n))
-    curves = {(cid, iid): curve.scaled(d.curve_mult[s.categories.index(cid), s.indicators.index(iid)])
-              for (cid, iid), curve in ev.curves.items()}
-    out = ev.evaluate(x, curves, effective=e)
-    losses = mech.fiscal_losses_draws(x, d.mode_values, d.n)
-    return PlanDraws(np.asarray(out.performance), out.indicators.sum(axis=1), losses)
 
 
 @dataclass
@@ -151,8 +117,8 @@ def simulate(scenario_or_result, draws: int = 10_000, seed: int | None = None, *
     :class:`Scenario` or a path (solved for max-performance first).  Randomness comes from
     ``rng`` or ``numpy.random.default_rng(seed)``; the same seed gives the same numbers.
     ``plans`` adds more allocations (name → channels × years) to score on the same draws."""
-    from .api import solve
-    from .results import Result
+    from ..solving import solve
+    from ..results import Result
 
     if draws < 1:
         raise BudgetsimError(f"draws must be at least 1, got {draws}")
@@ -180,7 +146,7 @@ def robustness(scenario: Scenario | str, alpha: float = 0.1, cvar_weight: float 
 
     In sample = the CVaR optimiser's own ``samples`` draws (curve-output uncertainty only);
     fresh = ``fresh_draws`` new draws of *every* uncertain parameter (mode parameters too)."""
-    from .api import solve
+    from ..solving import solve
 
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     det = solve(s)

@@ -18,12 +18,12 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
-from .exceptions import MISSING, Problem, ScenarioError, ScenarioNotFoundError
+from ..exceptions import MISSING, Problem, ScenarioError, ScenarioNotFoundError
 from .schema import Mode, ScenarioSpec
 from .validation import semantic_problems, structural_problems
 
 MAX_FILE_BYTES = 1_000_000
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 # ----------------------------------------------------------------------------- YAML

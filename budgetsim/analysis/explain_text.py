@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from .explain import _key_label
-from .rules import rule_label
+from ..exceptions import BudgetsimError
+from .wording import _key_label
+from ..model.rules import rule_label
 
 STATUS_TEXT = {
     "at_margin": ("处于边际：回报等于预算的边际价值", "at the margin: return equals the budget's value"),
@@ -25,8 +26,6 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 def explanation_text(ex, lang: str = "zh") -> str:
     if lang not in ("zh", "en"):
-        from .exceptions import BudgetsimError
-
         raise BudgetsimError(f"lang: unknown language {lang!r}; allowed: zh, en")
     s = ex.scenario
     out: list[str] = [f"{s.title(lang)}  [{s.id}]"]

@@ -15,8 +15,9 @@ import numpy as np
 
 from .curves import Curve, make_curve
 from .mechanics import Mechanics
-from .scenario import Scenario
-from .validation import CURVE_PARAMS
+from ..scenario.distributions import Draws
+from ..scenario.loading import Scenario
+from ..scenario.schema import CURVE_PARAMS
 
 INDEX_SCALE = 100.0
 
@@ -101,3 +102,39 @@ class Evaluator:
         coef = self.index_coef.reshape((I, T) + (1,) * len(extra))
         contrib = (ind * coef).sum(axis=1)
         return Evaluation(e, out, ind, contrib, contrib.sum(axis=0))
+
+
+# --- many draws at once (Monte Carlo and the CVaR objective) ---------------------------
+
+def cvar(values: np.ndarray, alpha: float) -> float:
+    """Mean of the worst ``alpha`` share of ``values`` (lower tail; Rockafellar–Uryasev at its optimum)."""
+    v = np.sort(np.asarray(values, dtype=float))
+    k = alpha * len(v)
+    whole = int(np.floor(k))
+    total = v[:whole].sum() + (k - whole) * (v[whole] if whole < len(v) else 0.0)
+    return float(total / k)
+
+
+@dataclass
+class PlanDraws:
+    """One plan under the draws: performance (D), indicator totals (I × D), fiscal losses (T × D each)."""
+
+    performance: np.ndarray
+    indicator_totals: np.ndarray
+    losses: dict[str, np.ndarray]
+
+
+def evaluate_draws(s: Scenario, x: np.ndarray, d: Draws, ev: Evaluator | None = None) -> PlanDraws:
+    """Score flat allocation ``x`` (length n) under every draw in ``d`` at once."""
+    ev = ev or Evaluator(s)
+    mech = ev.mech
+    C, T = len(s.categories), len(s.years)
+    if d.modes_uncertain:
+        e = mech.effective_draws(x, d.mode_values)
+    else:
+        e = np.broadcast_to((mech.effective @ x).reshape(C, T, 1), (C, T, d.n))
+    curves = {(cid, iid): curve.scaled(d.curve_mult[s.categories.index(cid), s.indicators.index(iid)])
+              for (cid, iid), curve in ev.curves.items()}
+    out = ev.evaluate(x, curves, effective=e)
+    losses = mech.fiscal_losses_draws(x, d.mode_values, d.n)
+    return PlanDraws(np.asarray(out.performance), out.indicators.sum(axis=1), losses)

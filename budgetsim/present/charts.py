@@ -9,13 +9,19 @@ No Streamlit here: the CLI, scripts and tests use the same charts.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from ..exceptions import BudgetsimError
+from ..fileio import atomic_write
+from ..scenario.loading import Scenario
 from .compare import Comparison
 from .labels import YI, label, labels, t, unit
-from .results import Result
+from ..results import Result
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 WIDTH = 520
@@ -353,3 +359,60 @@ def performance_distribution_chart(sim, lang: str = "zh") -> alt.Chart:
                  alt.Tooltip("value:Q", format=".2f", title=t("kpi_performance", lang))])
     title = t("dist_title", lang, n=f"{sim.draws:,}")
     return _style((bars + rules).properties(title=title, width=WIDTH, height=HEIGHT))
+
+
+# --- frontiers (budgetsim frontier --chart) ------------------------------------------
+
+
+def frontier_chart(df: pd.DataFrame, *, lang: str = "zh", scenario: Scenario | None = None):
+    """An Altair chart: performance vs the parameter (with the status quo), and each indicator
+    relative to its value at the first point."""
+    path = str(df["parameter"].iloc[0])
+    zh = lang == "zh"
+    x_title = path
+    scale = 1.0
+    if path.endswith("_wan"):
+        scale = 1 / YI
+        x_title = f"{path}（亿元）" if zh else f"{path} (100 M yuan)"
+    ok = df[df["status"] == "optimal"].copy()
+    ok["x"] = ok["value"] * scale
+    perf = pd.concat([
+        pd.DataFrame({"x": ok["x"], "index": ok["performance"], "series": "方案" if zh else "plan"}),
+        pd.DataFrame({"x": ok["x"], "index": ok["status_quo_performance"],
+                      "series": "现状分配" if zh else "status quo"}),
+    ])
+    top = alt.Chart(perf).mark_line(point=True).encode(
+        x=alt.X("x:Q", title=x_title),
+        y=alt.Y("index:Q", title="绩效指数" if zh else "performance index", scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None),
+        strokeDash=alt.StrokeDash("series:N", legend=None),
+        tooltip=["x:Q", "index:Q", "series:N"],
+    ).properties(width=520, height=260,
+                 title="绩效随参数变化（边际收益递减）" if zh else "Performance as the parameter moves")
+    labels = {}
+    if scenario is not None:
+        labels = {f"ind:{i}": getattr(ind, f"label_{lang}") for i, ind in scenario.spec.indicators.items()}
+    ind_cols = [c for c in ok.columns if c.startswith("ind:")]
+    rows = []
+    for c in ind_cols:
+        first = ok[c].iloc[0] if len(ok) else np.nan
+        for xv, v in zip(ok["x"], ok[c]):
+            rows.append({"x": xv, "relative": 100 * v / first if first else np.nan,
+                         "indicator": labels.get(c, c.removeprefix("ind:"))})
+    bottom = alt.Chart(pd.DataFrame(rows)).mark_line().encode(
+        x=alt.X("x:Q", title=x_title),
+        y=alt.Y("relative:Q", title="指标（首点 = 100）" if zh else "indicator (first point = 100)",
+                scale=alt.Scale(zero=False)),
+        color=alt.Color("indicator:N", title="指标" if zh else "indicator"),
+        tooltip=["x:Q", "relative:Q", "indicator:N"],
+    ).properties(width=520, height=260)
+    return alt.vconcat(top, bottom).resolve_scale(color="independent")
+
+
+def save_chart(chart: Any, path: str | Path) -> Path:
+    """Write an Altair chart atomically as ``.html``, ``.json`` or ``.png`` (PNG via vl-convert)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("html", "json", "png", "svg"):
+        raise BudgetsimError(f"--chart {str(path)!r}: unknown format; allowed endings: .html, .json, .png, .svg")
+    return atomic_write(path, lambda tmp: chart.save(tmp, format=fmt))

@@ -12,10 +12,10 @@ import math
 
 import pandas as pd
 
-from .explain import Explanation, _fmt_param, _key_label
-from .explain_text import STATUS_TEXT
+from ..analysis.explain import Explanation, _fmt_param, _key_label
+from ..analysis.explain_text import STATUS_TEXT
 from .labels import label, t, unit
-from .uncertainty import Simulation
+from ..analysis.uncertainty import Simulation
 
 
 def _year(v) -> str:

@@ -26,10 +26,10 @@ from typing import Any, Iterator, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .exceptions import MISSING, Problem, ScenarioError, SweepError
-from .model import OBJECTIVES, SOLVERS
-from .scenario import BUNDLED_DIR, Scenario, _resolve_extends, get_path, load_scenario, parse_yaml
-from .validation import structural_problems
+from ..exceptions import MISSING, Problem, ScenarioError, SweepError
+from ..model.builder import OBJECTIVES, SOLVERS
+from ..scenario.loading import BUNDLED_DIR, Scenario, _resolve_extends, get_path, load_scenario, parse_yaml
+from ..scenario.validation import structural_problems
 
 MAX_POINTS = 1_000_000
 

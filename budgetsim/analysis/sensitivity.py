@@ -1,0 +1,140 @@
+"""How a model row moves with its rule's parameter, and re-solving a modified linear program.
+
+Shared by the explanation of a solved plan (rule costs) and the diagnosis of an impossible one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.builder import ModelBuilder, RowMeta
+from ..model.lp import LinearProgram, LPSolution
+from .wording import MIP_GAP, UNIT, WIDTH_RULES
+
+
+
+def _nice_step(value: float) -> float:
+    """One tenth of the value's leading power of ten (80,000 → 1,000; 150 → 10; 80 → 1)."""
+    if not value or value <= 0:
+        return 1.0
+    return 10.0 ** (math.floor(math.log10(value)) - 1)
+
+
+def _natural_step(rule: str, param: float) -> float:
+    unit = UNIT.get(rule, "wan")
+    if unit in ("share",) or rule == "budget_growth_floor":
+        return 0.01
+    if rule in WIDTH_RULES:
+        return 0.05
+    if unit == "ratio":
+        return 0.1
+    return _nice_step(abs(param))
+
+
+# ----------------------------------------------------------------------------- row algebra
+
+
+@dataclass
+class _Sens:
+    """How row ``i`` moves per unit increase of its rule's parameter: vec += p·dvec, lo += p·dlo, hi += p·dhi."""
+
+    dvec: np.ndarray | None  # over all columns, or None
+    dlo: float
+    dhi: float
+
+
+def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
+    """The derivative of a rule row with respect to the rule's parameter (None: not a rule row)."""
+    s, mech, rid = b.s, b.mech, meta.rule
+    if rid is None or meta.param is None:
+        return None
+    t = s.years.index(meta.year) if meta.year is not None else None
+    if rid == "budget_envelope":
+        return _Sens(None, 1.0, 1.0)
+    if rid in ("indicator_targets",):
+        return _Sens(None, 1.0, 0.0)
+    if rid in ("contingent_liability_cap", "tax_expenditure_cap"):
+        return _Sens(None, 0.0, 1.0)
+    if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max",
+               "priority_floor", "leverage_floor"):
+        return _Sens(-b.X(mech.budget[t]), 0.0, 0.0)
+    if rid == "stable_competitive_band":
+        both = mech.support_spend("stable") + mech.support_spend("competitive")
+        return _Sens(-b.X(both[t]), 0.0, 0.0)
+    if rid == "budget_growth_floor":
+        return _Sens(-b.X(mech.budget[t - 1]), 0.0, 0.0)
+    if rid == "category_smoothing":
+        prev = b.X(mech.category_spend[meta.key][t - 1])
+        return _Sens(-prev if meta.name.startswith("category_smoothing_up_") else prev, 0.0, 0.0)
+    if rid == "status_quo_band":
+        sq = s.status_quo_allocation
+        rows = [j for j, (cc, _) in enumerate(s.channels) if cc == meta.key and mech.on_budget[j]]
+        level = float(sq[rows, t].sum())
+        if meta.name.startswith("status_quo_band_min_"):
+            return _Sens(None, -level, 0.0)
+        return _Sens(None, 0.0, level)
+    return None  # lumpy_funding: structure, not a parameter
+
+
+def _sens_at(sens: _Sens, x: np.ndarray, side: str) -> float:
+    """d(row activity − bound)/d(param) at plan ``x`` for the bound on ``side``."""
+    dv = float(sens.dvec @ x) if sens.dvec is not None else 0.0
+    return dv - (sens.dlo if side == "lo" else sens.dhi)
+
+
+def _loosen_dir(rule: str, side: str) -> float:
+    """+1 if loosening the ``side`` bound means raising the parameter, −1 if lowering it."""
+    if rule in WIDTH_RULES:
+        return 1.0
+    return -1.0 if side == "lo" else 1.0
+
+
+def _row_vec(lp: LinearProgram, i: int) -> np.ndarray:
+    return lp.A[i].copy()
+
+
+def _modified(lp: LinearProgram, changes: dict[int, tuple[np.ndarray | None, float, float]]) -> LinearProgram:
+    """A copy of ``lp`` with some rows replaced: {row: (dense vec or None, lo, hi)}."""
+    out = lp.copy()
+    for i, (vec, lo, hi) in changes.items():
+        out.set_row(i, vec, lo, hi)
+    return out
+
+
+def _relaxed_row(lp: LinearProgram, i: int, sens: _Sens, dp: float):
+    vec = _row_vec(lp, i) + dp * sens.dvec if sens.dvec is not None else None
+    lo, hi = lp.row_lo[i], lp.row_hi[i]
+    lo = lo + dp * sens.dlo if np.isfinite(lo) else lo
+    hi = hi + dp * sens.dhi if np.isfinite(hi) else hi
+    return vec, lo, hi
+
+
+def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None) -> LPSolution:
+    """Solve; an integer program gets ``start`` (a plan known to stay feasible) as its incumbent, so a
+    loosened rule never comes back worse than the plan within the gap."""
+    if not lp.is_mip:
+        return lp.solve(solver)
+    if solver != "highs" or start is None:
+        return lp.solve(solver, mip_rel_gap=MIP_GAP)
+    import highspy
+
+    from ..model.lp import new_highs, read_highs_solution
+
+    h = new_highs()
+    h.setOptionValue("mip_rel_gap", MIP_GAP)
+    h.passModel(lp.to_highs_lp())
+    given = highspy.HighsSolution()
+    given.col_value = list(start)
+    given.value_valid = True
+    h.setSolution(given)
+    h.run()
+    return read_highs_solution(h, 0.0, True)
+
+
+def _objective(sol: LPSolution, maximize: bool) -> float:
+    return sol.objective if sol.ok else (-math.inf if maximize else math.inf)
+
+

@@ -1,0 +1,121 @@
+"""The top of the page: KPI tiles, the impossible-plan diagnosis and the pin bar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import budgetsim as bs
+from budgetsim.exceptions import BudgetsimError
+from budgetsim.model.rules import rule_label
+from budgetsim.present import views
+from budgetsim.present.compare import MAX_COMPARED, scenario_diff_yaml
+from budgetsim.present.labels import fmt_money, objective_label, status_label, t
+
+from . import engine
+from .page import Page, wide
+from .state import apply_relaxations
+
+
+def kpi_tiles(r: bs.Result, L: str) -> None:
+    sm = r.summary()
+    if r.ok:
+        c = st.columns(5)
+        c[0].metric(t("kpi_performance", L), f"{sm['performance']:.2f}",
+                    f"{sm['performance_diff']:+.2f} {t('kpi_vs_sq', L)}")
+        c[1].metric(t("kpi_external", L), fmt_money(sm["external_wan"], L, short=True))
+        c[2].metric(t("kpi_leverage", L), f"{sm['leverage']:.2f}×",
+                    f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}")
+        c[3].metric(t("kpi_targets", L),
+                    f"{sm['targets_met']}/{sm['targets_total']}" if sm["targets_total"] else t("kpi_no_targets", L))
+        saved = sm["budget_allocated_wan"] - sm["budget_envelope_wan"]
+        c[4].metric(t("kpi_budget", L), fmt_money(sm["budget_allocated_wan"], L, short=True),
+                    (f"{'-' if saved < 0 else '+'}{fmt_money(abs(saved), L, short=True)} {t('kpi_vs_envelope', L)}"
+                     if abs(saved) > 0.5 else None), delta_color="inverse",
+                    help=f"{t('col_envelope', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
+    else:
+        st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** "
+                   + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
+        st.markdown(f"**{t('status_quo_tiles', L)}**")
+        c = st.columns(4)
+        c[0].metric(t("kpi_performance", L), f"{sm['status_quo_performance']:.2f}")
+        ext = float(r.leverage["status_quo_external_wan"].sum())
+        c[1].metric(t("kpi_external", L), fmt_money(ext, L, short=True))
+        c[2].metric(t("kpi_leverage", L), f"{sm['status_quo_leverage']:.2f}×")
+        c[3].metric(t("kpi_budget", L), fmt_money(float(r.budget["status_quo_wan"].sum()), L, short=True))
+
+
+def render_header(p: Page) -> None:
+    """Title, description, tiles, solve time; the diagnosis when the plan is impossible."""
+    L, scenario, ss = p.lang, p.scenario, st.session_state
+    st.title(t("app_title", L))
+    st.caption(t("app_caption", L))
+    st.markdown(f"**{scenario.title(L)}** — "
+                f"{scenario.spec.description.en if L == 'en' else scenario.spec.description.zh}"
+                + (f"  \n_{t('changed_n', L, n=len(p.changes))}_" if p.changes else "")
+                + (f"  \n_{t('relaxed_note', L)}_" if ss["base_source"].startswith("relaxed:") else ""))
+
+
+def render_tiles(p: Page) -> None:
+    kpi_tiles(p.result, p.lang)
+    secs = p.result.build_seconds + p.result.solve_seconds
+    st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang)))
+    if p.result.status == "infeasible":
+        render_diagnosis(p)
+
+
+def render_diagnosis(p: Page) -> None:
+    """An impossible scenario: which rules must give and by how much, the YAML, and a button to apply it."""
+    L, scenario, ss = p.lang, p.scenario, st.session_state
+    try:
+        with st.spinner(t("diag_running", L)):
+            ex = engine.explain(scenario, p.objective, p.result)
+    except BudgetsimError as err:
+        st.error(t("explain_failed", L, err=str(err)))
+        return
+    st.subheader(t("diag_title", L))
+    st.caption(t("diag_hard", L, hard="、".join(rule_label(scenario, h, L) for h in ex.hard) or "—"))
+    if not len(ex.conflicts):
+        st.error(t("diag_none", L))
+        return
+    tbl = views.conflicts_table(ex, L)
+    st.dataframe(tbl.drop(columns=[t("col_in_words", L)]), width="stretch", hide_index=True,
+                 column_config=wide(t("col_rule", L), t("col_item", L)))
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(t("diag_yaml", L))
+        st.code(ex.yaml_diff(), language="yaml")
+    with right:
+        if ex.relaxed_status == "optimal":
+            st.success(t("diag_checked", L, perf=f"{ex.relaxed_performance:.2f}"))
+        else:
+            st.warning(t("diag_unchecked", L, status=status_label(ex.relaxed_status or "error", L)))
+        st.button(t("diag_apply", L), key="apply_relaxations", type="primary", on_click=apply_relaxations,
+                  args=(ex,), help=t("diag_apply_help", L), disabled=ex.relaxed_status != "optimal")
+        relaxed_yaml = (scenario_diff_yaml(ex.relaxed_scenario(), ss["base_ref"], new_id=f"{scenario.id}_relaxed",
+                                           objective=p.objective)
+                        if ss["base_ref"] is not None else ex.yaml_diff())
+        st.download_button(t("diag_download", L), relaxed_yaml, file_name=f"{scenario.id}_relaxed.yaml",
+                           mime="application/x-yaml", key="dl_relaxed_yaml", help=t("yaml_help", L),
+                           on_click="ignore")
+
+
+def _pin() -> None:
+    ss = st.session_state
+    lang, n = ss["lang"], len(ss["pins"])
+    name = (ss.get(f"pin_name_{n}_{lang}") or "").strip() or t("pin_default", lang, n=n + 1)
+    existed = name in ss["pins"]
+    scen, _ = ss.get("last_good", (ss["base"], {}))
+    ss["pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
+    picked = [n for n in ss.get("compare_pick", list(ss["pins"])[:-1]) if n in ss["pins"] and n != name]
+    ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]  # a new pin joins the comparison at once
+    ss["pin_notice"] = t("pinned", lang, name=name) + (" " + t("pin_exists", lang) if existed else "")
+
+
+def render_pin_bar(L: str) -> None:
+    ss = st.session_state
+    pc = st.columns([3, 2, 3])
+    pc[0].text_input(t("pin_name", L), value=t("pin_default", L, n=len(ss["pins"]) + 1),
+                     key=f"pin_name_{len(ss['pins'])}_{L}", label_visibility="collapsed")
+    pc[1].button(t("pin", L), key="pin", on_click=_pin, width="stretch")
+    if ss.get("pin_notice"):
+        pc[2].success(ss.pop("pin_notice"))

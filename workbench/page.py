@@ -1,0 +1,57 @@
+"""What one rerun renders: the :class:`Page` (language, scenario, question, result), and shared widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+import budgetsim as bs
+from budgetsim.present import charts
+from budgetsim.present.labels import t
+
+from .engine import scenario_key
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page being drawn: every tab reads the same scenario and result."""
+
+    lang: str
+    scenario: bs.Scenario
+    objective: str
+    result: bs.Result
+    changes: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        """Cache key of everything drawn from this plan (scenario content, question, language)."""
+        return (scenario_key(self.scenario), self.objective, self.lang)
+
+
+def wide(first: str, *others: str) -> dict:
+    """Column settings that give text columns room: the first large, the others medium (numbers
+    after them must stay in view without scrolling)."""
+    return {first: st.column_config.TextColumn(width="large")} | {
+        c: st.column_config.TextColumn(width="medium") for c in others}
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _chart_spec(kind: str, key: tuple, _build) -> dict:
+    """A chart's Vega-Lite spec, built once per (chart, plan, language, options).
+
+    Building and validating Altair specs is most of a rerun's cost; the chart tests validate
+    the same builders, so the app skips validation here."""
+    return _build().to_dict(validate=False)
+
+
+def chart_block(lang: str, kind: str, key: tuple, build, data: pd.DataFrame, name: str) -> None:
+    """A chart with its data as CSV and the chart as PNG (rendered only when asked for)."""
+    spec = _chart_spec(kind, key, build)
+    st.vega_lite_chart(spec, width="stretch", theme=None)
+    c = st.columns([1, 1, 2])
+    c[0].download_button(t("download_csv", lang), data.to_csv(index=False).encode("utf-8-sig"),
+                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore")
+    c[1].download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
+                         mime="image/png", key=f"png_{name}", on_click="ignore")
