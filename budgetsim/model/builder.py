@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .curves import fine_center, initial_breakpoints, zoned_breakpoints
+from .curves import fine_center, zoned_breakpoints
+from .grids import coarse_grid_matrix, predict_centers
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
 from .compiled import session_for
@@ -146,6 +147,7 @@ class ModelBuilder:
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
         # link rows: Σ segments = effective resources
+        self.link_rows = np.arange(len(self.rows), len(self.rows) + len(s.categories) * T)
         for c, cid in enumerate(s.categories):
             for t, y in enumerate(self.years):
                 vec = -self.X(mech.effective[c * T + t])
@@ -299,10 +301,9 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
 
 def coarse_grids(s: Scenario, mech: Mechanics, ratio: float = INITIAL_RATIO) -> dict[tuple[int, int], np.ndarray]:
     """The coarse geometric breakpoint grid of every category-year (before any fine zone)."""
-    e_max = mech.effective_max()
     T = len(s.years)
-    return {(c, t): initial_breakpoints(e_max[c * T + t], ratio=ratio)
-            for c in range(len(s.categories)) for t in range(T)}
+    grids = coarse_grid_matrix(mech.effective_max(), ratio)
+    return {(c, t): grids[c * T + t] for c in range(len(s.categories)) for t in range(T)}
 
 
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
@@ -387,7 +388,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             if session is not None and settled:
                 session.remember_grid(key, centers)
             return done(sol, x, passes, gap)
-        centers = e_star
+        centers = predict_centers(builder, sol, e_star, e_max)
         builder.move_breakpoints(grid(centers))
         only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover
