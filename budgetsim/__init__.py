@@ -18,14 +18,16 @@ Public API::
     result.allocation      # pandas DataFrame
 """
 
-from .api import (BatchSummary, Explanation, Result, Scenario, Simulation, Sweep, bundled_scenarios, explain,
+from .api import (BatchSummary, Explanation, Plan, PlanCheck, Result, check, read_plan, write_plan, Scenario, Simulation, Sweep, bundled_scenarios, explain,
                   frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch, run_batch_to_file,
                   scenario_from_dict, simulate, solve)
 from .exceptions import (BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
+from .scenario.plans import PlanError
 from .version import __version__
 
 __all__ = [
+    "Plan", "PlanCheck", "PlanError", "check", "read_plan", "write_plan",
     "BatchSummary", "BudgetsimError", "Explanation", "Problem", "Result", "Scenario",
     "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
     "bundled_scenarios", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
