@@ -1,6 +1,6 @@
 """The public entry points: one engine behind the CLI, the app and scripts.
 
-Layer 7 — re-exports the questions a user asks (solve, explain, simulate, batches, frontiers)
+Layer 8 — re-exports the questions a user asks (solve, explain, simulate, batches, frontiers)
 from the layers that implement them, so scripts need one import.  May import every layer.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 from .analysis.check import PlanCheck, check
 from .analysis.explain import Explanation, explain
 from .analysis.uncertainty import Simulation, robustness, simulate
+from .library import Library
 from .results import Result
 from .runs.batch import BatchSummary, run_batch, run_batch_to_file
 from .runs.frontier import frontier
@@ -17,6 +18,7 @@ from .scenario.loading import Scenario, bundled_scenarios, load_scenario, load_s
 from .scenario.plans import Plan, read_plan, write_plan
 from .solving import solve
 
-__all__ = ["BatchSummary", "Explanation", "Plan", "PlanCheck", "check", "read_plan", "write_plan", "Result", "Scenario", "Simulation", "Sweep", "bundled_scenarios",
+__all__ = ["BatchSummary", "Explanation", "Library", "Plan", "PlanCheck", "Result", "Scenario", "Simulation", "Sweep",
+           "bundled_scenarios", "check", "read_plan", "write_plan",
            "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep", "robustness", "run_batch",
            "run_batch_to_file", "scenario_from_dict", "simulate", "solve"]

@@ -135,7 +135,31 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--out", help="table file: .csv, .parquet or .xlsx (default: print a table)")
     fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
+    _library_parser(sub)
     return p
+
+
+def _library_parser(sub) -> None:
+    """``budgetsim library list|show|export|import``: the saved scenarios (pins and drafts)."""
+    lp = sub.add_parser("library", help="saved scenarios (the app's pins and drafts): list, show, export, import")
+    lp.add_argument("--library", metavar="FILE.sqlite3",
+                    help="the library file (default: $BUDGETSIM_LIBRARY, else library.sqlite3 in the user's data "
+                    "directory, e.g. ~/.local/share/budgetsim/)")
+    lsub = lp.add_subparsers(dest="library_command", required=True, parser_class=_Parser)
+    ll = lsub.add_parser("list", help="one line per saved scenario")
+    ll.add_argument("--kind", choices=("pin", "draft"), help="only pins or only drafts")
+    ll.add_argument("--format", choices=("text", "json"), default="text")
+    ll.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ls = lsub.add_parser("show", help="one saved scenario: its details and YAML diff")
+    ls.add_argument("entry", help="its number (from `list`) or exact name")
+    ls.add_argument("--format", choices=("text", "yaml", "json"), default="text",
+                    help="text: details and YAML; yaml: only the YAML diff (for `budgetsim solve`)")
+    ls.add_argument("--lang", choices=("zh", "en"), default="zh")
+    lx = lsub.add_parser("export", help="write saved scenarios as a zip of YAML diffs plus an index")
+    lx.add_argument("--out", required=True, help="the .zip file to write (atomically)")
+    lx.add_argument("entries", nargs="*", help="numbers or names (default: all)")
+    li = lsub.add_parser("import", help="add the scenarios of an exported zip (all or none)")
+    li.add_argument("archive", help="a .zip written by `budgetsim library export` or the app")
 
 
 def _unit_float(v: str) -> float:
@@ -419,9 +443,66 @@ def cmd_frontier(a) -> int:
     return EXIT_OK
 
 
+def cmd_library(a) -> int:
+    from .library import Library, export_library, import_archive
+    from .present.labels import fmt_time, objective_label, t
+    lib = Library(a.library)
+    if a.library_command == "list":
+        entries = lib.entries(a.kind)
+        if a.format == "json":
+            print(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=1))
+            return EXIT_OK
+        L = a.lang
+        print(t("lib_caption", L, path=lib.path, n=len(entries), pins=sum(e.kind == "pin" for e in entries),
+                drafts=sum(e.kind == "draft" for e in entries)).replace("`", ""))
+        for e in entries:
+            print(f"{e.id:>4}  {t('lib_kind_' + e.kind, L)}  {e.name}  ·  {_headline_text(e.headline, L)}")
+            print(f"      {objective_label(e.objective, L)} · {e.author or t('no_author', L)} · "
+                  f"{fmt_time(e.updated_at)}" + (f" · {e.notes}" if e.notes else ""))
+        return EXIT_OK
+    if a.library_command == "show":
+        e = lib.find(a.entry)
+        if a.format == "yaml":
+            sys.stdout.write(e.diff_yaml)
+        elif a.format == "json":
+            print(json.dumps(e.to_dict() | {"diff_yaml": e.diff_yaml}, ensure_ascii=False, indent=1))
+        else:
+            L = a.lang
+            print(f"{e.id}  {e.name}")
+            print(t("lib_detail", L, kind=t("lib_kind_" + e.kind, L), question=objective_label(e.objective, L),
+                    author=e.author or t("no_author", L), saved=fmt_time(e.updated_at)))
+            print(_headline_text(e.headline, L))
+            if e.notes:
+                print(f"{t('col_notes', L)}: {e.notes}")
+            print()
+            sys.stdout.write(e.diff_yaml)
+        return EXIT_OK
+    if a.library_command == "export":
+        entries = [lib.find(x) for x in a.entries] if a.entries else lib.entries()
+        out = export_library(lib, a.out, entries)
+        print(f"wrote {out} ({len(entries)} scenario{'s' if len(entries) != 1 else ''})", file=sys.stderr)
+        return EXIT_OK
+    rep = import_archive(lib, a.archive)
+    print(f"imported {len(rep.added)} into {lib.path}; {len(rep.skipped)} already there"
+          + "".join(f"\n  {old} → {new} (name taken)" for old, new in rep.renamed.items()), file=sys.stderr)
+    return EXIT_OK
+
+
+def _headline_text(h: dict, L: str) -> str:
+    from .present.labels import fmt_money, status_label, t
+    if h.get("status") != "optimal" or h.get("performance") is None:
+        return status_label(str(h.get("status", "—")), L)
+    diff = h.get("performance_diff")
+    return (f"{t('kpi_performance', L)} {h['performance']:.2f}"
+            + ((f"（{t('kpi_vs_sq', L)} {diff:+.2f}）" if L == "zh" else f" ({t('kpi_vs_sq', L)} {diff:+.2f})")
+               if diff is not None else "")
+            + f" · {t('kpi_budget', L)} {fmt_money(h.get('budget_allocated_wan'), L)}"
+            + (f" · {t('kpi_targets', L)} {h['targets_met']}/{h['targets_total']}" if h.get("targets_total") else ""))
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
             "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "plan-template": cmd_plan_template, "check": cmd_check}
+            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:
