@@ -18,16 +18,16 @@ Public API::
     result.allocation      # pandas DataFrame
 """
 
-from .api import (BatchSummary, Explanation, Result, Scenario, Simulation, Sweep, bundled_scenarios, explain,
-                  frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch, run_batch_to_file,
-                  scenario_from_dict, simulate, solve)
+from .api import (BatchSummary, Calibration, Explanation, Records, RecordsError, Result, Scenario, Simulation, Sweep,
+                  bundled_scenarios, calibrate, explain, frontier, load_scenario, load_scenario_text, load_sweep,
+                  read_records, robustness, run_batch, run_batch_to_file, scenario_from_dict, simulate, solve)
 from .exceptions import (BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
 from .version import __version__
 
 __all__ = [
-    "BatchSummary", "BudgetsimError", "Explanation", "Problem", "Result", "Scenario",
-    "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
-    "bundled_scenarios", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
-    "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict", "simulate", "solve", "__version__",
+    "BatchSummary", "BudgetsimError", "Calibration", "Explanation", "Problem", "Records", "RecordsError", "Result",
+    "Scenario", "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
+    "bundled_scenarios", "calibrate", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
+    "read_records", "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict", "simulate", "solve", "__version__",
 ]

@@ -6,15 +6,18 @@ from the layers that implement them, so scripts need one import.  May import eve
 
 from __future__ import annotations
 
+from .analysis.calibration import Calibration, calibrate
 from .analysis.explain import Explanation, explain
 from .analysis.uncertainty import Simulation, robustness, simulate
 from .results import Result
 from .runs.batch import BatchSummary, run_batch, run_batch_to_file
 from .runs.frontier import frontier
 from .runs.sweep import Sweep, load_sweep
+from .scenario.records import Records, RecordsError, read_records
 from .scenario.loading import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
 from .solving import solve
 
-__all__ = ["BatchSummary", "Explanation", "Result", "Scenario", "Simulation", "Sweep", "bundled_scenarios",
-           "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep", "robustness", "run_batch",
-           "run_batch_to_file", "scenario_from_dict", "simulate", "solve"]
+__all__ = ["BatchSummary", "Calibration", "Explanation", "Records", "RecordsError", "Result", "Scenario", "Simulation",
+           "Sweep", "bundled_scenarios", "calibrate", "explain", "frontier", "load_scenario", "load_scenario_text",
+           "load_sweep", "read_records", "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict",
+           "simulate", "solve"]
