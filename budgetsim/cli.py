@@ -150,8 +150,16 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _load(path: str):
+    """load_scenario, with a notice on stderr when a file was read in another encoding than UTF-8."""
+    s = load_scenario(path)
+    for notice in s.notices:
+        print(f"budgetsim: {notice}", file=sys.stderr)
+    return s
+
+
 def cmd_solve(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
     r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
     rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
@@ -179,7 +187,7 @@ def cmd_solve(a) -> int:
 
 
 def cmd_simulate(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     r = solve(s)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
@@ -216,7 +224,7 @@ def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
         try:
-            load_scenario(path)
+            _load(path)
             print(f"{path}: ok")
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
@@ -248,7 +256,7 @@ def cmd_compare(a) -> int:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(load_scenario(path), a.objective)
+        r = solve(_load(path), a.objective)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -314,7 +322,7 @@ def cmd_frontier(a) -> int:
     if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
         print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     values = frontier_values(a.start, a.stop, a.steps)
     df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
     if a.out:
