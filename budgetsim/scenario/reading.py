@@ -3,7 +3,7 @@
 Files come from colleagues' Windows machines and from anyone who can reach the workbench,
 so every reader of user files goes through here:
 
-* :func:`read_text` — the size is checked *before* reading (``stat``, then a read of at most
+* :func:`read_bytes` / :func:`read_text` — the size is checked *before* reading (``stat``, then a read of at most
   ``max_bytes + 1`` bytes, so a file that grows or lies about its size is still cut off);
   only regular files are read (never a FIFO or a device).
 * :func:`decode` — the encoding.  UTF-8, with or without a byte-order mark, is read silently.
@@ -16,8 +16,8 @@ so every reader of user files goes through here:
   (a "billion laughs" alias bomb is refused before anything walks it), numbers too long to
   convert refused.
 
-Other readers of user files (plans, records as CSV) reuse :func:`read_text` and get the text
-plus the encoding used.  Every refusal is a :class:`~budgetsim.exceptions.ScenarioError` that
+Other readers of user files (plans as CSV or Excel) reuse :func:`read_bytes`, :func:`decode`
+and :func:`read_text`, and get the text plus the encoding used.  Every refusal is a :class:`~budgetsim.exceptions.ScenarioError` that
 names the file and says nothing of its contents.
 """
 
@@ -52,12 +52,12 @@ def _refuse(source: str, reason: str, cls: type[ScenarioError] = ScenarioError) 
     return cls([Problem("", MISSING, reason)], source)
 
 
-def read_text(path: str | Path, max_bytes: int = MAX_FILE_BYTES, source: str | None = None,
-              what: str = "file") -> TextFile:
-    """The text of a user's file, decoded (see :func:`decode`), never reading more than ``max_bytes``.
+def read_bytes(path: str | Path, max_bytes: int = MAX_FILE_BYTES, source: str | None = None,
+               what: str = "file") -> bytes:
+    """The bytes of a user's file, never reading more than ``max_bytes`` (e.g. an .xlsx).
 
     Raises :class:`ScenarioNotFoundError` when there is no such file and :class:`ScenarioError`
-    when it is not a regular file, too large or not text in a known encoding."""
+    when it is not a regular file or too large."""
     path = Path(path)
     source = source or str(path)
     try:
@@ -79,7 +79,17 @@ def read_text(path: str | Path, max_bytes: int = MAX_FILE_BYTES, source: str | N
         raise _refuse(source, f"cannot read the file ({exc.strerror or type(exc).__name__})") from None
     if len(data) > max_bytes:
         raise _refuse(source, _too_large(len(data), max_bytes))
-    return decode(data, source)
+    return data
+
+
+def read_text(path: str | Path, max_bytes: int = MAX_FILE_BYTES, source: str | None = None,
+              what: str = "file") -> TextFile:
+    """The text of a user's file, decoded (see :func:`decode`), never reading more than ``max_bytes``.
+
+    Raises :class:`ScenarioNotFoundError` when there is no such file and :class:`ScenarioError`
+    when it is not a regular file, too large or not text in a known encoding."""
+    source = source or str(path)
+    return decode(read_bytes(path, max_bytes, source, what), source, max_bytes)
 
 
 def _too_large(size: int, cap: int) -> str:
