@@ -60,6 +60,7 @@ def test_gbk_csv_is_read(baseline, tmp_path):
              "产出,2024,基础前沿类,,发明专利授权,,30,\n", encoding="gbk")
     rec = read_records(p, baseline)
     assert rec.spending["amount_wan"].sum() == 180 and rec.outcomes["value"].iloc[0] == 30
+    assert any("GB18030" in w for w in rec.warnings), rec.warnings  # read, with a notice naming the encoding
 
 
 def test_every_problem_at_once_with_its_cell(baseline, tmp_path):

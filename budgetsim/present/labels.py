@@ -54,7 +54,11 @@ UI: dict[str, tuple[str, str]] = {
     "loaded_from": ("当前情景", "Current scenario"),
     "upload_bad": ("情景文件有误，仍保留上一个有效情景。问题如下：", "The scenario file has problems; the last good scenario is kept:"),
     "upload_too_big": ("文件过大（{size} kB），上限 {cap} kB。", "File too large ({size} kB); the limit is {cap} kB."),
-    "upload_not_text": ("文件不是 UTF-8 文本。", "The file is not UTF-8 text."),
+    "upload_not_text": ("文件不是 UTF-8、UTF-16 或 GBK/GB18030 文本；请另存为 UTF-8 后再上传。",
+                        "The file is not UTF-8, UTF-16 or GBK/GB18030 text; save it as UTF-8 and upload it again."),
+    # hostile input (issue 11): a file read in another encoding than UTF-8
+    "upload_encoding": ("注意：该文件按 {encoding} 编码读取（不是 UTF-8），建议另存为 UTF-8。",
+                        "Note: the file was read as {encoding}, not UTF-8; consider saving it as UTF-8."),
     "upload_ok": ("已载入：{title}", "Loaded: {title}"),
     # levers
     "levers": ("调整参数", "Levers"),
@@ -369,7 +373,58 @@ UI: dict[str, tuple[str, str]] = {
     "cal_download_html": ("下载校准报告（HTML）", "Download the calibration report (HTML)"),
     "cal_prior_dominates_n": ("{n} 条曲线先验主导", "{n} curves: prior dominates"),
     "cal_fitted_n": ("{n} 条曲线按 {k} 年记录拟合", "{n} curves fitted to {k} years of records"),
+    # many users at once (issue 17): a failed solve is this session's message, never a traceback
+    "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
+                     "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
+                     "nobody else is affected."),
+    # scenario library: saved pins and drafts (budgetsim.library, the 方案库 tab, `budgetsim library`)
+    "tab_library": ("方案库", "Library"),
+    "lib_kind_pin": ("已固定", "pinned"),
+    "lib_kind_draft": ("草稿", "draft"),
+    "col_id": ("编号", "No."),
+    "col_name": ("名称", "Name"),
+    "col_kind": ("类型", "Kind"),
+    "col_author": ("作者", "Author"),
+    "col_saved": ("保存时间", "Saved"),
+    "col_notes": ("备注", "Notes"),
+    "lib_caption": ("方案库保存在 `{path}`，服务器重启后仍在；共 {n} 个方案（已固定 {pins} 个，草稿 {drafts} 个）。",
+                    "The library is kept in `{path}` and survives a server restart: {n} saved (pinned: {pins}, "
+                    "drafts: {drafts})."),
+    "lib_empty": ("方案库还是空的：用上方的“固定当前方案”或“存为草稿”保存方案。",
+                  "The library is empty: save with “Pin current settings” or “Save as draft” above."),
+    "lib_pick": ("选择方案", "Saved scenario"),
+    "lib_load": ("载入为当前情景", "Load as the current scenario"),
+    "lib_load_help": ("把这个方案作为起始情景载入（参数随之更新）。", "Start from this saved scenario (the levers follow)."),
+    "lib_loaded": ("已从方案库载入：{name}", "Loaded from the library: {name}"),
+    "lib_rename_to": ("新名称", "New name"),
+    "lib_rename": ("重命名", "Rename"),
+    "lib_renamed": ("已重命名为：{name}", "Renamed to: {name}"),
+    "lib_delete": ("删除", "Delete"),
+    "lib_delete_confirm": ("确认删除“{name}”", "Yes, delete “{name}”"),
+    "lib_deleted": ("已删除：{name}", "Deleted: {name}"),
+    "lib_download_zip": ("⬇ 导出整个方案库（zip）", "⬇ Export the whole library (zip)"),
+    "lib_unavailable": ("方案库无法使用，本次固定的方案只保存在当前页面中：{err}",
+                        "The library cannot be used; pins made now live in this page only: {err}"),
+    "lib_detail": ("{kind} · {question} · 作者 {author} · 保存于 {saved}",
+                   "{kind} · {question} · by {author} · saved {saved}"),
+    "lib_broken_entry": ("方案“{name}”无法载入（可能由其他版本保存）：{err}",
+                         "Saved scenario “{name}” cannot be loaded (saved by another version?): {err}"),
+    "save_draft": ("存为草稿", "Save as draft"),
+    "draft_saved": ("已存为草稿：{name}", "Saved as a draft: {name}"),
+    "pin_details": ("备注与作者", "Notes and author"),
+    "pin_author": ("作者（可不填）", "Author (optional)"),
+    "pin_notes": ("备注（可不填）", "Notes (optional)"),
+    "no_author": ("未署名", "anonymous"),
 }
+
+
+def fmt_time(iso: str) -> str:
+    """An ISO 8601 time (as the library stores it, in UTC) in the machine's local time, to the minute."""
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:

@@ -15,7 +15,8 @@ Two layouts, one reader:
 * an Excel workbook with sheets ``支出`` / ``产出`` / ``项目`` (English names ``spending`` /
   ``outcomes`` / ``projects`` work too), header in row 1 (``budgetsim records-template``
   writes one with the scenario's own ids and labels);
-* one tidy CSV: one observation per row, columns ``表 table`` (支出/产出/项目), ``年度 year``,
+* one tidy CSV (UTF-8; GBK/GB18030 and UTF-16 are read with a notice, through
+  :mod:`.reading`): one observation per row, columns ``表 table`` (支出/产出/项目), ``年度 year``,
   ``专项类别 category``, ``支持方式 mode``, ``指标 indicator``, ``项目 project``, ``数值 value``
   and ``备注 note`` (a project's amount is its row with an empty indicator).
 
@@ -39,6 +40,7 @@ import pandas as pd
 from ..exceptions import MISSING, Problem, ScenarioError
 from ..fileio import atomic_write, atomic_write_text
 from .loading import Scenario
+from .reading import decode, read_bytes
 
 MAX_RECORDS_BYTES = 20_000_000
 
@@ -223,19 +225,12 @@ def _table_from_name(text: Any) -> str | None:
     return None
 
 
-def decode_text(data: bytes, name: str) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), else GB18030 (a superset of GBK, as Excel
-    saves Chinese CSV on Windows)."""
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise RecordsError([Problem("", name, "not text in UTF-8 or GBK/GB18030; save the sheet as CSV (UTF-8)")], name)
-
-
-def _read_csv(data: bytes, name: str, scenario: Scenario, problems: list[Problem]) -> dict[str, list]:
-    text = decode_text(data, name)
+def _read_csv(data: bytes, name: str, scenario: Scenario, problems: list[Problem],
+              notices: list[str]) -> dict[str, list]:
+    decoded = decode(data, name, max_bytes=MAX_RECORDS_BYTES)
+    if decoded.notice:
+        notices.append(decoded.notice)
+    text = decoded.text
     try:
         grid = [row for row in csv.reader(io.StringIO(text))]
     except csv.Error as exc:
@@ -381,29 +376,28 @@ def read_records(path_or_bytes: str | Path | bytes, scenario: Scenario, *, name:
         data = bytes(path_or_bytes)
         name = name or "records"
     else:
-        p = Path(path_or_bytes)
-        name = name or str(p)
-        if not p.is_file():
-            raise RecordsError([Problem("", str(p), "records file not found")], name)
-        data = p.read_bytes()
+        name = name or str(path_or_bytes)
+        data = read_bytes(path_or_bytes, MAX_RECORDS_BYTES, source=name, what="records file")
     if len(data) > MAX_RECORDS_BYTES:
         raise RecordsError([Problem("", len(data), f"file larger than {MAX_RECORDS_BYTES // 1_000_000} MB")], name)
     problems: list[Problem] = []
+    notices: list[str] = []
     suffix = Path(name).suffix.lower()
     if suffix in (".xlsx", ".xlsm") or data[:2] == b"PK":
         tables = _read_xlsx(data, name, scenario, problems)
     elif suffix in (".csv", ".txt", ""):
-        tables = _read_csv(data, name, scenario, problems)
+        tables = _read_csv(data, name, scenario, problems, notices)
     else:
         raise RecordsError([Problem("", name, "a records file is an Excel workbook (.xlsx) or a CSV file (.csv)")],
                            name)
-    return _check(tables, scenario, name, hashlib.sha256(data).hexdigest(), problems)
+    return _check(tables, scenario, name, hashlib.sha256(data).hexdigest(), problems, notices)
 
 
-def _check(tables: dict[str, list], s: Scenario, name: str, sha: str, problems: list[Problem]) -> Records:
+def _check(tables: dict[str, list], s: Scenario, name: str, sha: str, problems: list[Problem],
+           notices: list[str]) -> Records:
     spec = s.spec
     eligible = set(s.channels)
-    spend_rows, out_rows, proj_rows, warnings = [], [], [], []
+    spend_rows, out_rows, proj_rows, warnings = [], [], [], list(notices)
     seen: dict[tuple, str] = {}
     years_named: set[int] = set()  # years of spending rows, valid or not (for the missing-years check)
     whole = Path(name).name
