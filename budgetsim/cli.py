@@ -136,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
+    _calibration_parsers(sub)
     return p
 
 
@@ -160,6 +161,24 @@ def _library_parser(sub) -> None:
     lx.add_argument("entries", nargs="*", help="numbers or names (default: all)")
     li = lsub.add_parser("import", help="add the scenarios of an exported zip (all or none)")
     li.add_argument("archive", help="a .zip written by `budgetsim library export` or the app")
+
+
+def _calibration_parsers(sub) -> None:
+    """``records-template`` and ``calibrate``: curves fitted to a bureau's own records (issue 14)."""
+    tp = sub.add_parser("records-template", help="write a records file (Excel or CSV) for a scenario to fill")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="records file to write: .xlsx (sheets) or .csv (one tidy table)")
+    tp.add_argument("--empty", action="store_true",
+                    help="headers only (default: one example year, the scenario's status quo, to replace)")
+
+    kp = sub.add_parser("calibrate", help="fit the scenario's response curves to a records file")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--records", required=True, help="records file (.xlsx or .csv; see records-template)")
+    kp.add_argument("--out", required=True, help="calibrated scenario to write (.yaml, an extends: diff)")
+    kp.add_argument("--report", help="also write the calibration report (.html)")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report and summary")
+    kp.add_argument("--no-flips", action="store_true",
+                    help="skip re-planning at the ends of each curve's band (which recommendations flip)")
 
 
 def _unit_float(v: str) -> float:
@@ -216,8 +235,16 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _load(path: str):
+    """load_scenario, with a notice on stderr when a file was read in another encoding than UTF-8."""
+    s = load_scenario(path)
+    for notice in s.notices:
+        print(f"budgetsim: {notice}", file=sys.stderr)
+    return s
+
+
 def cmd_solve(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     if (a.fix is None) != (a.fix_years is None):
         raise BudgetsimError("--fix PLAN and --fix-years YEARS go together (e.g. --fix plan.xlsx --fix-years 2026)")
     if a.fix is not None:
@@ -253,7 +280,7 @@ def cmd_solve(a) -> int:
 def cmd_plan_template(a) -> int:
     from .scenario.plans import write_plan
 
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     if a.prefill == "optimum":
         r = solve(s)
         if not r.ok:
@@ -271,7 +298,7 @@ def cmd_check(a) -> int:
     from .analysis.check import check
     from .scenario.plans import read_plan
 
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     plan = read_plan(s, a.plan)
     c = check(s, plan, improve=a.improve)
     if a.format == "json":
@@ -287,7 +314,7 @@ def cmd_check(a) -> int:
 
 
 def cmd_simulate(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     r = solve(s)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
@@ -324,7 +351,7 @@ def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
         try:
-            load_scenario(path)
+            _load(path)
             print(f"{path}: ok")
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
@@ -356,7 +383,7 @@ def cmd_compare(a) -> int:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(load_scenario(path), a.objective)
+        r = solve(_load(path), a.objective)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -422,7 +449,7 @@ def cmd_frontier(a) -> int:
     if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
         print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     values = frontier_values(a.start, a.stop, a.steps)
     df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
     if a.out:
@@ -500,9 +527,41 @@ def _headline_text(h: dict, L: str) -> str:
             + (f" · {t('kpi_targets', L)} {h['targets_met']}/{h['targets_total']}" if h.get("targets_total") else ""))
 
 
+def cmd_records_template(a) -> int:
+    from .analysis.calibration import status_quo_records
+    from .scenario.records import write_template
+
+    if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    write_template(s, a.out, None if a.empty else status_quo_records(s))
+    print(f"wrote {a.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_calibrate(a) -> int:
+    from .analysis.calibration import calibrate
+    from .present.calibration_report import calibration_html, calibration_text
+
+    for opt, path, endings in (("--out", a.out, (".yaml", ".yml")), ("--report", a.report, (".html", ".htm"))):
+        if path and Path(path).suffix.lower() not in endings:
+            print(f"budgetsim: {opt} {path!r}: allowed endings are {', '.join(endings)}", file=sys.stderr)
+            return EXIT_INPUT
+    cal = calibrate(a.scenario, a.records, flips=not a.no_flips)
+    atomic_write_text(a.out, cal.yaml_text(a.out))
+    print(f"wrote {a.out}", file=sys.stderr)
+    if a.report:
+        atomic_write_text(a.report, calibration_html(cal, a.lang))
+        print(f"wrote {a.report}", file=sys.stderr)
+    sys.stdout.write(calibration_text(cal, a.lang))
+    return EXIT_OK
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
             "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check}
+            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+            "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:
