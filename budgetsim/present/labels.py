@@ -137,8 +137,8 @@ UI: dict[str, tuple[str, str]] = {
     "ind_vs_sq": ("规划期指标：现状 = 100", "Indicators over the plan: status quo = 100"),
     "relative": ("相对现状（现状 = 100）", "Relative to status quo (= 100)"),
     "ind_table": ("指标明细（规划期合计）", "Indicator detail (plan total)"),
-    "download_csv": ("⬇ 数据 CSV", "⬇ Data (CSV)"),
-    "download_png": ("⬇ 图片 PNG", "⬇ Chart (PNG)"),
+    "download_csv": ("数据 CSV", "Data (CSV)"),
+    "download_png": ("图片 PNG", "Chart (PNG)"),
     "png_unavailable": ("无法生成 PNG：{err}", "PNG export unavailable: {err}"),
     # pinning and comparison
     "pin": ("固定当前方案", "Pin current settings"),
@@ -248,7 +248,7 @@ UI: dict[str, tuple[str, str]] = {
                             "these chances together with the budget it saves."),
     "relaxed_note": ("本情景已按诊断放宽了冲突的规则。", "This scenario has the conflicting rules relaxed as diagnosed."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
-    "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),
+    "diag_download": ("放宽修改 YAML", "Relaxations (YAML)"),
     # uncertainty (budgetsim.uncertainty)
     "tab_uncertainty": ("不确定性", "Uncertainty"),
     "unc_draws": ("模拟次数", "Draws"),
@@ -307,7 +307,7 @@ UI: dict[str, tuple[str, str]] = {
     "lib_delete": ("删除", "Delete"),
     "lib_delete_confirm": ("确认删除“{name}”", "Yes, delete “{name}”"),
     "lib_deleted": ("已删除：{name}", "Deleted: {name}"),
-    "lib_download_zip": ("⬇ 导出整个方案库（zip）", "⬇ Export the whole library (zip)"),
+    "lib_download_zip": ("导出整个方案库（zip）", "Export the whole library (zip)"),
     "lib_unavailable": ("方案库无法使用，本次固定的方案只保存在当前页面中：{err}",
                         "The library cannot be used; pins made now live in this page only: {err}"),
     "lib_detail": ("{kind} · {question} · 作者 {author} · 保存于 {saved}",
@@ -320,6 +320,19 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    # Streamlit's own widget texts in the page's language (workbench/style.py), start-scenario sources
+    "st_upload_button": ("选择文件", "Upload"),
+    "st_upload_limits": ("YAML 文件，不超过 1 MB", "1MB per file • YAML, YML"),
+    "st_press_enter": ("按回车键生效", "Press Enter to apply"),
+    "st_press_ctrl_enter": ("按 Ctrl+回车 生效", "Press Ctrl+Enter to apply"),
+    "pick_placeholder": ("请选择", "Choose"),
+    "src_bundled": ("内置情景", "bundled scenario"),
+    "src_upload": ("上传的文件 {name}", "uploaded file {name}"),
+    "src_paste": ("粘贴的文本", "pasted text"),
+    "src_relaxed": ("按诊断放宽后的情景", "relaxed as diagnosed"),
+    "src_library": ("方案库：{name}", "library: {name}"),
+    "met_yes": ("达成", "met"),
+    "met_no": ("未达成", "not met"),
 }
 
 
