@@ -1,6 +1,7 @@
 """The ``budgetsim`` command line: a thin layer over the public API.
 
-Exit codes: 0 success, 1 solver failure, 2 bad input, 3 impossible scenario.
+Exit codes: 0 success, 1 solver failure, 2 bad input (a scenario, plan file or option problem),
+3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .present.report import text_report
 from .scenario.loading import bundled_scenarios, load_scenario
 from .analysis.uncertainty import robustness, robustness_text, simulate, simulation_text
 
-EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +52,28 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="cvar: seed of the sampled draws (default 0)")
     sp.add_argument("--check-draws", type=_positive_int, default=10_000,
                     help="cvar: fresh draws to check the plan's tail out of sample (default 10000)")
+    sp.add_argument("--fix", metavar="PLAN", help="a plan file (.xlsx/.csv) whose --fix-years are kept as they are")
+    sp.add_argument("--fix-years", metavar="YEARS", type=_years,
+                    help="years of --fix to keep (e.g. 2026 or 2026,2027): spent years, the rest is re-optimised")
+
+    tp = sub.add_parser("plan-template", help="write a plan file to fill in (Excel or CSV), prefilled")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
+    tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+    tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
+                    "or tidy rows (category, mode, year, amount_wan)")
+    tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+
+    kp = sub.add_parser("check", help="score your own plan, list the rules it breaks, show the optimum "
+                        "(exit 4 when it breaks a rule)")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--plan", required=True, help="plan file (.xlsx or .csv, from plan-template)")
+    kp.add_argument("--format", choices=("text", "json"), default="text")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text report")
+    kp.add_argument("--improve", type=_percent, metavar="PCT",
+                    help="also the best plan within ±PCT %% of the draft in each channel-year, as moves")
+    kp.add_argument("--out", help="write to this file instead of standard output")
 
     mp = sub.add_parser("simulate", help="the plan and the status quo under uncertain parameters (Monte Carlo)")
     mp.add_argument("scenario", help="scenario YAML file")
@@ -149,6 +172,25 @@ def _unit_float(v: str) -> float:
     return f
 
 
+def _years(v: str) -> list[int]:
+    """An argparse type: years, separated by commas or spaces (``2026`` or ``2026,2027``)."""
+    parts = [p for p in v.replace(",", " ").split() if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{v!r}: give years such as 2026 or 2026,2027")
+    return [int(p) for p in parts]
+
+
+def _percent(v: str) -> float:
+    """An argparse type: a percentage above 0 (``10`` = ±10 %), returned as a share."""
+    try:
+        f = float(v.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a number") from None
+    if not 0 < f <= 1000:
+        raise argparse.ArgumentTypeError(f"{v} must lie in (0, 1000] percent")
+    return f / 100.0
+
+
 def _int_at_least(low: int):
     """An argparse type: a whole number ≥ ``low``."""
     def parse(v: str) -> int:
@@ -174,8 +216,22 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _load(path: str):
+    """load_scenario, with a notice on stderr when a file was read in another encoding than UTF-8."""
+    s = load_scenario(path)
+    for notice in s.notices:
+        print(f"budgetsim: {notice}", file=sys.stderr)
+    return s
+
+
 def cmd_solve(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
+    if (a.fix is None) != (a.fix_years is None):
+        raise BudgetsimError("--fix PLAN and --fix-years YEARS go together (e.g. --fix plan.xlsx --fix-years 2026)")
+    if a.fix is not None:
+        from .scenario.plans import read_plan, with_fixed_years
+
+        s = with_fixed_years(s, read_plan(s, a.fix).amounts, a.fix_years)
     cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
     r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
     rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
@@ -202,8 +258,44 @@ def cmd_solve(a) -> int:
     return EXIT_OK
 
 
+def cmd_plan_template(a) -> int:
+    from .scenario.plans import write_plan
+
+    s = _load(a.scenario)
+    if a.prefill == "optimum":
+        r = solve(s)
+        if not r.ok:
+            print(f"budgetsim: {a.scenario}: no optimum to prefill with ({r.message})", file=sys.stderr)
+            return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+        x = r.x
+    else:
+        x = s.status_quo_allocation
+    path = write_plan(s, x, a.out, a.lang, a.layout)
+    print(f"wrote {path} ({len(s.channels)} channels × {len(s.years)} years, 万元)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check(a) -> int:
+    from .analysis.check import check
+    from .scenario.plans import read_plan
+
+    s = _load(a.scenario)
+    plan = read_plan(s, a.plan)
+    c = check(s, plan, improve=a.improve)
+    if a.format == "json":
+        d = c.to_dict()
+        d["plan_file"] = {"path": str(a.plan), "encoding": plan.encoding}
+        _emit(json.dumps(d, ensure_ascii=False, indent=2) + "\n", a.out)
+    else:
+        _emit(c.text(a.lang), a.out)
+    if not c.keeps_rules:
+        print(f"budgetsim: {a.plan}: the plan breaks {len(c.breaches)} rule row(s)", file=sys.stderr)
+        return EXIT_BREAKS_RULES
+    return EXIT_OK
+
+
 def cmd_simulate(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     r = solve(s)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
@@ -240,7 +332,7 @@ def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
         try:
-            load_scenario(path)
+            _load(path)
             print(f"{path}: ok")
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
@@ -272,7 +364,7 @@ def cmd_compare(a) -> int:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(load_scenario(path), a.objective)
+        r = solve(_load(path), a.objective)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -338,7 +430,7 @@ def cmd_frontier(a) -> int:
     if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
         print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     values = frontier_values(a.start, a.stop, a.steps)
     df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
     if a.out:
@@ -418,7 +510,7 @@ def _headline_text(h: dict, L: str) -> str:
 
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
             "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library}
+            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -54,7 +54,11 @@ UI: dict[str, tuple[str, str]] = {
     "loaded_from": ("当前情景", "Current scenario"),
     "upload_bad": ("情景文件有误，仍保留上一个有效情景。问题如下：", "The scenario file has problems; the last good scenario is kept:"),
     "upload_too_big": ("文件过大（{size} kB），上限 {cap} kB。", "File too large ({size} kB); the limit is {cap} kB."),
-    "upload_not_text": ("文件不是 UTF-8 文本。", "The file is not UTF-8 text."),
+    "upload_not_text": ("文件不是 UTF-8、UTF-16 或 GBK/GB18030 文本；请另存为 UTF-8 后再上传。",
+                        "The file is not UTF-8, UTF-16 or GBK/GB18030 text; save it as UTF-8 and upload it again."),
+    # hostile input (issue 11): a file read in another encoding than UTF-8
+    "upload_encoding": ("注意：该文件按 {encoding} 编码读取（不是 UTF-8），建议另存为 UTF-8。",
+                        "Note: the file was read as {encoding}, not UTF-8; consider saving it as UTF-8."),
     "upload_ok": ("已载入：{title}", "Loaded: {title}"),
     # levers
     "levers": ("调整参数", "Levers"),

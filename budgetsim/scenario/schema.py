@@ -307,6 +307,30 @@ class MinTicket(Strict):
     min_wan: PositiveMoney
 
 
+class FixedFigure(Strict):
+    """One channel's amount in 万元 that the optimiser may not move (or may move only within a floor
+    and a cap): an approved multi-year project (续拨), a signed commitment, a year already spent.
+
+    ``year`` omitted: every plan year.  Give ``amount_wan`` (exact) or ``min_wan`` and/or ``max_wan``.
+    For a guidance fund the amount is the year's commitment (the decision), not its pay-in."""
+
+    category: str
+    mode: str
+    year: Year | None = None
+    amount_wan: Money | None = None
+    min_wan: Money | None = None
+    max_wan: Money | None = None
+    note: str | None = None
+
+
+class FixedFiguresRule(RuleBase):
+    """``spent_years``: years already spent (a rolling re-plan) — their figures are facts, so rules about
+    those years alone no longer constrain the plan; rules that link them to later years still do."""
+
+    figures: list[FixedFigure] = Field(min_length=1)
+    spent_years: list[Year] = Field(default_factory=list)
+
+
 class LumpyRule(RuleBase):
     projects: list[ProjectUnit] = Field(default_factory=list)
     min_tickets: list[MinTicket] = Field(default_factory=list)
@@ -327,6 +351,7 @@ class Rules(Strict):
     contingent_liability_cap: CapRule | None = None
     priority_floor: PriorityFloorRule | None = None
     tax_expenditure_cap: CapRule | None = None
+    fixed_figures: FixedFiguresRule | None = None
     lumpy_funding: LumpyRule | None = None
 
 

@@ -346,9 +346,42 @@ def _rule_problems(spec: ScenarioSpec, add, check_channel, eligible) -> None:
             check_channel(f"rules.lumpy_funding.projects.{i}", pu.category, pu.mode)
         for i, mt in enumerate(r.lumpy_funding.min_tickets):
             check_channel(f"rules.lumpy_funding.min_tickets.{i}", mt.category, mt.mode)
+    if r.fixed_figures is not None:
+        _fixed_figure_problems(r.fixed_figures, add, check_channel, years)
     if not r.budget_envelope.enabled:
         add("rules.budget_envelope.enabled", False, "the budget envelope cannot be switched off: every plan needs one")
     off_budget_used = any(not modes[m].on_budget for (c, m) in eligible if m in modes)
     if off_budget_used and (r.tax_expenditure_cap is None or not r.tax_expenditure_cap.enabled):
         add("rules.tax_expenditure_cap", MISSING,
             "an off-budget mode (tax incentive) is eligible, so the tax-expenditure cap must be given and enabled")
+
+
+def _fixed_figure_problems(rule, add, check_channel, years: list[int]) -> None:
+    """Fixed figures: an eligible channel, a plan year, exact or floor/cap (not both), min ≤ max, once each."""
+    seen: dict[tuple, int] = {}
+    for i, y in enumerate(rule.spent_years):
+        if y not in years:
+            add(f"rules.fixed_figures.spent_years.{i}", y, f"year outside the plan {years[0]}–{years[-1]}")
+    for i, f in enumerate(rule.figures):
+        p = f"rules.fixed_figures.figures.{i}"
+        check_channel(p, f.category, f.mode)
+        if f.year is not None and f.year not in years:
+            add(f"{p}.year", f.year, f"year outside the plan {years[0]}–{years[-1]} (leave it out for every year)")
+        bounded = f.min_wan is not None or f.max_wan is not None
+        if f.amount_wan is None and not bounded:
+            add(p, MISSING, "give amount_wan (an exact figure) or min_wan and/or max_wan (a floor and/or a cap)")
+        elif f.amount_wan is not None and bounded:
+            add(f"{p}.amount_wan", f.amount_wan, "give either amount_wan or min_wan/max_wan, not both")
+        if f.min_wan is not None and f.max_wan is not None and f.min_wan > f.max_wan:
+            add(f"{p}.min_wan", f.min_wan, f"min above max: exceeds max_wan = {f.max_wan}")
+        for y in ([f.year] if f.year is not None else years):
+            k = (f.category, f.mode, y)
+            if k in seen:
+                add(p, f"{f.category}.{f.mode} {y}",
+                    f"this channel-year is already fixed by rules.fixed_figures.figures.{seen[k]}; give it once")
+            else:
+                seen[k] = i
+    fixed = {(c, m, y) for c, m, y in seen}
+    for y in rule.spent_years:
+        if y in years and not any(k[2] == y for k in fixed):
+            add("rules.fixed_figures.spent_years", y, f"a spent year needs its figures fixed: none are given for {y}")
