@@ -15,7 +15,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `workbench` beside this file, however it is run
 
 from budgetsim.exceptions import ScenarioError  # noqa: E402
-from budgetsim.present.labels import t  # noqa: E402
+from budgetsim.present.labels import problem_text, t  # noqa: E402
 from workbench import engine  # noqa: E402
 from workbench.header import render_header, render_pin_bar, render_tiles  # noqa: E402
 from workbench.page import Page  # noqa: E402
@@ -42,7 +42,7 @@ try:
     scenario = base.with_changes(changes) if changes else base
     ss["last_good"] = (scenario, changes)
 except ScenarioError as err:  # a lever combination the scenario rejects: keep the last good plan
-    lever_problems = [str(p) for p in err.problems]
+    lever_problems = [problem_text(p, L) for p in err.problems]
     scenario, changes = ss.get("last_good", (base, {}))
     if scenario is None:
         scenario, changes = base, {}

@@ -22,7 +22,7 @@ import streamlit as st
 import budgetsim as bs
 from budgetsim.exceptions import BudgetsimError, LibraryError, ScenarioError
 from budgetsim.present.compare import base_scenario
-from budgetsim.present.labels import t
+from budgetsim.present.labels import problem_text, t
 from budgetsim.scenario.reading import MAX_FILE_BYTES, decode
 
 from . import engine
@@ -178,7 +178,7 @@ def load_text(text: str | bytes, name: str = "uploaded", source: str = "upload")
     try:
         s = bs.load_scenario_text(tf.text, stem, uploads={k: v for k, v in uploads.items() if k != stem})
     except ScenarioError as err:
-        ss["upload_errors"] = [str(p) for p in err.problems] or [str(err)]
+        ss["upload_errors"] = [problem_text(p, lang) for p in err.problems] or [str(err)]
         return False
     except BudgetsimError as err:
         ss["upload_errors"] = [str(err)]

@@ -349,6 +349,60 @@ def fmt_time(iso: str) -> str:
         return str(iso)
 
 
+# scenario problems in Chinese (the app's error boxes): the common reasons, matched on the English text that
+# budgetsim.scenario writes; the English reason stays beside, and anything not matched stays in English
+_REASONS_ZH: list[tuple[str, str]] = [
+    (r"must be ≥ (.+)", "应不小于 {0}"),
+    (r"must be > (.+)", "应大于 {0}"),
+    (r"must be ≤ (.+)", "应不大于 {0}"),
+    (r"must be < (.+)", "应小于 {0}"),
+    (r"(?:.+ )?must lie in ([\[(].+[\])])", "应在区间 {0} 内"),
+    (r"min above max: the (.+) floor exceeds (\S+) = (.+)", "下限高于上限：超过 {1} = {2}"),
+    (r"min above max: exceeds (\S+) = (.+)", "下限高于上限：超过 {0} = {1}"),
+    (r"must be a finite number.*", "应为有限的数（不能是 .inf 或 .nan）"),
+    (r"must be a whole number.*", "应为整数"),
+    (r"must be a number.*", "应为数字"),
+    (r"must be one of (.+)", "应为以下之一：{0}"),
+    (r"must be a mapping of keys to values", "应为“键: 值”的映射"),
+    (r"must be a list", "应为列表"),
+    (r"must be text", "应为文字"),
+    (r"must not be empty", "不能为空"),
+    (r"required key is missing", "缺少此项（必填）"),
+    (r"unexpected key '([^']+)'; allowed keys are (.+)", "无法识别的键“{0}”；允许的键：{1}"),
+    (r"unknown category id; known: (.+)", "未知的专项类别编号；可用：{0}"),
+    (r"unknown mode id; known: (.+)", "未知的支持方式编号；可用：{0}"),
+    (r"unknown indicator id; known: (.+)", "未知的指标编号；可用：{0}"),
+    (r"unknown dimension; known: (.+)", "未知的评价维度；可用：{0}"),
+    (r"unknown reference id; known: (.+)", "未知的参考文献编号；可用：{0}"),
+    (r"not valid YAML: line (\d+), column (\d+): (.+)", "不是有效的 YAML：第 {0} 行第 {1} 列（{2}）"),
+    (r"not valid YAML: (.+)", "不是有效的 YAML：{0}"),
+    (r"file larger than (.+)", "文件超过 {0}"),
+    (r"unknown base scenario.*", "找不到 extends 指定的基准情景"),
+    (r"must be a scenario name, not a path.*", "应为情景名称，不能是文件路径"),
+    (r"the status-quo shares must sum to 1", "现状各项占比之和应为 1"),
+    (r"must give every plan year; missing (.+)", "须列出规划期的每一年；缺少 {0}"),
+]
+
+
+def problem_text(problem, lang: str = "zh") -> str:
+    """A scenario :class:`~budgetsim.exceptions.Problem` for the page: in Chinese where the reason is a
+    common one, with the dotted path and the English reason kept beside (they are what to search the file
+    and the docs for); in English as ``str(problem)``."""
+    import re
+    text = str(problem)
+    if lang != "zh":
+        return text
+    where = f"`{problem.path}`" if problem.path else "文件"
+    head = f"{problem.path or '(file)'}: {problem.reason}"
+    rest = text[len(head):].strip() if text.startswith(head) else ""
+    value = f"（当前值 {rest[5:-1]}）" if rest.startswith("(got ") and rest.endswith(")") else ""
+    for pattern, zh in _REASONS_ZH:
+        m = re.fullmatch(pattern, problem.reason, flags=re.S)
+        if m:
+            return f"{where}：{zh.format(*m.groups())}{value}。原文：{problem.reason}"
+    return f"{where}：{problem.reason}{value}"
+
+
 def t(key: str, lang: str = "zh", **fmt) -> str:
     """The UI string ``key`` in ``lang`` (``zh`` or ``en``), formatted with ``fmt``."""
     zh, en = UI[key]
