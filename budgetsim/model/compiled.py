@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution
+from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution, time_limit_or_default
 
 MAX_SESSIONS = 8
 MAX_GRIDS = 256  # remembered final grids per session
@@ -64,6 +64,7 @@ class HighsSession:
         ``cols``/``rows``, when given, promise that nothing changed outside those columns
         (costs, bounds) and those rows' coefficients at those columns (breakpoint moves),
         so only they are compared.  Returns how many numbers were pushed."""
+        lp.check_finite()  # a NaN or an infinity never reaches HiGHS
         if not hasattr(self, "h"):
             self.h = new_highs()
             self.h.passModel(lp.to_highs_lp())
@@ -121,13 +122,13 @@ class HighsSession:
         (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
         is run again from scratch before anyone sees it."""
         h = self.h
-        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else float("inf"))
+        h.setOptionValue("time_limit", time_limit_or_default(time_limit))
         if is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
         h.run()
         sol = read_highs_solution(h, time.perf_counter() - t0, is_mip)
-        if sol.status not in ("optimal", "infeasible"):
+        if sol.status not in ("optimal", "infeasible", "time_limit"):
             COUNTERS.cold_retries += 1
             h.clearSolver()
             t0 = time.perf_counter()

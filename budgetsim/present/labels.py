@@ -185,6 +185,7 @@ UI: dict[str, tuple[str, str]] = {
     "status_infeasible": ("不可行", "infeasible"),
     "status_unbounded": ("无界", "unbounded"),
     "status_error": ("求解出错", "solver error"),
+    "status_time_limit": ("求解超时", "out of time"),
     "on": ("启用", "on"),
     "off": ("关闭", "off"),
     "solve_time": ("求解用时 {ms} 毫秒（{src}）", "Solved in {ms} ms ({src})"),
