@@ -287,6 +287,10 @@ UI: dict[str, tuple[str, str]] = {
     "loss_plan_mean": ("方案：均值", "Plan: mean"),
     "loss_plan_p95": ("方案：P95", "Plan: P95"),
     "loss_sq_mean": ("现状：均值", "Status quo: mean"),
+    # many users at once (issue 17): a failed solve is this session's message, never a traceback
+    "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
+                     "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
+                     "nobody else is affected."),
     # scenario library: saved pins and drafts (budgetsim.library, the 方案库 tab, `budgetsim library`)
     "tab_library": ("方案库", "Library"),
     "lib_kind_pin": ("已固定", "pinned"),
