@@ -137,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
+    _calibration_parsers(sub)
     for name in ("solve", "simulate", "explain", "compare"):
         sub.choices[name].add_argument(
             "--time-limit", type=_seconds, default=None, metavar="SECONDS",
@@ -176,6 +177,24 @@ def _library_parser(sub) -> None:
     lx.add_argument("entries", nargs="*", help="numbers or names (default: all)")
     li = lsub.add_parser("import", help="add the scenarios of an exported zip (all or none)")
     li.add_argument("archive", help="a .zip written by `budgetsim library export` or the app")
+
+
+def _calibration_parsers(sub) -> None:
+    """``records-template`` and ``calibrate``: curves fitted to a bureau's own records (issue 14)."""
+    tp = sub.add_parser("records-template", help="write a records file (Excel or CSV) for a scenario to fill")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="records file to write: .xlsx (sheets) or .csv (one tidy table)")
+    tp.add_argument("--empty", action="store_true",
+                    help="headers only (default: one example year, the scenario's status quo, to replace)")
+
+    kp = sub.add_parser("calibrate", help="fit the scenario's response curves to a records file")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--records", required=True, help="records file (.xlsx or .csv; see records-template)")
+    kp.add_argument("--out", required=True, help="calibrated scenario to write (.yaml, an extends: diff)")
+    kp.add_argument("--report", help="also write the calibration report (.html)")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report and summary")
+    kp.add_argument("--no-flips", action="store_true",
+                    help="skip re-planning at the ends of each curve's band (which recommendations flip)")
 
 
 def _unit_float(v: str) -> float:
@@ -529,9 +548,41 @@ def _headline_text(h: dict, L: str) -> str:
             + (f" · {t('kpi_targets', L)} {h['targets_met']}/{h['targets_total']}" if h.get("targets_total") else ""))
 
 
+def cmd_records_template(a) -> int:
+    from .analysis.calibration import status_quo_records
+    from .scenario.records import write_template
+
+    if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    write_template(s, a.out, None if a.empty else status_quo_records(s))
+    print(f"wrote {a.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_calibrate(a) -> int:
+    from .analysis.calibration import calibrate
+    from .present.calibration_report import calibration_html, calibration_text
+
+    for opt, path, endings in (("--out", a.out, (".yaml", ".yml")), ("--report", a.report, (".html", ".htm"))):
+        if path and Path(path).suffix.lower() not in endings:
+            print(f"budgetsim: {opt} {path!r}: allowed endings are {', '.join(endings)}", file=sys.stderr)
+            return EXIT_INPUT
+    cal = calibrate(a.scenario, a.records, flips=not a.no_flips)
+    atomic_write_text(a.out, cal.yaml_text(a.out))
+    print(f"wrote {a.out}", file=sys.stderr)
+    if a.report:
+        atomic_write_text(a.report, calibration_html(cal, a.lang))
+        print(f"wrote {a.report}", file=sys.stderr)
+    sys.stdout.write(calibration_text(cal, a.lang))
+    return EXIT_OK
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
             "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check}
+            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+            "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:
