@@ -1,7 +1,8 @@
 """The ``budgetsim`` command line: a thin layer over the public API.
 
 Exit codes: 0 success, 1 solver failure, 2 bad input (a scenario, plan file or option problem),
-3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed).
+3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed),
+5 the solver ran out of time (``--time-limit SECONDS``, default 60) before it found a plan.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from pathlib import Path
 from .version import __version__
 from .solving import solve
 from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
-from .exceptions import BudgetsimError, ScenarioError, SolverError
+from .exceptions import BudgetsimError, ScenarioError, SolverError, TimeLimitError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model.builder import OBJECTIVES, SOLVERS
 from .present.report import text_report
 from .scenario.loading import bundled_scenarios, load_scenario
 from .analysis.uncertainty import robustness, robustness_text, simulate, simulation_text
 
-EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES, EXIT_TIME_LIMIT = 0, 1, 2, 3, 4, 5
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,7 +138,22 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
     _calibration_parsers(sub)
+    for name in ("solve", "simulate", "explain", "compare"):
+        sub.choices[name].add_argument(
+            "--time-limit", type=_seconds, default=None, metavar="SECONDS",
+            help="stop the solver after this many seconds (default 60); running out of time exits 5")
     return p
+
+
+def _seconds(v: str) -> float:
+    """An argparse type: a time limit in seconds, a positive finite number."""
+    try:
+        f = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v[:40]!r} is not a number of seconds") from None
+    if not 0 < f < 1e7:
+        raise argparse.ArgumentTypeError(f"{v[:40]} must be a positive number of seconds below 10,000,000")
+    return f
 
 
 def _library_parser(sub) -> None:
@@ -252,7 +268,8 @@ def cmd_solve(a) -> int:
 
         s = with_fixed_years(s, read_plan(s, a.fix).amounts, a.fix_years)
     cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
-    r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
+    r = solve(s, a.objective, solver=a.solver, time_limit=a.time_limit,
+              **(cvar_opts if a.objective == "cvar" else {}))
     rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
           if a.objective == "cvar" and r.ok else None)
     if a.write_model:
@@ -268,13 +285,14 @@ def cmd_solve(a) -> int:
         _emit(buf.getvalue(), a.out)
     else:
         _emit(text_report(r, a.lang) + ("\n" + robustness_text(rb) if rb is not None else ""), a.out)
-    if r.status == "infeasible":
-        print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_SOLVER
-    return EXIT_OK
+    return _exit_for(r)
+
+
+def _exit_for(r) -> int:
+    """The exit code a result's status stands for."""
+    return {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_TIME_LIMIT}.get(r.status, EXIT_SOLVER)
 
 
 def cmd_plan_template(a) -> int:
@@ -315,10 +333,10 @@ def cmd_check(a) -> int:
 
 def cmd_simulate(a) -> int:
     s = _load(a.scenario)
-    r = solve(s)
+    r = solve(s, time_limit=a.time_limit)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+        return _exit_for(r)
     sim = simulate(r, a.draws, a.seed, alpha=a.alpha)
     if a.format == "json":
         _emit(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
@@ -332,7 +350,10 @@ def cmd_explain(a) -> int:
 
     hard = DEFAULT_HARD if a.hard is None else tuple(h for h in a.hard if h != "none")
     try:
-        ex = explain(a.scenario, hard=hard, objective=a.objective, solver=a.solver)
+        ex = explain(_load(a.scenario), hard=hard, objective=a.objective, solver=a.solver, time_limit=a.time_limit)
+    except TimeLimitError as err:
+        print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
     except SolverError as err:
         print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
         return EXIT_SOLVER
@@ -383,7 +404,7 @@ def cmd_compare(a) -> int:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(_load(path), a.objective)
+        r = solve(_load(path), a.objective, time_limit=a.time_limit)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -571,6 +592,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT
+    except TimeLimitError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
+    except SolverError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_SOLVER
     except BudgetsimError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT
