@@ -191,7 +191,7 @@ def test_explain_tab_lists_binding_rules_with_their_cost(at):
     assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
     assert not any("_" in r for r in rules["规则"])
     words = "\n".join(m.value for m in at.markdown)
-    assert "为紧约束：由 900 家 放宽至 890 家，绩效指数提高" in words
+    assert "卡住了方案：由 900 家 放宽至 890 家，绩效指数多得" in words
     mbv = _table_with(at, "绩效指数提高（分 / 1000 万元）")
     assert list(mbv["年份"]) == ["2026", "2027", "2028", "2029", "2030"]
     assert (mbv["绩效指数提高（分 / 1000 万元）"] > 0).all()

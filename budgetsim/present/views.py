@@ -32,11 +32,30 @@ def gain_column(objective: str, lang: str) -> str:
     return t({"min-budget": "gain_wan", "cvar": "gain_cvar"}.get(objective, "gain_points"), lang)
 
 
+def budget_value_per_wan(ex) -> float | None:
+    """Index points one more 万元 buys over the plan, spread over the years as the envelopes are
+    (Σ value × envelope ÷ Σ envelope); None when the budget does not bind or for min-budget."""
+    m = getattr(ex, "marginal_budget_value", None)
+    if m is None or not len(m) or ex.objective == "min-budget":
+        return None
+    w = m["envelope_wan"].to_numpy(dtype=float)
+    v = float((m["value"].to_numpy(dtype=float) * w).sum() / w.sum())
+    return v if v > 1e-12 else None
+
+
+def wan_column(lang: str) -> str:
+    """The header of the budget-equivalent column of rule costs."""
+    return t("wb_gain_wan", lang)
+
+
 def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
     """One row per binding rule row, largest gain first: rule, item, year, value now → one step
-    looser, the gain of that step, and the sentence that says it."""
+    looser, the gain of that step (and, for index points, the budget that would buy as much,
+    in 万元), and the sentence that says it."""
     b = ex.binding_rules.sort_values("gain_if_relaxed", ascending=False, kind="stable")
     s = ex.scenario
+    per_wan = budget_value_per_wan(ex)
+    extra = {wan_column(lang): (b["gain_if_relaxed"].to_numpy(dtype=float) / per_wan)} if per_wan else {}
     return pd.DataFrame({
         t("col_rule", lang): b[f"label_{lang}"].to_numpy(),
         t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(b["id"], b["key"])],
@@ -46,6 +65,7 @@ def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
         t("col_step_to", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
                                  for r, k, p in zip(b["id"], b["key"], b["relaxed_to"])],
         gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
+        **extra,
         t("col_in_words", lang): b[f"sentence_{lang}"].to_numpy(),
     })
 
@@ -61,7 +81,8 @@ def slack_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
     for _, r in sl.iterrows():
         sp = r["slack_param"]
         if isinstance(sp, float) and math.isfinite(sp) and r["unit"] in ("", "×"):
-            amounts.append(f"{sp * 100:.2f} pp" if r["unit"] == "" else f"{sp:.2f}×")
+            amounts.append((f"{sp * 100:.1f} 个百分点" if lang == "zh" else f"{sp * 100:.1f} percentage points")
+                           if r["unit"] == "" else f"{sp:.2f}×")
         else:
             amounts.append(f"{r['slack']:,.1f} {r['unit']}".strip())
     return pd.DataFrame({
