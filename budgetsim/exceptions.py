@@ -74,3 +74,8 @@ class SweepError(ScenarioError):
 
 class SolverError(BudgetsimError):
     """The solver failed for a reason other than infeasibility (e.g. time limit)."""
+
+
+class LibraryError(BudgetsimError):
+    """The scenario library cannot be used: a corrupt or foreign database file, a newer schema,
+    a hostile or broken archive, a missing entry.  The message names the file and what to do."""

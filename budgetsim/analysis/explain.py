@@ -93,6 +93,9 @@ def explain(scenario_or_result: Scenario | Result | str | Path, *, hard=DEFAULT_
         s = scenario_or_result if isinstance(scenario_or_result, Scenario) else load_scenario(scenario_or_result)
         result = solve(s, objective, solver=solver)
     s = result.scenario
+    if result.given:
+        raise BudgetsimError("explain needs a solved plan (duals, re-solves); a plan you give is checked with "
+                             "budgetsim check / budgetsim.check()")
     if result.status == "infeasible":
         return _diagnose(s, objective, hard, solver)
     if not result.ok:

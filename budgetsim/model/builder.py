@@ -81,6 +81,10 @@ class ModelBuilder:
         self.mech = self.ev.mech
         self.years = self.s.years
         self.T = len(self.years)
+        fixed = self.s.rule("fixed_figures")
+        # years already spent (a rolling re-plan): their figures are fixed facts, so rows about
+        # those years alone are left out; rows linking them to later years (growth, smoothing) stay
+        self.spent_years = frozenset(fixed.spent_years) if fixed is not None else frozenset()
 
     # ---- helpers used by rule builders
     def X(self, row_over_x: np.ndarray) -> np.ndarray:
@@ -96,6 +100,8 @@ class ModelBuilder:
     def add(self, name: str, vec: np.ndarray, lo: float = -np.inf, hi: float = np.inf, *,
             rule: str | None = None, year: int | None = None, key: str | None = None,
             param: float | None = None, sense: str = "<=") -> None:
+        if rule is not None and rule != "fixed_figures" and year in self.spent_years:
+            return
         self.lp.add_row(name, vec, lo, hi)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
@@ -305,6 +311,22 @@ def coarse_grids(s: Scenario, mech: Mechanics, ratio: float = INITIAL_RATIO) -> 
             for c in range(len(s.categories)) for t in range(T)}
 
 
+def start_allocation(s: Scenario) -> np.ndarray:
+    """Where the first grid's fine zones go: the status quo, with fixed figures put in (an exact figure
+    replaces its channel-year, a floor or a cap clips it), so that a fixed plan sits on breakpoints."""
+    x = s.status_quo_allocation.copy()
+    fixed = s.rule("fixed_figures")
+    for f in (fixed.figures if fixed is not None else []):
+        j = s.channels.index((f.category, f.mode))
+        for y in ([f.year] if f.year is not None else s.years):
+            t = s.years.index(y)
+            if f.amount_wan is not None:
+                x[j, t] = f.amount_wan
+            else:
+                x[j, t] = min(max(x[j, t], f.min_wan or 0.0), f.max_wan if f.max_wan is not None else np.inf)
+    return x
+
+
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     h = hashlib.sha1(json.dumps(s.raw, sort_keys=True, default=str).encode())
     h.update(objective.encode())
@@ -351,7 +373,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # is solved first or after a thousand others (the warm basis only makes it faster).  The
     # one shortcut: a scenario solved before in this session starts on its own final grid,
     # which gives the very same final LP in one pass.
-    centers = fine_center(mech.effective @ mech.flatten(s.status_quo_allocation), e_max)
+    centers = fine_center(mech.effective @ mech.flatten(start_allocation(s)), e_max)
     builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None

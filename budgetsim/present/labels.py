@@ -320,7 +320,54 @@ UI: dict[str, tuple[str, str]] = {
     "loss_plan_mean": ("方案：均值", "Plan: mean"),
     "loss_plan_p95": ("方案：二十次里最坏的一次", "Plan: worst in twenty"),
     "loss_sq_mean": ("现状：均值", "Status quo: mean"),
+    # scenario library: saved pins and drafts (budgetsim.library, the 方案库 tab, `budgetsim library`)
+    "tab_library": ("方案库", "Library"),
+    "lib_kind_pin": ("已固定", "pinned"),
+    "lib_kind_draft": ("草稿", "draft"),
+    "col_id": ("编号", "No."),
+    "col_name": ("名称", "Name"),
+    "col_kind": ("类型", "Kind"),
+    "col_author": ("作者", "Author"),
+    "col_saved": ("保存时间", "Saved"),
+    "col_notes": ("备注", "Notes"),
+    "lib_caption": ("方案库保存在 `{path}`，服务器重启后仍在；共 {n} 个方案（已固定 {pins} 个，草稿 {drafts} 个）。",
+                    "The library is kept in `{path}` and survives a server restart: {n} saved (pinned: {pins}, "
+                    "drafts: {drafts})."),
+    "lib_empty": ("方案库还是空的：用上方的“固定当前方案”或“存为草稿”保存方案。",
+                  "The library is empty: save with “Pin current settings” or “Save as draft” above."),
+    "lib_pick": ("选择方案", "Saved scenario"),
+    "lib_load": ("载入为当前情景", "Load as the current scenario"),
+    "lib_load_help": ("把这个方案作为起始情景载入（参数随之更新）。", "Start from this saved scenario (the levers follow)."),
+    "lib_loaded": ("已从方案库载入：{name}", "Loaded from the library: {name}"),
+    "lib_rename_to": ("新名称", "New name"),
+    "lib_rename": ("重命名", "Rename"),
+    "lib_renamed": ("已重命名为：{name}", "Renamed to: {name}"),
+    "lib_delete": ("删除", "Delete"),
+    "lib_delete_confirm": ("确认删除“{name}”", "Yes, delete “{name}”"),
+    "lib_deleted": ("已删除：{name}", "Deleted: {name}"),
+    "lib_download_zip": ("⬇ 导出整个方案库（zip）", "⬇ Export the whole library (zip)"),
+    "lib_unavailable": ("方案库无法使用，本次固定的方案只保存在当前页面中：{err}",
+                        "The library cannot be used; pins made now live in this page only: {err}"),
+    "lib_detail": ("{kind} · {question} · 作者 {author} · 保存于 {saved}",
+                   "{kind} · {question} · by {author} · saved {saved}"),
+    "lib_broken_entry": ("方案“{name}”无法载入（可能由其他版本保存）：{err}",
+                         "Saved scenario “{name}” cannot be loaded (saved by another version?): {err}"),
+    "save_draft": ("存为草稿", "Save as draft"),
+    "draft_saved": ("已存为草稿：{name}", "Saved as a draft: {name}"),
+    "pin_details": ("备注与作者", "Notes and author"),
+    "pin_author": ("作者（可不填）", "Author (optional)"),
+    "pin_notes": ("备注（可不填）", "Notes (optional)"),
+    "no_author": ("未署名", "anonymous"),
 }
+
+
+def fmt_time(iso: str) -> str:
+    """An ISO 8601 time (as the library stores it, in UTC) in the machine's local time, to the minute."""
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:
