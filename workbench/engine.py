@@ -72,3 +72,19 @@ def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result
 
 def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _leverage_reach(key: str, objective: str, _r: bs.Result):
+    """Per-year leverage and the most each year can reach, once per scenario + question."""
+    return bs.leverage_reach(_r)
+
+
+def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
+    return _leverage_reach(scenario_key(s), objective, r)
+
+
+def baseline_result() -> bs.Result | None:
+    """The bundled baseline's solve: its status quo is the comparisons' default reference."""
+    base = bundled().get("baseline")
+    return solve(base, "max-performance") if base is not None else None

@@ -36,7 +36,7 @@ class LeverageReach:
     """Per year: the plan's leverage, the floor, the level below which a floor is idle, the most
     the year can reach (``table``), and the highest floor all years can meet at once."""
 
-    table: pd.DataFrame  # year, plan, floor, free, most, verdict (none | idle | binds | impossible)
+    table: pd.DataFrame  # year, plan, floor, free, most, verdict (none | idle | binds | impossible | conflict)
     plan_total: float | None
     uniform_most: float
     idle_below: float  # a single floor at or below this changes nothing (the lowest ``free``)
@@ -86,11 +86,14 @@ def leverage_reach(r: Result) -> LeverageReach:
     free_s = _floor_off(r)
     b = ModelBuilder(free_s, "max-performance", r.run.builder.breakpoints).build()
     most = np.array([_max_ratio(b, t) for t in range(b.T)])
-    free_r = solve(free_s) if free_s is not s else r
-    free = free_r.leverage["leverage"].to_numpy(dtype=float) if free_r.ok else np.full(b.T, np.nan)
     plan = r.leverage["leverage"].to_numpy(dtype=float) if r.ok else np.full(b.T, np.nan)
     rule = s.rule("leverage_floor")
     floor = s.per_year(rule.min_ratio) if rule is not None else np.full(b.T, np.nan)
+    if r.ok and not np.any(plan <= floor + TOL):  # the floor holds nowhere: the plan is the free plan
+        free = plan
+    else:
+        free_r = solve(free_s) if free_s is not s else r
+        free = free_r.leverage["leverage"].to_numpy(dtype=float) if free_r.ok else np.full(b.T, np.nan)
     verdicts = []
     for t in range(b.T):
         f = floor[t]
@@ -101,7 +104,7 @@ def leverage_reach(r: Result) -> LeverageReach:
         elif np.isfinite(free[t]) and f <= free[t] + TOL:
             verdicts.append("idle")
         elif not np.isfinite(most[t]):
-            verdicts.append("impossible")
+            verdicts.append("conflict")  # no plan meets the other rules, with or without the floor
         else:
             verdicts.append("binds")
     finite = most[np.isfinite(most)]

@@ -555,5 +555,12 @@ UI.update({
     "lev_summary": ("杠杆率下限逐年考核：低于 {idle} 不起作用（方案已达到），高于 {most} 做不到（其他规则下最高可达）。",
                     "The leverage floor holds year by year: below {idle} it changes nothing (the plan already "
                     "reaches it); above {most} it is impossible under the other rules."),
+    "pct_low": ("较差情形", "Low case"),
+    "pct_mid": ("居中情形", "Middle case"),
+    "pct_high": ("较好情形", "High case"),
+    "pct_help": ("二十次模拟里约有一次比“较差情形”更差、一次比“较好情形”更好（P5 / P50 / P95：第 5、50、95 百分位数）。",
+                 "About one draw in twenty falls below the low case and one above the high case (P5 / P50 / P95: "
+                 "the 5th, 50th and 95th percentiles)."),
+    "lev_conflict": ("其他规则本身已无解", "the other rules conflict by themselves"),
     "lev_running": ("正在计算各年最高可达的杠杆率……", "Computing the most leverage each year can reach…"),
 })

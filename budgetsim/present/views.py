@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..analysis.explain import Explanation, _fmt_param, _key_label
 from ..analysis.explain_text import STATUS_TEXT
-from .labels import label, t, unit
+from .labels import fmt_ratio, label, t, unit
 from ..analysis.uncertainty import Simulation
 
 
@@ -136,12 +136,14 @@ def _series(name: str, lang: str) -> str:
 
 
 def performance_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
-    """P5 / P50 / P95, mean and CVaR of the performance index, plan and status quo."""
+    """P5 / P50 / P95 (headed in plain words: low, middle, high case), mean and CVaR (the mean of
+    the worst tenth) of the performance index, plan and status quo."""
     p = sim.performance
     cv = next(c for c in p.columns if c.startswith("cvar_"))
     return pd.DataFrame({
         t("series", lang): [_series(x, lang) for x in p["plan"]],
-        "P5": p["p5"].to_numpy(), "P50": p["p50"].to_numpy(), "P95": p["p95"].to_numpy(),
+        t("pct_low", lang): p["p5"].to_numpy(), t("pct_mid", lang): p["p50"].to_numpy(),
+        t("pct_high", lang): p["p95"].to_numpy(),
         t("mean", lang): p["mean"].to_numpy(),
         t("cvar_col", lang, pct=f"{sim.alpha * 100:.0f}"): p[cv].to_numpy(),
     })
@@ -160,7 +162,8 @@ def targets_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
         t("target", lang): plan["target"].to_numpy(dtype=float),
         t("prob_met_plan", lang): plan["prob_target_met"].to_numpy(dtype=float),
         t("prob_met_sq", lang): sq.loc[ids, "prob_target_met"].to_numpy(dtype=float),
-        "P5": plan["p5"].to_numpy(), "P50": plan["p50"].to_numpy(), "P95": plan["p95"].to_numpy(),
+        t("pct_low", lang): plan["p5"].to_numpy(), t("pct_mid", lang): plan["p50"].to_numpy(),
+        t("pct_high", lang): plan["p95"].to_numpy(),
     })
 
 
@@ -175,3 +178,29 @@ def losses_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
                      t("loss_plan_mean", lang): p["mean"], t("loss_plan_p95", lang): p["p95"],
                      t("loss_sq_mean", lang): q["mean"]})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- leverage, year by year
+
+
+def leverage_table(lr, lang: str = "zh") -> pd.DataFrame:
+    """Per year: the plan's leverage, the floor, the most the year can reach under the other rules,
+    and what the floor does there (idle, binds, impossible), from :func:`budgetsim.analysis.leverage.leverage_reach`."""
+    d = lr.table
+    verdict = {"none": t("lev_none", lang), "idle": t("lev_idle", lang), "binds": t("lev_binds", lang),
+               "impossible": t("lev_impossible", lang), "conflict": t("lev_conflict", lang)}
+    return pd.DataFrame({
+        t("year", lang): d["year"].astype(str).to_numpy(),
+        t("lev_year_plan", lang): [fmt_ratio(v, lang) for v in d["plan"]],
+        t("lev_floor", lang): [fmt_ratio(v, lang) for v in d["floor"]],
+        t("lev_reach", lang): [fmt_ratio(v, lang) for v in d["most"]],
+        t("lev_verdict", lang): [verdict[v] for v in d["verdict"]],
+    })
+
+
+def leverage_sentence(lr, lang: str = "zh") -> str:
+    """One sentence: below which single floor the rule changes nothing, above which it is impossible."""
+    if not math.isfinite(lr.uniform_most) or lr.uniform_most <= 0:
+        return t("lev_conflict", lang)
+    idle = lr.idle_below if math.isfinite(lr.idle_below) else lr.uniform_most
+    return t("lev_summary", lang, idle=fmt_ratio(idle, lang), most=fmt_ratio(lr.uniform_most, lang))
