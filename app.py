@@ -14,7 +14,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `workbench` beside this file, however it is run
 
-from budgetsim.exceptions import ScenarioError  # noqa: E402
+from budgetsim.exceptions import BudgetsimError, ScenarioError  # noqa: E402
 from budgetsim.present.labels import t  # noqa: E402
 from workbench import engine  # noqa: E402
 from workbench.header import render_header, render_pin_bar, render_tiles  # noqa: E402
@@ -44,7 +44,12 @@ except ScenarioError as err:  # a lever combination the scenario rejects: keep t
     if scenario is None:
         scenario, changes = base, {}
 
-page = Page(L, scenario, objective, engine.solve(scenario, objective), changes)
+try:
+    result = engine.solve(scenario, objective)
+except BudgetsimError as err:  # this session's settings only (e.g. least budget with no targets on)
+    st.error(t("solve_failed", L, err=str(err)))
+    st.stop()
+page = Page(L, scenario, objective, result, changes)
 
 # ----------------------------------------------------------------------------- header, tiles, pins
 render_header(page)

@@ -230,8 +230,16 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _load(path: str):
+    """load_scenario, with a notice on stderr when a file was read in another encoding than UTF-8."""
+    s = load_scenario(path)
+    for notice in s.notices:
+        print(f"budgetsim: {notice}", file=sys.stderr)
+    return s
+
+
 def cmd_solve(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     if (a.fix is None) != (a.fix_years is None):
         raise BudgetsimError("--fix PLAN and --fix-years YEARS go together (e.g. --fix plan.xlsx --fix-years 2026)")
     if a.fix is not None:
@@ -267,7 +275,7 @@ def cmd_solve(a) -> int:
 def cmd_plan_template(a) -> int:
     from .scenario.plans import write_plan
 
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     if a.prefill == "optimum":
         r = solve(s)
         if not r.ok:
@@ -285,7 +293,7 @@ def cmd_check(a) -> int:
     from .analysis.check import check
     from .scenario.plans import read_plan
 
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     plan = read_plan(s, a.plan)
     c = check(s, plan, improve=a.improve)
     if a.format == "json":
@@ -301,7 +309,7 @@ def cmd_check(a) -> int:
 
 
 def cmd_simulate(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     r = solve(s)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
@@ -338,7 +346,7 @@ def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
         try:
-            load_scenario(path)
+            _load(path)
             print(f"{path}: ok")
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
@@ -369,7 +377,7 @@ def _solve_named(paths: list[str], objective: str) -> dict:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(load_scenario(path), objective)
+        r = solve(_load(path), objective)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -465,7 +473,7 @@ def cmd_frontier(a) -> int:
     if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
         print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     values = frontier_values(a.start, a.stop, a.steps)
     df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
     if a.out:

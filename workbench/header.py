@@ -26,19 +26,18 @@ def _per_year_leverage(r: bs.Result, L: str) -> str:
 
 
 def kpi_tiles(r: bs.Result, L: str) -> None:
-    sm = r.summary()
+    sm, v = r.summary(), views.kpi_values(r, L)
     if r.ok:
         c = st.columns(5)
-        c[0].metric(t("kpi_performance", L), f"{sm['performance']:.2f}",
+        c[0].metric(t("kpi_performance", L), v[t("kpi_performance", L)],
                     f"{sm['performance_diff']:+.2f} {t('kpi_vs_sq', L)}", help=precise("performance_index", L))
-        c[1].metric(t("kpi_external", L), fmt_money(sm["external_wan"], L, short=True))
-        c[2].metric(t("kpi_leverage", L), fmt_ratio(sm["leverage"], L),
-                    f"{sm['leverage'] - sm['status_quo_leverage']:+.2f} {t('kpi_vs_sq', L)}",
+        c[1].metric(t("kpi_external", L), v[t("kpi_external", L)])
+        c[2].metric(t("kpi_leverage", L), v[t("kpi_leverage", L)],
+                    f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}",
                     help=_per_year_leverage(r, L))
-        c[3].metric(t("kpi_targets", L),
-                    f"{sm['targets_met']}/{sm['targets_total']}" if sm["targets_total"] else t("kpi_no_targets", L))
+        c[3].metric(t("kpi_targets", L), v[t("kpi_targets", L)])
         saved = sm["budget_allocated_wan"] - sm["budget_envelope_wan"]
-        c[4].metric(t("kpi_budget", L), fmt_money(sm["budget_allocated_wan"], L, short=True),
+        c[4].metric(t("kpi_budget", L), v[t("kpi_budget", L)],
                     (f"{'-' if saved < 0 else '+'}{fmt_money(abs(saved), L, short=True)} {t('kpi_vs_envelope', L)}"
                      if abs(saved) > 0.5 else None), delta_color="inverse",
                     help=f"{t('col_envelope_total', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
@@ -47,11 +46,8 @@ def kpi_tiles(r: bs.Result, L: str) -> None:
                    + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
         st.markdown(f"**{t('status_quo_tiles', L)}**")
         c = st.columns(4)
-        c[0].metric(t("kpi_performance", L), f"{sm['status_quo_performance']:.2f}")
-        ext = float(r.leverage["status_quo_external_wan"].sum())
-        c[1].metric(t("kpi_external", L), fmt_money(ext, L, short=True))
-        c[2].metric(t("kpi_leverage", L), fmt_ratio(sm["status_quo_leverage"], L))
-        c[3].metric(t("kpi_budget", L), fmt_money(float(r.budget["status_quo_wan"].sum()), L, short=True))
+        for col, (name, text) in zip(c, v.items()):
+            col.metric(name, text)
 
 
 def render_header(p: Page) -> None:

@@ -11,7 +11,7 @@ import budgetsim as bs
 from budgetsim.present import charts
 from budgetsim.present.labels import t
 
-from .engine import scenario_key
+from .engine import CACHE_AGE, scenario_key
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,10 @@ def wide(first: str, *others: str) -> dict:
         c: st.column_config.TextColumn(width="medium") for c in others}
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+CHART_SPECS = 256  # about five charts per plan on screen: the last fifty or so plans drawn
+
+
+@st.cache_data(show_spinner=False, max_entries=CHART_SPECS, ttl=CACHE_AGE)
 def _chart_spec(kind: str, key: tuple, _build) -> dict:
     """A chart's Vega-Lite spec, built once per (chart, plan, language, options).
 

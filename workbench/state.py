@@ -2,7 +2,9 @@
 
 State keys (``st.session_state``): ``lang``; ``base`` (the start scenario), ``base_ref`` (the
 bundled scenario YAML diffs are written against) and ``base_source``; ``pins``; ``last_good``
-(the last scenario the levers produced without error); upload messages; ``lever_gen`` (bumped to
+(the last scenario the levers produced without error); upload messages; ``uploads`` (this
+session's uploaded and pasted files, name → text: the only files besides the bundled ones that
+an upload's ``extends:`` may name); ``lever_gen`` (bumped to
 give the levers fresh widget keys when the start scenario changes).
 """
 
@@ -16,9 +18,11 @@ import budgetsim as bs
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.present.compare import base_scenario
 from budgetsim.present.labels import t
-from budgetsim.scenario.loading import MAX_FILE_BYTES
+from budgetsim.scenario.reading import MAX_FILE_BYTES, decode
 
 from .engine import bundled
+
+MAX_UPLOADS_KEPT = 20
 
 
 def init_state() -> None:
@@ -54,25 +58,33 @@ def load_text(text: str | bytes, name: str = "uploaded") -> bool:
     if len(raw) > MAX_FILE_BYTES:
         ss["upload_errors"] = [t("upload_too_big", lang, size=len(raw) // 1000, cap=MAX_FILE_BYTES // 1000)]
         return False
+    stem = Path(name).stem or "uploaded"
+    uploads = ss.setdefault("uploads", {})  # this session's own files: what `extends:` may name
     try:
-        body = raw.decode("utf-8")
-    except UnicodeDecodeError:
+        tf = decode(raw, name)
+    except ScenarioError:
         ss["upload_errors"] = [t("upload_not_text", lang)]
         return False
     try:
-        s = bs.load_scenario_text(body, Path(name).stem or "uploaded")
+        s = bs.load_scenario_text(tf.text, stem, uploads={k: v for k, v in uploads.items() if k != stem})
     except ScenarioError as err:
         ss["upload_errors"] = [str(p) for p in err.problems] or [str(err)]
         return False
     except BudgetsimError as err:
         ss["upload_errors"] = [str(err)]
         return False
+    uploads.pop(stem, None)
+    uploads[stem] = tf.text
+    while len(uploads) > MAX_UPLOADS_KEPT:  # the oldest go first; each is at most MAX_FILE_BYTES
+        uploads.pop(next(iter(uploads)))
     try:
         ref = base_scenario(s)
     except ScenarioError:
         ref = None
     set_base(s, ref, f"upload:{name}")
     ss["upload_notice"] = t("upload_ok", lang, title=s.title(lang))
+    if tf.notice:
+        ss["upload_notice"] += "  \n" + t("upload_encoding", lang, encoding=tf.encoding.upper())
     return True
 
 

@@ -377,8 +377,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None
-    if session is not None and key in session.final_centers:
-        centers = session.final_centers[key]
+    remembered = session.recall_grid(key) if session is not None else None
+    if remembered is not None:
+        centers = remembered
         builder.move_breakpoints(grid(centers))
     only_segments = False  # the first load of a scenario compares everything
 

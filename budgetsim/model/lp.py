@@ -155,6 +155,7 @@ class LinearProgram:
         """The constraint matrix, dense (rows × columns)."""
         if self._A is None:
             self._A = np.vstack(self.row_dense) if self.row_dense else np.zeros((0, self.n_cols))
+            self.row_dense = list(self._A)  # rows become views of A: one copy of the numbers, not two
         return self._A
 
     @property

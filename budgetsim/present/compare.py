@@ -29,7 +29,7 @@ from ..fileio import atomic_write_text
 from ..model.rules import RULES, rule_label
 from ..results import Result
 from ..runs.items import input_hash
-from ..scenario.loading import BUNDLED_DIR, Scenario, load_scenario
+from ..scenario.loading import BUNDLED_DIR, Scenario, is_scenario_name, load_scenario
 from ..solving import solve
 from .labels import label, objective_label, status_label, t
 from .parameters import describe, param_text, param_value
@@ -86,7 +86,7 @@ def dotted(diff: dict, prefix: str = "") -> dict[str, Any]:
 def base_scenario(s: Scenario) -> Scenario | None:
     """The bundled scenario ``s`` extends (by its ``extends`` name), if any."""
     name = s.raw.get("extends")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or not is_scenario_name(name):  # a name, never a path
         return None
     path = BUNDLED_DIR / f"{name}.yaml"
     return load_scenario(path) if path.is_file() else None

@@ -92,7 +92,11 @@ UI: dict[str, tuple[str, str]] = {
     "loaded_from": ("当前情景", "Current scenario"),
     "upload_bad": ("情景文件有误，仍保留上一个有效情景。问题如下：", "The scenario file has problems; the last good scenario is kept:"),
     "upload_too_big": ("文件过大（{size} kB），上限 {cap} kB。", "File too large ({size} kB); the limit is {cap} kB."),
-    "upload_not_text": ("文件不是 UTF-8 文本。", "The file is not UTF-8 text."),
+    "upload_not_text": ("文件不是 UTF-8、UTF-16 或 GBK/GB18030 文本；请另存为 UTF-8 后再上传。",
+                        "The file is not UTF-8, UTF-16 or GBK/GB18030 text; save it as UTF-8 and upload it again."),
+    # hostile input (issue 11): a file read in another encoding than UTF-8
+    "upload_encoding": ("注意：该文件按 {encoding} 编码读取（不是 UTF-8），建议另存为 UTF-8。",
+                        "Note: the file was read as {encoding}, not UTF-8; consider saving it as UTF-8."),
     "upload_ok": ("已载入：{title}", "Loaded: {title}"),
     # levers
     "levers": ("调整参数", "Levers"),
@@ -320,6 +324,10 @@ UI: dict[str, tuple[str, str]] = {
     "loss_plan_mean": ("方案：均值", "Plan: mean"),
     "loss_plan_p95": ("方案：二十次里最坏的一次", "Plan: worst in twenty"),
     "loss_sq_mean": ("现状：均值", "Status quo: mean"),
+    # many users at once (issue 17): a failed solve is this session's message, never a traceback
+    "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
+                     "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
+                     "nobody else is affected."),
     # scenario library: saved pins and drafts (budgetsim.library, the 方案库 tab, `budgetsim library`)
     "tab_library": ("方案库", "Library"),
     "lib_kind_pin": ("已固定", "pinned"),
