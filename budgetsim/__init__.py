@@ -22,6 +22,7 @@ Public API::
 from .api import (BatchSummary, Explanation, LeverageReach, leverage_reach, Library, Plan, PlanCheck, Result, Scenario, Simulation, Sweep,
                   bundled_scenarios, check, explain, frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch,
                   run_batch_to_file, scenario_from_dict, read_plan, simulate, solve, write_plan)
+from .api import Calibration, Records, RecordsError, calibrate, read_records  # calibration (issue 14)
 from .exceptions import (BudgetsimError, LibraryError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
 from .scenario.plans import PlanError
@@ -34,4 +35,5 @@ __all__ = [
     "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
     "bundled_scenarios", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
     "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict", "simulate", "solve", "__version__",
+    "Calibration", "Records", "RecordsError", "calibrate", "read_records",
 ]

@@ -22,7 +22,7 @@ from .curves import fine_center, initial_breakpoints, zoned_breakpoints
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
 from .compiled import session_for
-from .lp import LinearProgram, LPSolution
+from .lp import LinearProgram, LPSolution, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
 from ..scenario.loading import Scenario
@@ -349,7 +349,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     and the true-vs-linear gap is below ``gap_target``.  Moving a zone changes numbers,
     not structure, so with HiGHS all passes — and later scenarios of the same structure
     (``reuse``) — run warm in one solver instance (:mod:`budgetsim.compiled`).
-    ``trace``, if given, collects a copy of the linear program of every pass."""
+    ``trace``, if given, collects a copy of the linear program of every pass.  ``time_limit``
+    (seconds, default :data:`~budgetsim.model.lp.DEFAULT_TIME_LIMIT`) bounds all passes
+    together: when it runs out the run ends with status ``time_limit`` and no plan."""
     if objective not in OBJECTIVES:
         raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
     if solver not in SOLVERS:
@@ -358,6 +360,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         raise BudgetsimError("objective min-budget needs targets: enable rules.indicator_targets "
                              "with at least one target")
     t_start = time.perf_counter()
+    limit = time_limit_or_default(time_limit)
     solve_s = 0.0
     ev = Evaluator(s)  # one set of mechanics matrices for the whole solve (builder and result share it)
     mech = ev.mech
@@ -390,15 +393,19 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     for passes in range(1, max_passes + 1):
         if trace is not None:
             trace.append(copy.deepcopy(builder.lp))
+        left = limit - (time.perf_counter() - t_start)
+        if left <= 0:
+            return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
+                                   f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
         if session is not None:
             with session.lock:
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
                     session.load(builder.lp)
-                sol = session.run(builder.lp.is_mip, time_limit)
+                sol = session.run(builder.lp.is_mip, left)
         else:
-            sol = builder.lp.solve(solver, time_limit=time_limit)
+            sol = builder.lp.solve(solver, time_limit=left)
         solve_s += sol.solve_seconds
         if not sol.ok:
             return done(sol, None, passes, float("nan"))
