@@ -22,6 +22,7 @@ import streamlit as st
 
 import budgetsim as bs
 from budgetsim.exceptions import ScenarioError
+from budgetsim.library import Library, library_path
 
 CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it is used
 SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
@@ -87,6 +88,22 @@ def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result
 
 def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _library(path: str) -> Library:
+    return Library(path)
+
+
+def library() -> Library:
+    """The scenario library (``$BUDGETSIM_LIBRARY`` or the user's data directory), shared by every session."""
+    return _library(str(library_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
+    """A saved scenario loaded from its YAML diff, once per text."""
+    return bs.load_scenario_text(diff_yaml, f"library:{name}")
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

@@ -14,6 +14,7 @@ from budgetsim.present.workbook import workbook_bytes
 
 from . import engine
 from .page import Page, chart_block
+from .state import remove_pin
 
 
 def _reference_choice(L: str, chosen: list[str]) -> str:
@@ -56,23 +57,21 @@ def render_compare(p: Page) -> None:
         names = list(pins)
         ss.setdefault("compare_pick", names[-MAX_COMPARED:])
         ss["compare_pick"] = [n for n in ss["compare_pick"] if n in pins]
-        chosen = st.multiselect(t("compare_pick", L), names, max_selections=MAX_COMPARED, key="compare_pick")
+        chosen = st.multiselect(t("compare_pick", L), names, max_selections=MAX_COMPARED, key="compare_pick",
+                                placeholder=t("pick_placeholder", L))
         if chosen:
             results = {n: engine.solve(pins[n]["scenario"], pins[n]["objective"]) for n in chosen}
             ref = _reference_choice(L, [n for n in chosen if results[n].ok])
             comp = compare(results, L, reference=ref, reference_result=engine.baseline_result())
             ckey = (L, ref) + tuple((n, engine.scenario_key(pins[n]["scenario"]), pins[n]["objective"])
                                     for n in chosen)
-            st.markdown(f"**{t('compare_summary', L)}**")
+            st.markdown(f"**{t('compare_summary', L)}**", help=precise("reference", L))
             view = _summary_view(comp, L)
             money = [t("col_budget_wan", L), t("col_external_wan", L)]
-            st.dataframe(view.style.format({t("col_performance", L): "{:.2f}", t("col_vs_ref", L): "{:+.2f}",
-                                            t("col_leverage", L): "{:.2f}×"} | {c: "{:,.0f}" for c in money},
-                                           na_rep="—"),
-                         width="stretch", hide_index=True,
-                         column_config={t("col_vs_ref", L): st.column_config.NumberColumn(help=precise("reference", L)),
-                                        t("col_performance", L): st.column_config.NumberColumn(
-                                            help=precise("performance_index", L))})
+            # a static table: its headers wrap, so every column stays in view at 1280 px (English headers are long)
+            st.table(view.style.format({t("col_performance", L): "{:.2f}", t("col_vs_ref", L): "{:+.2f}",
+                                        t("col_leverage", L): "{:.2f}×"} | {c: "{:,.0f}" for c in money},
+                                       na_rep="—"), hide_index=True)
             st.markdown(f"**{t('differs_title', L)}**")
             diff = differences(comp)
             if len(diff):
@@ -100,16 +99,15 @@ def render_compare(p: Page) -> None:
         st.divider()
         st.markdown(f"**{t('pins', L)}**")
         for i, (name, pin) in enumerate(list(pins.items())):
-            c = st.columns([4, 2, 1])
-            c[0].markdown(f"**{name}** — {pin['scenario'].title(L)} · {objective_label(pin['objective'], L)}")
-            c[1].download_button(t("download_yaml", L, name=name),
-                                 scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
-                                                    objective=pin["objective"]),
-                                 file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
-                                 help=t("yaml_help", L), on_click="ignore")
-            if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
-                del pins[name]
-                st.rerun()
+            st.markdown(f"**{name}** — {pin['scenario'].title(L)} · {objective_label(pin['objective'], L)}")
+            with st.container(horizontal=True, gap="small"):  # buttons as wide as their text: never cut
+                st.download_button(t("download_yaml", L, name=name),
+                                   scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
+                                                      objective=pin["objective"]),
+                                   file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
+                                   help=t("yaml_help", L), on_click="ignore", icon=":material/download:")
+                st.button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name), on_click=remove_pin,
+                          args=(name,))
 
 
 def _downloads(comp, results, chosen, pins, L: str) -> None:
@@ -124,21 +122,25 @@ def _downloads(comp, results, chosen, pins, L: str) -> None:
         comp.explanations.update(explained())
         return workbook_bytes(comp)
 
-    d = st.columns([2, 2, 2, 2])
-    d[0].download_button(t("download_xlsx", L), workbook, file_name="comparison.xlsx",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         key="dl_xlsx", on_click="ignore")
+    d = st.container(horizontal=True, gap="small")  # buttons as wide as their text: never cut
+    d.download_button(t("download_xlsx", L), workbook, file_name="comparison.xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      key="dl_xlsx", on_click="ignore", icon=":material/download:")
     if ok:
-        rec = d[1].selectbox(t("brief_pick", L), ok, key="brief_pick", label_visibility="collapsed",
-                             help=t("brief_pick", L))
+        rec = d.selectbox(t("brief_pick", L), ok, key="brief_pick", label_visibility="collapsed",
+                          help=t("brief_pick", L), width=180)
 
         def brief() -> bytes:
             comp.explanations.update(explained())
             sim = engine.simulate(pins[rec]["scenario"], pins[rec]["objective"], 2_000, 1, results[rec])
             return brief_bytes(comp, rec, sim)
 
-        d[2].download_button(t("download_brief", L), brief, file_name=f"brief_{slug(rec)}.docx",
-                             mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                             key="dl_brief", on_click="ignore")
-    d[3].download_button(t("download_summary_csv", L), comp.csv("summary").encode("utf-8-sig"),
-                         file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv", on_click="ignore")
+        d.download_button(t("download_brief", L), brief, file_name=f"brief_{slug(rec)}.docx",
+                          mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                          key="dl_brief", on_click="ignore", icon=":material/download:")
+    d.download_button(t("download_summary_csv", L), comp.csv("summary").encode("utf-8-sig"),
+                      file_name="comparison_summary.csv", mime="text/csv", key="dl_sum_csv",
+                      on_click="ignore", icon=":material/download:")
+    d.download_button(t("download_alloc_csv", L), comp.csv("allocation").encode("utf-8-sig"),
+                      file_name="comparison_allocation.csv", mime="text/csv", key="dl_alloc_csv",
+                      on_click="ignore", icon=":material/download:")

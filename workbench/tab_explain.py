@@ -44,7 +44,7 @@ def render_explain(p: Page) -> None:
                      | {gain: st.column_config.NumberColumn(help=precise("rule_cost", L)),
                         wan: st.column_config.NumberColumn(help=precise("rule_cost", L))})
         st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),
-                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore")
+                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore", icon=":material/download:")
     sl = views.slack_table(ex, L)
     with st.expander(t("explain_slack", L, n=len(sl)), expanded=False):
         st.caption(precise("slack", L))

@@ -179,8 +179,8 @@ UI: dict[str, tuple[str, str]] = {
     "ind_vs_sq": ("规划期指标：现状 = 100", "Indicators over the plan: status quo = 100"),
     "relative": ("相对现状（现状 = 100）", "Relative to status quo (= 100)"),
     "ind_table": ("指标明细（规划期合计）", "Indicator detail (plan total)"),
-    "download_csv": ("⬇ 数据 CSV", "⬇ Data (CSV)"),
-    "download_png": ("⬇ 图片 PNG", "⬇ Chart (PNG)"),
+    "download_csv": ("数据 CSV", "Data (CSV)"),
+    "download_png": ("图片 PNG", "Chart (PNG)"),
     "png_unavailable": ("无法生成 PNG：{err}", "PNG export unavailable: {err}"),
     # pinning and comparison
     "pin": ("固定当前方案", "Pin current settings"),
@@ -291,7 +291,7 @@ UI: dict[str, tuple[str, str]] = {
                             "these chances together with the budget it saves."),
     "relaxed_note": ("本情景已按诊断放宽了冲突的规则。", "This scenario has the conflicting rules relaxed as diagnosed."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
-    "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),
+    "diag_download": ("放宽修改 YAML", "Relaxations (YAML)"),
     # uncertainty (budgetsim.uncertainty)
     "tab_uncertainty": ("不确定性", "Uncertainty"),
     "unc_draws": ("模拟次数", "Draws"),
@@ -441,7 +441,7 @@ UI: dict[str, tuple[str, str]] = {
     "lib_delete": ("删除", "Delete"),
     "lib_delete_confirm": ("确认删除“{name}”", "Yes, delete “{name}”"),
     "lib_deleted": ("已删除：{name}", "Deleted: {name}"),
-    "lib_download_zip": ("⬇ 导出整个方案库（zip）", "⬇ Export the whole library (zip)"),
+    "lib_download_zip": ("导出整个方案库（zip）", "Export the whole library (zip)"),
     "lib_unavailable": ("方案库无法使用，本次固定的方案只保存在当前页面中：{err}",
                         "The library cannot be used; pins made now live in this page only: {err}"),
     "lib_detail": ("{kind} · {question} · 作者 {author} · 保存于 {saved}",
@@ -454,6 +454,19 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    # Streamlit's own widget texts in the page's language (workbench/style.py), start-scenario sources
+    "st_upload_button": ("选择文件", "Upload"),
+    "st_upload_limits": ("YAML 文件，不超过 1 MB", "1MB per file • YAML, YML"),
+    "st_press_enter": ("按回车键生效", "Press Enter to apply"),
+    "st_press_ctrl_enter": ("按 Ctrl+回车 生效", "Press Ctrl+Enter to apply"),
+    "pick_placeholder": ("请选择", "Choose"),
+    "src_bundled": ("内置情景", "bundled scenario"),
+    "src_upload": ("上传的文件 {name}", "uploaded file {name}"),
+    "src_paste": ("粘贴的文本", "pasted text"),
+    "src_relaxed": ("按诊断放宽后的情景", "relaxed as diagnosed"),
+    "src_library": ("方案库：{name}", "library: {name}"),
+    "met_yes": ("达成", "met"),
+    "met_no": ("未达成", "not met"),
 }
 
 
@@ -464,6 +477,60 @@ def fmt_time(iso: str) -> str:
         return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
     except (TypeError, ValueError):
         return str(iso)
+
+
+# scenario problems in Chinese (the app's error boxes): the common reasons, matched on the English text that
+# budgetsim.scenario writes; the English reason stays beside, and anything not matched stays in English
+_REASONS_ZH: list[tuple[str, str]] = [
+    (r"must be ≥ (.+)", "应不小于 {0}"),
+    (r"must be > (.+)", "应大于 {0}"),
+    (r"must be ≤ (.+)", "应不大于 {0}"),
+    (r"must be < (.+)", "应小于 {0}"),
+    (r"(?:.+ )?must lie in ([\[(].+[\])])", "应在区间 {0} 内"),
+    (r"min above max: the (.+) floor exceeds (\S+) = (.+)", "下限高于上限：超过 {1} = {2}"),
+    (r"min above max: exceeds (\S+) = (.+)", "下限高于上限：超过 {0} = {1}"),
+    (r"must be a finite number.*", "应为有限的数（不能是 .inf 或 .nan）"),
+    (r"must be a whole number.*", "应为整数"),
+    (r"must be a number.*", "应为数字"),
+    (r"must be one of (.+)", "应为以下之一：{0}"),
+    (r"must be a mapping of keys to values", "应为“键: 值”的映射"),
+    (r"must be a list", "应为列表"),
+    (r"must be text", "应为文字"),
+    (r"must not be empty", "不能为空"),
+    (r"required key is missing", "缺少此项（必填）"),
+    (r"unexpected key '([^']+)'; allowed keys are (.+)", "无法识别的键“{0}”；允许的键：{1}"),
+    (r"unknown category id; known: (.+)", "未知的专项类别编号；可用：{0}"),
+    (r"unknown mode id; known: (.+)", "未知的支持方式编号；可用：{0}"),
+    (r"unknown indicator id; known: (.+)", "未知的指标编号；可用：{0}"),
+    (r"unknown dimension; known: (.+)", "未知的评价维度；可用：{0}"),
+    (r"unknown reference id; known: (.+)", "未知的参考文献编号；可用：{0}"),
+    (r"not valid YAML: line (\d+), column (\d+): (.+)", "不是有效的 YAML：第 {0} 行第 {1} 列（{2}）"),
+    (r"not valid YAML: (.+)", "不是有效的 YAML：{0}"),
+    (r"file larger than (.+)", "文件超过 {0}"),
+    (r"unknown base scenario.*", "找不到 extends 指定的基准情景"),
+    (r"must be a scenario name, not a path.*", "应为情景名称，不能是文件路径"),
+    (r"the status-quo shares must sum to 1", "现状各项占比之和应为 1"),
+    (r"must give every plan year; missing (.+)", "须列出规划期的每一年；缺少 {0}"),
+]
+
+
+def problem_text(problem, lang: str = "zh") -> str:
+    """A scenario :class:`~budgetsim.exceptions.Problem` for the page: in Chinese where the reason is a
+    common one, with the dotted path and the English reason kept beside (they are what to search the file
+    and the docs for); in English as ``str(problem)``."""
+    import re
+    text = str(problem)
+    if lang != "zh":
+        return text
+    where = f"`{problem.path}`" if problem.path else "文件"
+    head = f"{problem.path or '(file)'}: {problem.reason}"
+    rest = text[len(head):].strip() if text.startswith(head) else ""
+    value = f"（当前值 {rest[5:-1]}）" if rest.startswith("(got ") and rest.endswith(")") else ""
+    for pattern, zh in _REASONS_ZH:
+        m = re.fullmatch(pattern, problem.reason, flags=re.S)
+        if m:
+            return f"{where}：{zh.format(*m.groups())}{value}。原文：{problem.reason}"
+    return f"{where}：{problem.reason}{value}"
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:
