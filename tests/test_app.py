@@ -272,3 +272,18 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     after = compiled.counters()
     assert after.builds == builds, "a lever move must not build a new HiGHS model"
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
+
+
+def test_calibration_tab_fits_example_records_and_applies_them(at):
+    """Pick the bundled example records, see the report, make the calibrated scenario current."""
+    _open_tab(at, "按记录校准")
+    _by_key(at.selectbox, "cal_example").set_value("yangzhou_example_2016_2025.csv").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert m["记录年度"] == "2016–2025" and m["拟合曲线（条）"] == "19"
+    assert any("数据权重" in df.value.columns for df in at.dataframe)
+    _by_key(at.button, "cal_apply").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["base"].id == "baseline_calibrated"
+    assert at.session_state["base_source"].startswith("calibrated:")
+

@@ -87,3 +87,16 @@ def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result
 
 def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
+
+
+CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well under 1 MB
+
+
+@st.cache_resource(show_spinner=False, max_entries=CALIBRATIONS, ttl=CACHE_AGE)
+def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
+    return bs.calibrate(_s, _data, records_name=name)
+
+
+def calibrate(s: bs.Scenario, data: bytes, name: str):
+    """The scenario calibrated to a records file, once per scenario + file content."""
+    return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)
