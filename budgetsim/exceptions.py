@@ -120,6 +120,14 @@ class SolverError(BudgetsimError):
     """The solver failed for a reason other than infeasibility (e.g. time limit)."""
 
 
+class TimeLimitError(SolverError):
+    """The solver ran out of time before it found a plan (status ``time_limit``)."""
+
+
+class NonFiniteModelError(SolverError):
+    """A model about to be solved holds a NaN or an infinity: refused before the solver sees it."""
+
+
 class LibraryError(BudgetsimError):
     """The scenario library cannot be used: a corrupt or foreign database file, a newer schema,
     a hostile or broken archive, a missing entry.  The message names the file and what to do."""

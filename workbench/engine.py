@@ -22,6 +22,7 @@ import streamlit as st
 
 import budgetsim as bs
 from budgetsim.exceptions import ScenarioError
+from budgetsim.library import Library, library_path
 
 CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it is used
 SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
@@ -87,6 +88,38 @@ def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result
 
 def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _library(path: str) -> Library:
+    return Library(path)
+
+
+def library() -> Library:
+    """The scenario library (``$BUDGETSIM_LIBRARY`` or the user's data directory), shared by every session."""
+    return _library(str(library_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
+    """A saved scenario loaded from its YAML diff, once per text."""
+    return bs.load_scenario_text(diff_yaml, f"library:{name}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _leverage_reach(key: str, objective: str, _r: bs.Result):
+    """Per-year leverage and the most each year can reach, once per scenario + question."""
+    return bs.leverage_reach(_r)
+
+
+def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
+    return _leverage_reach(scenario_key(s), objective, r)
+
+
+def baseline_result() -> bs.Result | None:
+    """The bundled baseline's solve: its status quo is the comparisons' default reference."""
+    base = bundled().get("baseline")
+    return solve(base, "max-performance") if base is not None else None
 
 
 CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well under 1 MB
