@@ -74,9 +74,23 @@ def test_pin_two_scenarios_and_compare(at):
     assert pick.value == ["方案 1", "方案 2"]
     tables = [df.value for df in at.dataframe] + [tb.value for tb in at.table]  # the summary is a static table
     summary = next(t for t in tables if "绩效指数" in getattr(t, "columns", []))
-    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    # the reference (the baseline's status quo) first, every plan measured against it
+    assert list(summary["方案"]) == ["参照：现状", "方案 1", "方案 2"]
     perf = list(summary["绩效指数"])
-    assert perf[1] > perf[0]
+    assert perf[2] > perf[1] > perf[0]
+    diffs = list(summary["较参照"])
+    assert diffs[1] == pytest.approx(perf[1] - perf[0]) and diffs[2] == pytest.approx(perf[2] - perf[0])
+    assert summary["安排预算（万元）"].iloc[2] > 340_000  # whole 万元 under a 万元 header, not 亿元
+    # what differs between the pins, as a labelled parameter with its unit
+    differs = next(t for t in tables if "参数" in getattr(t, "columns", []))
+    row = differs.set_index("参数").loc["2026 年预算总额"]
+    assert row["方案 1"] == "60,000 万元" and row["方案 2"] == "70,000 万元"
+    # a pin as the reference: its own difference is zero
+    _by_key(at.selectbox, "compare_ref").set_value("方案 2").run()
+    assert not at.exception
+    summary = next(tb.value for tb in at.table if "较参照" in getattr(tb.value, "columns", []))
+    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    assert summary["较参照"].iloc[1] == pytest.approx(0.0) and summary["较参照"].iloc[0] < 0
 
 
 def test_bad_upload_shows_problems_and_keeps_last_good_state(at):
@@ -191,10 +205,10 @@ def test_explain_tab_lists_binding_rules_with_their_cost(at):
     assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
     assert not any("_" in r for r in rules["规则"])
     words = "\n".join(m.value for m in at.markdown)
-    assert "为紧约束：由 900 家 放宽至 890 家，绩效指数提高" in words
-    mbv = _table_with(at, "绩效指数提高（分 / 1000 万元）")
+    assert "卡住了方案：由 900 家 放宽至 890 家，绩效指数多得" in words
+    mbv = _table_with(at, "绩效指数多得（分 / 1,000 万元）")
     assert list(mbv["年份"]) == ["2026", "2027", "2028", "2029", "2030"]
-    assert (mbv["绩效指数提高（分 / 1000 万元）"] > 0).all()
+    assert (mbv["绩效指数多得（分 / 1,000 万元）"] > 0).all()
     channels = _table_with(at, "渠道（类别 × 支持方式）")
     assert "基础前沿类 × 机构式资助" in set(channels["渠道（类别 × 支持方式）"])
     assert not any("binds" in m.value for m in at.markdown)  # Chinese page, Chinese sentences
@@ -236,16 +250,16 @@ def test_uncertainty_tab_shows_probabilities(at):
     assert p.endswith("%") and 0.0 <= float(p.rstrip("%")) <= 100.0
     targets = _table_with(at, "达成概率（方案）")
     assert len(targets) == 2 and targets["达成概率（方案）"].between(0, 1).all()
-    perf = _table_with(at, "P50")
-    assert perf["P5"].iloc[0] < perf["P50"].iloc[0] < perf["P95"].iloc[0]
+    perf = _table_with(at, "居中情形")
+    assert perf["较差情形"].iloc[0] < perf["居中情形"].iloc[0] < perf["较好情形"].iloc[0]
     losses = _table_with(at, "方案：均值")
     assert losses["方案：均值"].iloc[-1] > 0
     # the same seed gives the same numbers; another seed other numbers
     _by_key(at.number_input, "unc_seed").set_value(2).run()
     assert not at.exception
-    assert _table_with(at, "P50")["P50"].iloc[0] != perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] != perf["居中情形"].iloc[0]
     _by_key(at.number_input, "unc_seed").set_value(1).run()
-    assert _table_with(at, "P50")["P50"].iloc[0] == perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] == perf["居中情形"].iloc[0]
 
 
 def test_hidden_explain_and_uncertainty_tabs_cost_nothing(at, monkeypatch):

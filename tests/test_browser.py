@@ -195,10 +195,14 @@ def test_upload_pin_compare_and_downloads_in_the_browser(browser, server, tmp_pa
     page.get_by_role("tab").filter(has_text="情景对比").click()
     page.get_by_text("主要结果").first.wait_for(timeout=30_000)
     dl = _download(page, lambda: page.get_by_role("button", name="下载对比 Excel"))
-    book = pd.read_excel(dl.path(), sheet_name=None)
-    assert list(book) == ["summary", "allocation", "indicators", "rules", "changes"]
-    assert list(book["summary"]["scenario"]) == ["方案 1"]
-    assert "budget.base_amount_wan" in set(book["changes"]["path"])
+    book = pd.read_excel(dl.path(), sheet_name=None, header=None)
+    assert list(book) == ["封面", "主要结果", "分配方案", "指标", "规则", "参数变动", "数据来源"]
+    assert list(book["主要结果"].iloc[0, :3]) == ["项目", "参照：现状", "方案 1"]
+    assert "2026 年预算总额" in set(book["参数变动"][1])
+    dl = _download(page, lambda: page.get_by_role("button", name="下载汇报材料（Word）"))
+    from docx import Document
+    text = "\n".join(p.text for p in Document(dl.path()).paragraphs)
+    assert "推荐方案「方案 1」" in text and "四、风险" in text
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     page.close()
 
@@ -209,8 +213,8 @@ def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
     page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
     _idle(page)
     page.get_by_role("tab").filter(has_text="规则代价与边际价值").click()
-    page.get_by_text("为紧约束：由 900 家 放宽至 890 家").first.wait_for(timeout=60_000)
-    page.get_by_text("多 1000 万元预算能买到什么").first.wait_for(timeout=30_000)
+    page.get_by_text("卡住了方案：由 900 家 放宽至 890 家").first.wait_for(timeout=60_000)
+    page.get_by_text("多给 1,000 万元预算，绩效指数多得几分").first.wait_for(timeout=30_000)
     _idle(page)
     page.get_by_role("tab").filter(has_text="不确定性").click()
     page.get_by_text("方案优于现状的概率").first.wait_for(timeout=60_000)

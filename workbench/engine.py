@@ -104,3 +104,19 @@ def library() -> Library:
 def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
     """A saved scenario loaded from its YAML diff, once per text."""
     return bs.load_scenario_text(diff_yaml, f"library:{name}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _leverage_reach(key: str, objective: str, _r: bs.Result):
+    """Per-year leverage and the most each year can reach, once per scenario + question."""
+    return bs.leverage_reach(_r)
+
+
+def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
+    return _leverage_reach(scenario_key(s), objective, r)
+
+
+def baseline_result() -> bs.Result | None:
+    """The bundled baseline's solve: its status quo is the comparisons' default reference."""
+    base = bundled().get("baseline")
+    return solve(base, "max-performance") if base is not None else None

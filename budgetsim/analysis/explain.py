@@ -246,6 +246,11 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
 
 
+def _pts(v: float) -> str:
+    """Index points for a reader: two decimals, or two significant digits when smaller."""
+    return f"{v:.2f}" if abs(v) >= 0.01 else f"{v:.2g}"
+
+
 def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: float, objective: str,
                    lang: str) -> str:
     label = rule_label(s, rid, lang)
@@ -255,9 +260,10 @@ def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: floa
     if lang == "zh":
         where = "".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
         where = f"（{where}）" if where else ""
-        what = {"min-budget": f"预算节省 {gain:,.1f} 万元",
-                "cvar": f"稳健目标（均值与 CVaR 加权）提高 {gain:.4f} 分"}.get(objective, f"绩效指数提高 {gain:.4f} 分")
-        return f"{label}{where}为紧约束：由 {frm} 放宽至 {to}，{what}。"
+        what = {"min-budget": f"预算节省 {gain:,.0f} 万元",
+                "cvar": f"稳健目标（兼顾平均与最差一成情形）多得 {_pts(gain)} 分"}.get(objective,
+                                                                              f"绩效指数多得 {_pts(gain)} 分")
+        return f"{label}{where}卡住了方案：由 {frm} 放宽至 {to}，{what}。"
     where = ", ".join(filter(None, [key, str(meta.year) if meta.year else ""]))
     where = f" ({where})" if where else ""
     what = {"min-budget": f"saves {gain:,.1f} 万元 of budget",
