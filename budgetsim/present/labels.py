@@ -412,6 +412,10 @@ UI: dict[str, tuple[str, str]] = {
     "cal_download_html": ("下载校准报告（HTML）", "Download the calibration report (HTML)"),
     "cal_prior_dominates_n": ("{n} 条曲线先验主导", "{n} curves: prior dominates"),
     "cal_fitted_n": ("{n} 条曲线按 {k} 年记录拟合", "{n} curves fitted to {k} years of records"),
+    "cal_years": ("记录年度", "Years of records"),
+    "cal_curves_fitted": ("拟合曲线（条）", "Curves fitted"),
+    "cal_curves_prior": ("其中先验主导", "Of which prior dominates"),
+    "cal_plan_index": ("校准后方案绩效指数", "Calibrated plan's index"),
     # many users at once (issue 17): a failed solve is this session's message, never a traceback
     "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
                      "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
@@ -715,9 +719,14 @@ UI.update({
     "lev_impossible": ("做不到（超过最高可达）", "impossible (above the most reachable)"),
     "lev_none": ("未设下限", "no floor"),
     "lev_plan_total": ("规划期合计 {v}，逐年考核。", "Plan total {v}; the floor holds year by year."),
-    "lev_summary": ("杠杆率下限逐年考核：低于 {idle} 不起作用（方案已达到），高于 {most} 做不到（其他规则下最高可达）。",
-                    "The leverage floor holds year by year: below {idle} it changes nothing (the plan already "
+    "lev_summary": ("杠杆率下限逐年考核：不超过 {idle}时不起作用（方案已达到），超过 {most}就做不到（其他规则下最高可达）。",
+                    "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
                     "reaches it); above {most} it is impossible under the other rules."),
+    "lev_summary_between": ("杠杆率下限逐年考核：不超过 {idle}时不起作用（方案已达到），{idle}至 {most}之间会压低绩效，"
+                            "超过 {most}就做不到（其他规则下最高可达）。",
+                            "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
+                            "reaches it); between {idle} and {most} it costs performance; above {most} it is "
+                            "impossible under the other rules."),
     "pct_low": ("较差情形", "Low case"),
     "pct_mid": ("居中情形", "Middle case"),
     "pct_high": ("较好情形", "High case"),
