@@ -423,9 +423,10 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         total = time.perf_counter() - t_start
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
-    if remembered is not None:
+    if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
         centers, sol = remembered
         builder.move_breakpoints(grid(centers))
+        builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
         x = builder.allocation(sol)
         return done(sol, x, 1, _gap(builder, sol, x))
     only_segments = False  # the first load of a scenario compares everything
