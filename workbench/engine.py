@@ -8,7 +8,7 @@ baseline's size:
 * solves: ``SOLVES`` entries of about 4.5 MB (≈ 220 MB at most); a miss re-solves warm in 20–150 ms;
 * explanations: ``EXPLANATIONS`` entries of about 0.1 MB; an integer plan's takes seconds to redo;
 * simulations: ``SIMULATIONS`` entries of about 0.4 MB per 1,000 draws (≤ 160 MB at 50,000 draws);
-* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of a few tens of kB.
+* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of 2–10 kB.
 
 Below them, :mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model
 structure) with at most 256 remembered grids each.  README "Many users at once" lists them all.
