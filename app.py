@@ -23,6 +23,7 @@ from workbench.sidebar import render_sidebar  # noqa: E402
 from workbench.state import init_state  # noqa: E402
 from workbench.tab_compare import render_compare  # noqa: E402
 from workbench.tab_explain import render_explain  # noqa: E402
+from workbench.tab_myplan import render_myplan  # noqa: E402
 from workbench.tab_plan import render_curves, render_indicators, render_plan  # noqa: E402
 from workbench.tab_uncertainty import render_uncertainty  # noqa: E402
 
@@ -58,7 +59,7 @@ render_pin_bar(L)
 # tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
 TABS = (("tab_plan", render_plan), ("tab_explain", render_explain), ("tab_curves", render_curves),
         ("tab_indicators", render_indicators), ("tab_uncertainty", render_uncertainty),
-        ("tab_compare", render_compare))
+        ("tab_myplan", render_myplan), ("tab_compare", render_compare))
 for tab, (_, render) in zip(st.tabs([t(k, L) for k, _ in TABS], key=f"tab_{L}", on_change="rerun"), TABS):
     with tab:
         if tab.open is not False:  # None (state not tracked) means render

@@ -272,3 +272,23 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     after = compiled.counters()
     assert after.builds == builds, "a lever move must not build a new HiGHS model"
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
+
+
+def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
+    _open_tab(at, "我的方案")
+    m = _metrics(at)
+    assert m["草案绩效指数"] == m["最优方案绩效指数"] and m["违反规则（处）"] == "0"
+    _by_key(at.button, "mp_from_sq").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert float(m["草案绩效指数"]) < float(m["最优方案绩效指数"])
+    assert int(m["违反规则（处）"]) > 0
+    assert any("年度预算总额" in e.value for e in at.error)  # the broken rules in words
+    _by_key(at.button, "mp_improve_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("±10%" in x.value for x in list(at.success) + list(at.warning) + list(at.info))
+    _by_key(at.button, "mp_pin").click().run()
+    assert not at.exception
+    pins = at.session_state["pins"]
+    assert "草案 1" in pins and pins["草案 1"]["objective"] == "given"
+    assert any("已固定：草案 1" in s.value for s in at.success)

@@ -9,8 +9,17 @@ from budgetsim.present import charts
 from budgetsim.present.compare import MAX_COMPARED, compare, scenario_diff_yaml, slug, workbook_bytes
 from budgetsim.present.labels import fmt_money, objective_label, t
 
+from budgetsim.scenario.plans import plan_xlsx_bytes
+
 from . import engine
 from .page import Page, chart_block
+
+
+def _pin_result(pin: dict):
+    """A pin's result: a pinned draft is scored as given (no solve), a scenario is solved for its question."""
+    if "plan" in pin:
+        return engine.plan_result(pin["scenario"], pin["plan"])
+    return engine.solve(pin["scenario"], pin["objective"])
 
 
 def render_compare(p: Page) -> None:
@@ -26,10 +35,10 @@ def render_compare(p: Page) -> None:
         ss["compare_pick"] = [n for n in ss["compare_pick"] if n in pins]
         chosen = st.multiselect(t("compare_pick", L), names, max_selections=MAX_COMPARED, key="compare_pick")
         if chosen:
-            results = {n: engine.solve(pins[n]["scenario"], pins[n]["objective"]) for n in chosen}
+            results = {n: _pin_result(pins[n]) for n in chosen}
             comp = compare(results, L)
-            ckey = (L,) + tuple((n, engine.scenario_key(pins[n]["scenario"]), pins[n]["objective"])
-                                for n in chosen)
+            ckey = (L,) + tuple((n, engine.scenario_key(pins[n]["scenario"]), pins[n]["objective"],
+                                 hash(pins[n]["plan"].tobytes()) if "plan" in pins[n] else None) for n in chosen)
             s = comp.summary
             view = pd.DataFrame({
                 t("col_scenario", L): s["scenario"], t("col_objective", L): s["objective_label"],
@@ -72,11 +81,17 @@ def render_compare(p: Page) -> None:
         for i, (name, pin) in enumerate(list(pins.items())):
             c = st.columns([4, 2, 1])
             c[0].markdown(f"**{name}** — {pin['scenario'].title(L)} · {objective_label(pin['objective'], L)}")
-            c[1].download_button(t("download_yaml", L, name=name),
-                                 scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
-                                                    objective=pin["objective"]),
-                                 file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
-                                 help=t("yaml_help", L), on_click="ignore")
+            if "plan" in pin:  # a pinned draft: its plan file, not a scenario
+                c[1].download_button(t("download_plan", L, name=name),
+                                     plan_xlsx_bytes(pin["scenario"], pin["plan"], L), file_name=f"{slug(name)}.xlsx",
+                                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                     key=f"dl_plan_{i}", on_click="ignore")
+            else:
+                c[1].download_button(t("download_yaml", L, name=name),
+                                     scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
+                                                        objective=pin["objective"]),
+                                     file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
+                                     help=t("yaml_help", L), on_click="ignore")
             if c[2].button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name)):
                 del pins[name]
                 st.rerun()
