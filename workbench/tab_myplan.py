@@ -19,6 +19,7 @@ from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
+from .state import sync_pins
 
 SHOWN_BREACHES = 3  # in words above the table; all of them in the table below
 
@@ -218,6 +219,8 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
 
 
 def _pin(p: Page, x: np.ndarray) -> None:
+    """Pin the draft into the comparison.  A draft is kept in this page (``session_pins``): the scenario
+    library stores scenarios, not plans — download the draft's Excel file to keep it."""
     ss = st.session_state
     L = ss["lang"]
     n = sum(1 for v in ss["pins"].values() if "plan" in v) + 1
@@ -225,7 +228,9 @@ def _pin(p: Page, x: np.ndarray) -> None:
     while name in ss["pins"]:
         n += 1
         name = t("mp_pin_name", L, n=n)
-    ss["pins"][name] = {"scenario": p.scenario, "objective": "given", "base": ss.get("base_ref"), "plan": x.copy()}
+    ss["session_pins"][name] = {"scenario": p.scenario, "objective": "given", "base": ss.get("base_ref"),
+                                "plan": x.copy()}
+    sync_pins()
     picked = [k for k in ss.get("compare_pick", []) if k in ss["pins"] and k != name]
     ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]
     ss["mp_pin_notice"] = t("mp_pinned", L, name=name)
@@ -252,7 +257,7 @@ def _myplan(p: Page) -> None:
                 help=None if opt.ok else t("mp_no_opt", L), width="stretch")
     c[2].download_button(t("mp_download", L), lambda: plan_xlsx_bytes(s, ss["mp_x"], L), file_name=f"{s.id}_plan.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mp_download",
-                         on_click="ignore", width="stretch")
+                         on_click="ignore", width="stretch", icon=":material/download:")
     c[3].file_uploader(t("mp_upload", L), type=["xlsx", "csv"], help=t("mp_upload_help", L),
                        key=f"mp_upload_{ss.get('mp_upload_gen', 0)}", on_change=_on_upload, args=(s, L),
                        label_visibility="collapsed")

@@ -123,10 +123,12 @@ def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None) -> L
         return lp.solve(solver, mip_rel_gap=MIP_GAP)
     import highspy
 
-    from ..model.lp import new_highs, read_highs_solution
+    from ..model.lp import DEFAULT_TIME_LIMIT, new_highs, read_highs_solution
 
+    lp.check_finite()
     h = new_highs()
     h.setOptionValue("mip_rel_gap", MIP_GAP)
+    h.setOptionValue("time_limit", DEFAULT_TIME_LIMIT)
     h.passModel(lp.to_highs_lp())
     given = highspy.HighsSolution()
     given.col_value = list(start)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..exceptions import MISSING, Problem, ScenarioError
 from .loading import Scenario
+from .reading import decode, read_bytes
 
 SHEET = "plan"
 SHEET_ALIASES = ("plan", "方案")
@@ -230,13 +231,14 @@ class _Lookup:
         return "; ".join(f"{v.label_zh} ({k})" for k, v in src.items())
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else "gbk")
-        except UnicodeDecodeError:
-            continue
-    raise PlanError([Problem("", MISSING, "the CSV is neither UTF-8 nor GBK text; save it as CSV UTF-8")])
+def _decode(raw: bytes, name: str) -> tuple[str, str]:
+    """CSV bytes → text through the one safe decoder (UTF-8, GBK/GB18030, UTF-16)."""
+    try:
+        tf = decode(raw, name, MAX_PLAN_BYTES)
+    except ScenarioError:
+        raise PlanError([Problem("", MISSING, "the CSV is neither UTF-8 nor GBK text; save it as CSV UTF-8")],
+                        name) from None
+    return tf.text, {"utf-8-sig": "utf-8", "gb18030": "gbk"}.get(tf.encoding, tf.encoding)
 
 
 def read_plan(s: Scenario, source: str | Path | bytes, name: str | None = None) -> Plan:
@@ -248,7 +250,10 @@ def read_plan(s: Scenario, source: str | Path | bytes, name: str | None = None) 
         name = name or path.name
         if not path.is_file():
             raise PlanError([Problem("", str(path), "plan file not found")], str(path))
-        raw = path.read_bytes()
+        try:  # the size is checked before reading
+            raw = read_bytes(path, MAX_PLAN_BYTES, name)
+        except ScenarioError as err:
+            raise PlanError(err.problems, name) from None
     else:
         raw = bytes(source)
         name = name or "plan.xlsx"
@@ -260,7 +265,7 @@ def read_plan(s: Scenario, source: str | Path | bytes, name: str | None = None) 
         grid, sheet = _xlsx_grid(raw, name)
         prefix = f"{sheet}!"
     elif suffix == ".csv":
-        text, encoding = _decode(raw)
+        text, encoding = _decode(raw, name)
         grid = [list(r) for r in csv.reader(io.StringIO(text))]
         prefix = ""
     else:
