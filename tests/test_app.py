@@ -306,6 +306,11 @@ def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
     pins = at.session_state["pins"]
     assert "草案 1" in pins and pins["草案 1"]["objective"] == "given" and "plan" in pins["草案 1"]
     assert any("已固定：草案 1" in s.value for s in at.success)
+    _open_tab(at, "情景对比")  # the draft beside the others, scored as given
+    assert "草案 1" in at.session_state["compare_pick"]
+    summary = next(tb.value for tb in at.table if "草案 1" in list(tb.value.iloc[:, 0]))
+    row = summary[summary.iloc[:, 0] == "草案 1"].iloc[0]
+    assert row.iloc[1] == "草案" and float(row.iloc[2]) < float(_metrics(at)["绩效指数"])
 
 
 # ----------------------------------------------------------------------------- the scenario library

@@ -292,7 +292,7 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     _idle(page)
     page.get_by_role("tab").filter(has_text="情景对比").click()
     page.get_by_text("主要结果").first.wait_for(timeout=30_000)
-    page.get_by_text("用户草案（未优化）").first.wait_for(state="attached", timeout=30_000)  # a grid cell
+    page.get_by_text("草案 1").first.wait_for(timeout=30_000)
 
 
 def _pin(page, name: str) -> None:
