@@ -21,6 +21,7 @@ from workbench.header import render_header, render_pin_bar, render_tiles  # noqa
 from workbench.page import Page  # noqa: E402
 from workbench.sidebar import render_sidebar  # noqa: E402
 from workbench.state import init_state  # noqa: E402
+from workbench.tab_calibration import render_calibration  # noqa: E402
 from workbench.tab_compare import render_compare  # noqa: E402
 from workbench.style import apply_style  # noqa: E402
 from workbench.tab_explain import render_explain  # noqa: E402
@@ -67,7 +68,8 @@ render_pin_bar(L)
 # tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
 TABS = (("tab_plan", render_plan), ("tab_explain", render_explain), ("tab_curves", render_curves),
         ("tab_indicators", render_indicators), ("tab_uncertainty", render_uncertainty),
-        ("tab_myplan", render_myplan), ("tab_compare", render_compare), ("tab_library", render_library))
+        ("tab_myplan", render_myplan), ("tab_compare", render_compare), ("tab_library", render_library),
+        ("cal_tab", render_calibration))
 for tab, (_, render) in zip(st.tabs([t(k, L) for k, _ in TABS], key=f"tab_{L}", on_change="rerun"), TABS):
     with tab:
         if tab.open is not False:  # None (state not tracked) means render

@@ -382,3 +382,18 @@ def test_no_raw_ids_or_emoji_on_the_page(at):
     tbl = next(d.value for d in at.dataframe if "达成" in getattr(d.value, "columns", []))
     assert set(tbl["达成"]) <= {"达成", "未达成", "—"}
     assert "None" not in tbl.astype(str).to_string()
+
+
+def test_calibration_tab_fits_example_records_and_applies_them(at):
+    """Pick the bundled example records, see the report, make the calibrated scenario current."""
+    _open_tab(at, "按记录校准")
+    _by_key(at.selectbox, "cal_example").set_value("yangzhou_example_2016_2025.csv").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert m["记录年度"] == "2016–2025" and m["拟合曲线（条）"] == "19"
+    assert any("数据权重" in df.value.columns for df in at.dataframe)
+    _by_key(at.button, "cal_apply").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["base"].id == "baseline_calibrated"
+    assert at.session_state["base_source"].startswith("calibrated:")
+

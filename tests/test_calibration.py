@@ -196,3 +196,17 @@ def test_hill_curve_fits(baseline):
     truth = scenario_curves(s)[("talent_environment", "high_level_talents")]
     grid = np.linspace(0.7 * e0, 1.3 * e0, 11)
     assert np.max(np.abs(f.curve().value(grid) / truth.value(grid) - 1)) < 0.1
+
+
+def test_calibrated_diff_keeps_an_uploaded_base(baseline):
+    """An uploaded variant (not a file) is extended through its own base, its changes repeated."""
+    text = (SCENARIOS / "budget_plus_10.yaml").read_text(encoding="utf-8")
+    up = bs.load_scenario_text(text, "my_variant")
+    rec = synthetic_records(up, up, [2023, 2024, 2025], 0.1, 0.05, np.random.default_rng(0))
+    cal = calibrate(up, rec, flips=False)
+    doc = cal.document()
+    assert doc["extends"] == "baseline"
+    assert doc["budget"]["base_amount_wan"] == up.spec.budget.base_amount_wan != baseline.spec.budget.base_amount_wan
+    again = bs.load_scenario_text(cal.yaml_text(), "calibrated")
+    assert again.spec.budget.base_amount_wan == up.spec.budget.base_amount_wan
+    assert bs.solve(again).performance == pytest.approx(bs.solve(cal.scenario).performance, rel=1e-6)

@@ -152,3 +152,16 @@ def baseline_result() -> bs.Result | None:
     """The bundled baseline's solve: its status quo is the comparisons' default reference."""
     base = bundled().get("baseline")
     return solve(base, "max-performance") if base is not None else None
+
+
+CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well under 1 MB
+
+
+@st.cache_resource(show_spinner=False, max_entries=CALIBRATIONS, ttl=CACHE_AGE)
+def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
+    return bs.calibrate(_s, _data, records_name=name)
+
+
+def calibrate(s: bs.Scenario, data: bytes, name: str):
+    """The scenario calibrated to a records file, once per scenario + file content."""
+    return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)

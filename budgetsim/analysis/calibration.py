@@ -448,15 +448,22 @@ class Calibration:
         return head + yaml.safe_dump(self.document(out_path), allow_unicode=True, sort_keys=False, width=110)
 
 
-def _extends_name(base: Scenario, out_path: str | Path | None) -> str:
+def _base_link(base: Scenario, out_path: str | Path | None) -> tuple[str | None, dict]:
+    """(``extends`` value, the base's own changes to repeat) for a diff written at ``out_path``.
+
+    A bundled base, or one in the output's folder, is extended by name.  Otherwise (an upload, a
+    scenario moved by levers, a file elsewhere) the diff extends the base's own base and repeats
+    the base's own changes; a base that extends nothing is written out whole."""
     src = Path(base.source)
-    if src.is_file() and src.resolve().parent == BUNDLED_DIR.resolve():
-        return src.stem
     if src.is_file():
-        if out_path is not None:
-            return os.path.relpath(src.resolve(), Path(out_path).resolve().parent)
-        return str(src.resolve())
-    return base.spec.extends or base.id
+        here = Path(out_path).resolve().parent if out_path is not None else None
+        if src.resolve().parent == BUNDLED_DIR.resolve() or (here is not None and src.resolve().parent == here):
+            return src.stem, {}
+    own = {k: v for k, v in base.own.items() if k not in ("extends", "id", "title", "description")}
+    if base.spec.extends:
+        return base.spec.extends, own
+    whole = {k: v for k, v in base.raw.items() if k not in ("extends", "id", "title", "description")}
+    return None, whole
 
 
 def _round(x: float, digits: int = 5) -> float:
@@ -468,8 +475,9 @@ def _document(cal: Calibration, out_path) -> dict:
     rec = cal.records
     ref_text = (f"{rec.name}: bureau records {cal.years[0]}–{cal.years[-1]} (sha256 {rec.sha256}); "
                 "curves fitted by budgetsim calibrate (MAP, Laplace spread)")
+    extends, repeated = _base_link(s, out_path)
     doc: dict[str, Any] = {
-        "extends": _extends_name(s, out_path),
+        "extends": extends,
         "id": f"{s.id}_calibrated",
         "title": {"zh": f"{s.title('zh')}（按记录校准）", "en": f"{s.title('en')} (calibrated to records)"},
         "description": {
@@ -493,6 +501,11 @@ def _document(cal: Calibration, out_path) -> dict:
     if cats:
         doc["categories"] = cats
     doc["uncertainty"] = _uncertainty_section(cal)
+    if repeated:
+        doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
+        doc = {"extends": extends, **{k: v for k, v in doc.items() if k != "extends"}}
+    if extends is None:
+        del doc["extends"]
     return doc
 
 
@@ -583,7 +596,8 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     cal = Calibration(s, rec, years, E, fits, refs, scenario=s)
     doc = cal.document()
     merged = deep_merge(s.raw, {k: v for k, v in doc.items() if k != "extends"})
-    merged["extends"] = doc["extends"]
+    if doc.get("extends"):
+        merged["extends"] = doc["extends"]
     cal.scenario = scenario_from_dict(merged, source=f"{s.source} + {rec.name}", own=doc,
                                       base_path=Path(s.source) if Path(s.source).is_file() else None)
     if flips:

@@ -412,6 +412,10 @@ UI: dict[str, tuple[str, str]] = {
     "cal_download_html": ("下载校准报告（HTML）", "Download the calibration report (HTML)"),
     "cal_prior_dominates_n": ("{n} 条曲线先验主导", "{n} curves: prior dominates"),
     "cal_fitted_n": ("{n} 条曲线按 {k} 年记录拟合", "{n} curves fitted to {k} years of records"),
+    "cal_years": ("记录年度", "Years of records"),
+    "cal_curves_fitted": ("拟合曲线（条）", "Curves fitted"),
+    "cal_curves_prior": ("其中先验主导", "Of which prior dominates"),
+    "cal_plan_index": ("校准后方案绩效指数", "Calibrated plan's index"),
     # many users at once (issue 17): a failed solve is this session's message, never a traceback
     "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
                      "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
