@@ -53,8 +53,17 @@ def test_an_impossible_floor_says_so(baseline, reach):
 
 def test_leverage_words(reach):
     zh = views.leverage_sentence(reach, "zh")
-    assert "不起作用" in zh and "做不到" in zh and "倍" in zh
+    assert zh == "杠杆率下限逐年考核：不超过 2.35 倍时不起作用（方案已达到），超过 2.35 倍就做不到（其他规则下最高可达）。"
     tbl = views.leverage_table(reach, "en")
     assert list(tbl.columns) == ["Year", "Plan's leverage", "Leverage floor", "Most reachable under the other rules",
                                  "What the floor does"]
     assert tbl["What the floor does"].str.startswith("idle").all()
+
+
+def test_a_floor_that_costs_performance_gets_its_own_range():
+    from types import SimpleNamespace
+
+    lr = SimpleNamespace(uniform_most=3.004, idle_below=2.0)
+    assert views.leverage_sentence(lr, "zh") == ("杠杆率下限逐年考核：不超过 2.00 倍时不起作用（方案已达到），"
+                                                  "2.00 倍至 3.00 倍之间会压低绩效，超过 3.00 倍就做不到（其他规则下最高可达）。")
+    assert "between 2.00× and 3.00×" in views.leverage_sentence(lr, "en")

@@ -770,9 +770,14 @@ UI.update({
     "lev_impossible": ("做不到（超过最高可达）", "impossible (above the most reachable)"),
     "lev_none": ("未设下限", "no floor"),
     "lev_plan_total": ("规划期合计 {v}，逐年考核。", "Plan total {v}; the floor holds year by year."),
-    "lev_summary": ("杠杆率下限逐年考核：低于 {idle} 不起作用（方案已达到），高于 {most} 做不到（其他规则下最高可达）。",
-                    "The leverage floor holds year by year: below {idle} it changes nothing (the plan already "
+    "lev_summary": ("杠杆率下限逐年考核：不超过 {idle}时不起作用（方案已达到），超过 {most}就做不到（其他规则下最高可达）。",
+                    "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
                     "reaches it); above {most} it is impossible under the other rules."),
+    "lev_summary_between": ("杠杆率下限逐年考核：不超过 {idle}时不起作用（方案已达到），{idle}至 {most}之间会压低绩效，"
+                            "超过 {most}就做不到（其他规则下最高可达）。",
+                            "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
+                            "reaches it); between {idle} and {most} it costs performance; above {most} it is "
+                            "impossible under the other rules."),
     "pct_low": ("较差情形", "Low case"),
     "pct_mid": ("居中情形", "Middle case"),
     "pct_high": ("较好情形", "High case"),

@@ -76,16 +76,17 @@ def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
     s = ex.scenario
     per_wan = budget_value_per_wan(ex)
     extra = {wan_column(lang): (b["gain_if_relaxed"].to_numpy(dtype=float) / per_wan)} if per_wan else {}
+    # the gain right after the rule: the number that matters stays in view on a narrow screen
     return pd.DataFrame({
         t("col_rule", lang): b[f"label_{lang}"].to_numpy(),
         t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(b["id"], b["key"])],
         t("year", lang): [_year(y) for y in b["year"]],
+        gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
+        **extra,
         t("col_now", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
                              for r, k, p in zip(b["id"], b["key"], b["param"])],
         t("col_step_to", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
                                  for r, k, p in zip(b["id"], b["key"], b["relaxed_to"])],
-        gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
-        **extra,
         t("col_in_words", lang): b[f"sentence_{lang}"].to_numpy(),
     })
 
@@ -219,8 +220,14 @@ def leverage_table(lr, lang: str = "zh") -> pd.DataFrame:
 
 
 def leverage_sentence(lr, lang: str = "zh") -> str:
-    """One sentence: below which single floor the rule changes nothing, above which it is impossible."""
+    """One sentence: up to which single floor the rule changes nothing, above which it is impossible.
+
+    Both limits are cut (not rounded) to the two decimals shown, so "up to X" is always idle and a
+    floor one step above the shown "most" is always impossible."""
     if not math.isfinite(lr.uniform_most) or lr.uniform_most <= 0:
         return t("lev_conflict", lang)
-    idle = lr.idle_below if math.isfinite(lr.idle_below) else lr.uniform_most
-    return t("lev_summary", lang, idle=fmt_ratio(idle, lang), most=fmt_ratio(lr.uniform_most, lang))
+    most = math.floor(lr.uniform_most * 100 + 1e-9) / 100
+    idle = math.floor((lr.idle_below if math.isfinite(lr.idle_below) else lr.uniform_most) * 100 + 1e-9) / 100
+    idle = min(idle, most)
+    key = "lev_summary" if most - idle < 0.01 + 1e-9 else "lev_summary_between"
+    return t(key, lang, idle=fmt_ratio(idle, lang), most=fmt_ratio(most, lang))
