@@ -330,12 +330,13 @@ UI: dict[str, tuple[str, str]] = {
     "cal_intro": ("按 {records}（{y0}–{y1} 年，sha256 {sha}）拟合情景“{scenario}”的响应曲线：最大后验估计，"
                   "后验区间用拉普拉斯近似（在最优点求海森矩阵）。先验放在当前支出处的弹性和饱和度上；"
                   "数据权重 = 1 − 后验方差/先验方差（弹性的 logit），低于 0.5 即“先验主导”。"
-                  "绩效指数的参照水平改为 {y1} 年实际产出（100 = 该年实际产出）。",
+                  "绩效指数的参照水平改为 {y1} 年实际产出（100 = 该年实际产出）；现状分配改为 {y1} 年实际支出结构。",
                   "Response curves of scenario “{scenario}” fitted to {records} ({y0}–{y1}, sha256 {sha}) by "
                   "maximum a posteriori estimation, with the Laplace approximation (the Hessian at the optimum) for "
                   "the spread. Priors sit on the elasticity and the saturation at current spending; data weight = "
                   "1 − posterior / prior variance (of the logit elasticity); below 0.5 the prior dominates. The "
-                  "index's reference levels are now the {y1} actual outputs (100 = that year's output)."),
+                  "index's reference levels are now the {y1} actual outputs (100 = that year's output); the status quo "
+                  "is the {y1} actual split of spending."),
     "cal_summary": ("各曲线一览", "Curves at a glance"),
     "cal_category": ("专项类别", "Category"),
     "cal_indicator": ("指标", "Indicator"),
@@ -352,6 +353,7 @@ UI: dict[str, tuple[str, str]] = {
     "cal_data_moved": ("数据确定", "Identified by the data"),
     "cal_no_data": ("无记录：沿用原曲线", "No records: curve unchanged"),
     "cal_current": ("当前支出（有效资源）", "Current spending (effective resources)"),
+    "cal_current_short": ("当前支出", "Current spending"),
     "cal_params": ("拟合参数", "Fitted parameters"),
     "cal_prior_params": ("先验曲线参数", "Prior curve parameters"),
     "cal_saturation": ("饱和度（已达上限的比例）", "Saturation (share of the ceiling reached)"),
