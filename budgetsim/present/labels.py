@@ -249,8 +249,8 @@ UI: dict[str, tuple[str, str]] = {
     "explain_resolves": ("本方案含整项目立项（整数规划）：这里的每个数都由重新求解得出（共 {n} 次），精度约 ±{acc} 分。",
                          "Integer (MILP) plan: no duals exist; every marginal value here comes from re-solving "
                          "the model ({n} re-solves), accurate to about ±{acc} points."),
-    "explain_slow": ("正在计算……整数规划方案需要逐项重新求解，约需 10 秒。",
-                     "Working… an integer plan is explained by re-solving it rule by rule: about 10 s."),
+    "explain_slow": ("正在计算……整数规划方案需要逐项重新求解，约需几秒。",
+                     "Working… an integer plan is explained by re-solving it rule by rule: a few seconds."),
     "explain_running": ("正在计算各规则的代价……", "Computing what each rule costs…"),
     "explain_failed": ("无法解释该方案：{err}", "Could not explain this plan: {err}"),
     "gain_points": ("放宽一步的收益（分）", "Gain of the step (points)"),
