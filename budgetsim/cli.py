@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .version import __version__
 from .solving import solve
-from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
+from .present.compare import MAX_COMPARED, SHEETS, STATUS_QUO, compare
 from .exceptions import BudgetsimError, ScenarioError, SolverError, TimeLimitError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model.builder import OBJECTIVES, SOLVERS
@@ -109,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
     cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
     cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
+    cp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                    help="what every difference is measured against: 'status_quo' (the baseline's status quo, "
+                         "default) or the name of a compared plan (its file name without .yaml)")
+
+    brp = sub.add_parser("brief", help="write the leadership brief (Word .docx): recommended plan vs alternatives")
+    brp.add_argument("scenarios", nargs="+", help=f"scenario YAML files, the recommended plan first (at most {MAX_COMPARED})")
+    brp.add_argument("--out", required=True, help="output file (.docx)")
+    brp.add_argument("--recommend", metavar="NAME", help="the recommended plan (default: the first with a solution)")
+    brp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                     help="'status_quo' (default) or the name of a compared plan")
+    brp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    brp.add_argument("--lang", choices=("zh", "en"), default="zh")
+    brp.add_argument("--draws", type=_positive_int, default=2_000, help="simulation draws for the risks (default 2000)")
+    brp.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
 
     bp = sub.add_parser("batch", help="solve many scenarios or sweeps into one table (parallel, resumable)")
     bp.add_argument("items", nargs="+", metavar="PATH_OR_SWEEP", help="scenario files and/or sweep files")
@@ -138,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
     _calibration_parsers(sub)
-    for name in ("solve", "simulate", "explain", "compare"):
+    for name in ("solve", "simulate", "explain", "compare", "brief"):
         sub.choices[name].add_argument(
             "--time-limit", type=_seconds, default=None, metavar="SECONDS",
             help="stop the solver after this many seconds (default 60); running out of time exits 5")
@@ -393,27 +407,44 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
+def _solve_named(paths: list[str], objective: str, time_limit: float | None = None) -> dict:
+    """Solve scenario files, named by file stem (made unique), reporting impossible ones on stderr."""
+    if len(paths) > MAX_COMPARED:
+        raise BudgetsimError(f"at most {MAX_COMPARED} scenarios, got {len(paths)}")
+    results = {}
+    for path in paths:
+        name = Path(path).stem
+        n = 2
+        while name in results:
+            name, n = f"{Path(path).stem}_{n}", n + 1
+        r = solve(_load(path), objective, time_limit=time_limit)
+        if not r.ok:
+            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
+        results[name] = r
+    return results
+
+
+def _explained(results: dict) -> dict:
+    from .analysis.explain import explain
+
+    return {n: explain(r) for n, r in results.items() if r.ok}
+
+
 def cmd_compare(a) -> int:
     if len(a.scenarios) > MAX_COMPARED:
         raise BudgetsimError(f"compare: at most {MAX_COMPARED} scenarios, got {len(a.scenarios)}")
     if a.format == "xlsx" and not a.out:
         raise BudgetsimError("compare: --out FILE.xlsx is required for the workbook (or use --format csv)")
-    results = {}
-    for path in a.scenarios:
-        name = Path(path).stem
-        n = 2
-        while name in results:
-            name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(_load(path), a.objective, time_limit=a.time_limit)
-        if not r.ok:
-            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
-        results[name] = r
-    comp = compare(results, a.lang)
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    explanations = _explained(results) if a.format == "xlsx" else None
+    comp = compare(results, a.lang, reference=a.reference, explanations=explanations)
     if a.format == "csv":
         _emit(comp.csv(a.table), a.out)
     else:
+        from .present.workbook import sheet_names, write_workbook  # lazy: openpyxl is only needed here
+
         write_workbook(comp, a.out)
-        print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+        print(f"wrote {a.out} (sheets: {', '.join(sheet_names(a.lang))})", file=sys.stderr)
     if a.charts:
         from .present import charts  # lazy: Altair and vl-convert are only needed here
 
@@ -421,6 +452,18 @@ def cmd_compare(a) -> int:
                             ("comparison_indicators", charts.comparison_indicator_chart(comp))):
             path = atomic_write_bytes(Path(a.charts) / f"{name}.png", charts.to_png(chart))
             print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_brief(a) -> int:
+    from .present.brief import write_brief  # lazy: python-docx, Altair and vl-convert are only needed here
+
+    if Path(a.out).suffix.lower() != ".docx":
+        raise BudgetsimError(f"brief: --out {a.out!r}: the brief is a Word file; use a name ending in .docx")
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    comp = compare(results, a.lang, reference=a.reference, explanations=_explained(results))
+    write_brief(comp, a.out, a.recommend, draws=a.draws, seed=a.seed)
+    print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -580,8 +623,8 @@ def cmd_calibrate(a) -> int:
 
 
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+            "compare": cmd_compare, "brief": cmd_brief, "explain": cmd_explain, "batch": cmd_batch,
+            "frontier": cmd_frontier, "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
             "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 

@@ -139,7 +139,7 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-            r_idx, c_idx = np.nonzero(A != self._A)
+            r_idx, c_idx = np.divmod(np.flatnonzero(A.ravel() != self._A.ravel()), A.shape[1])
         else:
             r_list = np.asarray(rows if rows is not None else [], dtype=int)
             sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
