@@ -1,7 +1,8 @@
 """The ``budgetsim`` command line: a thin layer over the public API.
 
 Exit codes: 0 success, 1 solver failure, 2 bad input (a scenario, plan file or option problem),
-3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed).
+3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed),
+5 the solver ran out of time (``--time-limit SECONDS``, default 60) before it found a plan.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ from pathlib import Path
 
 from .version import __version__
 from .solving import solve
-from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
-from .exceptions import BudgetsimError, ScenarioError, SolverError
+from .present.compare import MAX_COMPARED, SHEETS, STATUS_QUO, compare
+from .exceptions import BudgetsimError, ScenarioError, SolverError, TimeLimitError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model.builder import OBJECTIVES, SOLVERS
 from .present.report import text_report
 from .scenario.loading import bundled_scenarios, load_scenario
 from .analysis.uncertainty import robustness, robustness_text, simulate, simulation_text
 
-EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES, EXIT_TIME_LIMIT = 0, 1, 2, 3, 4, 5
 
 
 class _Parser(argparse.ArgumentParser):
@@ -108,6 +109,20 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
     cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
     cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
+    cp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                    help="what every difference is measured against: 'status_quo' (the baseline's status quo, "
+                         "default) or the name of a compared plan (its file name without .yaml)")
+
+    brp = sub.add_parser("brief", help="write the leadership brief (Word .docx): recommended plan vs alternatives")
+    brp.add_argument("scenarios", nargs="+", help=f"scenario YAML files, the recommended plan first (at most {MAX_COMPARED})")
+    brp.add_argument("--out", required=True, help="output file (.docx)")
+    brp.add_argument("--recommend", metavar="NAME", help="the recommended plan (default: the first with a solution)")
+    brp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                     help="'status_quo' (default) or the name of a compared plan")
+    brp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    brp.add_argument("--lang", choices=("zh", "en"), default="zh")
+    brp.add_argument("--draws", type=_positive_int, default=2_000, help="simulation draws for the risks (default 2000)")
+    brp.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
 
     bp = sub.add_parser("batch", help="solve many scenarios or sweeps into one table (parallel, resumable)")
     bp.add_argument("items", nargs="+", metavar="PATH_OR_SWEEP", help="scenario files and/or sweep files")
@@ -136,7 +151,23 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
+    _calibration_parsers(sub)
+    for name in ("solve", "simulate", "explain", "compare", "brief"):
+        sub.choices[name].add_argument(
+            "--time-limit", type=_seconds, default=None, metavar="SECONDS",
+            help="stop the solver after this many seconds (default 60); running out of time exits 5")
     return p
+
+
+def _seconds(v: str) -> float:
+    """An argparse type: a time limit in seconds, a positive finite number."""
+    try:
+        f = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v[:40]!r} is not a number of seconds") from None
+    if not 0 < f < 1e7:
+        raise argparse.ArgumentTypeError(f"{v[:40]} must be a positive number of seconds below 10,000,000")
+    return f
 
 
 def _library_parser(sub) -> None:
@@ -160,6 +191,24 @@ def _library_parser(sub) -> None:
     lx.add_argument("entries", nargs="*", help="numbers or names (default: all)")
     li = lsub.add_parser("import", help="add the scenarios of an exported zip (all or none)")
     li.add_argument("archive", help="a .zip written by `budgetsim library export` or the app")
+
+
+def _calibration_parsers(sub) -> None:
+    """``records-template`` and ``calibrate``: curves fitted to a bureau's own records (issue 14)."""
+    tp = sub.add_parser("records-template", help="write a records file (Excel or CSV) for a scenario to fill")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="records file to write: .xlsx (sheets) or .csv (one tidy table)")
+    tp.add_argument("--empty", action="store_true",
+                    help="headers only (default: one example year, the scenario's status quo, to replace)")
+
+    kp = sub.add_parser("calibrate", help="fit the scenario's response curves to a records file")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--records", required=True, help="records file (.xlsx or .csv; see records-template)")
+    kp.add_argument("--out", required=True, help="calibrated scenario to write (.yaml, an extends: diff)")
+    kp.add_argument("--report", help="also write the calibration report (.html)")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report and summary")
+    kp.add_argument("--no-flips", action="store_true",
+                    help="skip re-planning at the ends of each curve's band (which recommendations flip)")
 
 
 def _unit_float(v: str) -> float:
@@ -233,7 +282,8 @@ def cmd_solve(a) -> int:
 
         s = with_fixed_years(s, read_plan(s, a.fix).amounts, a.fix_years)
     cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
-    r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
+    r = solve(s, a.objective, solver=a.solver, time_limit=a.time_limit,
+              **(cvar_opts if a.objective == "cvar" else {}))
     rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
           if a.objective == "cvar" and r.ok else None)
     if a.write_model:
@@ -249,13 +299,14 @@ def cmd_solve(a) -> int:
         _emit(buf.getvalue(), a.out)
     else:
         _emit(text_report(r, a.lang) + ("\n" + robustness_text(rb) if rb is not None else ""), a.out)
-    if r.status == "infeasible":
-        print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_SOLVER
-    return EXIT_OK
+    return _exit_for(r)
+
+
+def _exit_for(r) -> int:
+    """The exit code a result's status stands for."""
+    return {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_TIME_LIMIT}.get(r.status, EXIT_SOLVER)
 
 
 def cmd_plan_template(a) -> int:
@@ -296,10 +347,10 @@ def cmd_check(a) -> int:
 
 def cmd_simulate(a) -> int:
     s = _load(a.scenario)
-    r = solve(s)
+    r = solve(s, time_limit=a.time_limit)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+        return _exit_for(r)
     sim = simulate(r, a.draws, a.seed, alpha=a.alpha)
     if a.format == "json":
         _emit(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
@@ -313,7 +364,10 @@ def cmd_explain(a) -> int:
 
     hard = DEFAULT_HARD if a.hard is None else tuple(h for h in a.hard if h != "none")
     try:
-        ex = explain(a.scenario, hard=hard, objective=a.objective, solver=a.solver)
+        ex = explain(_load(a.scenario), hard=hard, objective=a.objective, solver=a.solver, time_limit=a.time_limit)
+    except TimeLimitError as err:
+        print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
     except SolverError as err:
         print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
         return EXIT_SOLVER
@@ -353,27 +407,44 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
+def _solve_named(paths: list[str], objective: str, time_limit: float | None = None) -> dict:
+    """Solve scenario files, named by file stem (made unique), reporting impossible ones on stderr."""
+    if len(paths) > MAX_COMPARED:
+        raise BudgetsimError(f"at most {MAX_COMPARED} scenarios, got {len(paths)}")
+    results = {}
+    for path in paths:
+        name = Path(path).stem
+        n = 2
+        while name in results:
+            name, n = f"{Path(path).stem}_{n}", n + 1
+        r = solve(_load(path), objective, time_limit=time_limit)
+        if not r.ok:
+            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
+        results[name] = r
+    return results
+
+
+def _explained(results: dict) -> dict:
+    from .analysis.explain import explain
+
+    return {n: explain(r) for n, r in results.items() if r.ok}
+
+
 def cmd_compare(a) -> int:
     if len(a.scenarios) > MAX_COMPARED:
         raise BudgetsimError(f"compare: at most {MAX_COMPARED} scenarios, got {len(a.scenarios)}")
     if a.format == "xlsx" and not a.out:
         raise BudgetsimError("compare: --out FILE.xlsx is required for the workbook (or use --format csv)")
-    results = {}
-    for path in a.scenarios:
-        name = Path(path).stem
-        n = 2
-        while name in results:
-            name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(_load(path), a.objective)
-        if not r.ok:
-            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
-        results[name] = r
-    comp = compare(results, a.lang)
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    explanations = _explained(results) if a.format == "xlsx" else None
+    comp = compare(results, a.lang, reference=a.reference, explanations=explanations)
     if a.format == "csv":
         _emit(comp.csv(a.table), a.out)
     else:
+        from .present.workbook import sheet_names, write_workbook  # lazy: openpyxl is only needed here
+
         write_workbook(comp, a.out)
-        print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+        print(f"wrote {a.out} (sheets: {', '.join(sheet_names(a.lang))})", file=sys.stderr)
     if a.charts:
         from .present import charts  # lazy: Altair and vl-convert are only needed here
 
@@ -381,6 +452,18 @@ def cmd_compare(a) -> int:
                             ("comparison_indicators", charts.comparison_indicator_chart(comp))):
             path = atomic_write_bytes(Path(a.charts) / f"{name}.png", charts.to_png(chart))
             print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_brief(a) -> int:
+    from .present.brief import write_brief  # lazy: python-docx, Altair and vl-convert are only needed here
+
+    if Path(a.out).suffix.lower() != ".docx":
+        raise BudgetsimError(f"brief: --out {a.out!r}: the brief is a Word file; use a name ending in .docx")
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    comp = compare(results, a.lang, reference=a.reference, explanations=_explained(results))
+    write_brief(comp, a.out, a.recommend, draws=a.draws, seed=a.seed)
+    print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -508,9 +591,41 @@ def _headline_text(h: dict, L: str) -> str:
             + (f" · {t('kpi_targets', L)} {h['targets_met']}/{h['targets_total']}" if h.get("targets_total") else ""))
 
 
+def cmd_records_template(a) -> int:
+    from .analysis.calibration import status_quo_records
+    from .scenario.records import write_template
+
+    if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    write_template(s, a.out, None if a.empty else status_quo_records(s))
+    print(f"wrote {a.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_calibrate(a) -> int:
+    from .analysis.calibration import calibrate
+    from .present.calibration_report import calibration_html, calibration_text
+
+    for opt, path, endings in (("--out", a.out, (".yaml", ".yml")), ("--report", a.report, (".html", ".htm"))):
+        if path and Path(path).suffix.lower() not in endings:
+            print(f"budgetsim: {opt} {path!r}: allowed endings are {', '.join(endings)}", file=sys.stderr)
+            return EXIT_INPUT
+    cal = calibrate(a.scenario, a.records, flips=not a.no_flips)
+    atomic_write_text(a.out, cal.yaml_text(a.out))
+    print(f"wrote {a.out}", file=sys.stderr)
+    if a.report:
+        atomic_write_text(a.report, calibration_html(cal, a.lang))
+        print(f"wrote {a.report}", file=sys.stderr)
+    sys.stdout.write(calibration_text(cal, a.lang))
+    return EXIT_OK
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check}
+            "compare": cmd_compare, "brief": cmd_brief, "explain": cmd_explain, "batch": cmd_batch,
+            "frontier": cmd_frontier, "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+            "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -520,6 +635,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT
+    except TimeLimitError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
+    except SolverError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_SOLVER
     except BudgetsimError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT

@@ -27,6 +27,13 @@ INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at o
                        "run `budgetsim explain` to see which rules conflict and by how much.")
 
 
+def time_limit_sentence(limit: float) -> str:
+    """What a user reads when a solve ran out of time (no plan is shown)."""
+    return (f"The solver ran out of time ({limit:g} s) before it could prove a plan optimal; no plan is shown. "
+            f"Allow more time (--time-limit SECONDS, or time_limit= in Python) or simplify the scenario "
+            f"(fewer whole-project rules, coarser targets).")
+
+
 @dataclass
 class Result:
     scenario: Scenario

@@ -72,11 +72,25 @@ def test_pin_two_scenarios_and_compare(at):
     at.run()
     pick = _by_key(at.multiselect, "compare_pick")
     assert pick.value == ["方案 1", "方案 2"]
-    tables = [df.value for df in at.dataframe]
+    tables = [df.value for df in at.dataframe] + [tb.value for tb in at.table]  # the summary is a static table
     summary = next(t for t in tables if "绩效指数" in getattr(t, "columns", []))
-    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    # the reference (the baseline's status quo) first, every plan measured against it
+    assert list(summary["方案"]) == ["参照：现状", "方案 1", "方案 2"]
     perf = list(summary["绩效指数"])
-    assert perf[1] > perf[0]
+    assert perf[2] > perf[1] > perf[0]
+    diffs = list(summary["较参照"])
+    assert diffs[1] == pytest.approx(perf[1] - perf[0]) and diffs[2] == pytest.approx(perf[2] - perf[0])
+    assert summary["安排预算（万元）"].iloc[2] > 340_000  # whole 万元 under a 万元 header, not 亿元
+    # what differs between the pins, as a labelled parameter with its unit
+    differs = next(t for t in tables if "参数" in getattr(t, "columns", []))
+    row = differs.set_index("参数").loc["2026 年预算总额"]
+    assert row["方案 1"] == "60,000 万元" and row["方案 2"] == "70,000 万元"
+    # a pin as the reference: its own difference is zero
+    _by_key(at.selectbox, "compare_ref").set_value("方案 2").run()
+    assert not at.exception
+    summary = next(tb.value for tb in at.table if "较参照" in getattr(tb.value, "columns", []))
+    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    assert summary["较参照"].iloc[1] == pytest.approx(0.0) and summary["较参照"].iloc[0] < 0
 
 
 def test_bad_upload_shows_problems_and_keeps_last_good_state(at):
@@ -191,10 +205,10 @@ def test_explain_tab_lists_binding_rules_with_their_cost(at):
     assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
     assert not any("_" in r for r in rules["规则"])
     words = "\n".join(m.value for m in at.markdown)
-    assert "为紧约束：由 900 家 放宽至 890 家，绩效指数提高" in words
-    mbv = _table_with(at, "绩效指数提高（分 / 1000 万元）")
+    assert "卡住了方案：由 900 家 放宽至 890 家，绩效指数多得" in words
+    mbv = _table_with(at, "绩效指数多得（分 / 1,000 万元）")
     assert list(mbv["年份"]) == ["2026", "2027", "2028", "2029", "2030"]
-    assert (mbv["绩效指数提高（分 / 1000 万元）"] > 0).all()
+    assert (mbv["绩效指数多得（分 / 1,000 万元）"] > 0).all()
     channels = _table_with(at, "渠道（类别 × 支持方式）")
     assert "基础前沿类 × 机构式资助" in set(channels["渠道（类别 × 支持方式）"])
     assert not any("binds" in m.value for m in at.markdown)  # Chinese page, Chinese sentences
@@ -236,16 +250,16 @@ def test_uncertainty_tab_shows_probabilities(at):
     assert p.endswith("%") and 0.0 <= float(p.rstrip("%")) <= 100.0
     targets = _table_with(at, "达成概率（方案）")
     assert len(targets) == 2 and targets["达成概率（方案）"].between(0, 1).all()
-    perf = _table_with(at, "P50")
-    assert perf["P5"].iloc[0] < perf["P50"].iloc[0] < perf["P95"].iloc[0]
+    perf = _table_with(at, "居中情形")
+    assert perf["较差情形"].iloc[0] < perf["居中情形"].iloc[0] < perf["较好情形"].iloc[0]
     losses = _table_with(at, "方案：均值")
     assert losses["方案：均值"].iloc[-1] > 0
     # the same seed gives the same numbers; another seed other numbers
     _by_key(at.number_input, "unc_seed").set_value(2).run()
     assert not at.exception
-    assert _table_with(at, "P50")["P50"].iloc[0] != perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] != perf["居中情形"].iloc[0]
     _by_key(at.number_input, "unc_seed").set_value(1).run()
-    assert _table_with(at, "P50")["P50"].iloc[0] == perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] == perf["居中情形"].iloc[0]
 
 
 def test_hidden_explain_and_uncertainty_tabs_cost_nothing(at, monkeypatch):
@@ -272,3 +286,114 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     after = compiled.counters()
     assert after.builds == builds, "a lever move must not build a new HiGHS model"
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
+
+
+def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
+    _open_tab(at, "我的方案")
+    m = _metrics(at)
+    assert m["草案绩效指数"] == m["最优方案绩效指数"] and m["违反规则（处）"] == "0"
+    _by_key(at.button, "mp_from_sq").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert float(m["草案绩效指数"]) < float(m["最优方案绩效指数"])
+    assert int(m["违反规则（处）"]) > 0
+    assert any("年度预算总额" in e.value for e in at.error)  # the broken rules in words
+    _by_key(at.button, "mp_improve_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("±10%" in x.value for x in list(at.success) + list(at.warning) + list(at.info))
+    _by_key(at.button, "mp_pin").click().run()
+    assert not at.exception
+    pins = at.session_state["pins"]
+    assert "草案 1" in pins and pins["草案 1"]["objective"] == "given" and "plan" in pins["草案 1"]
+    assert any("已固定：草案 1" in s.value for s in at.success)
+    _open_tab(at, "情景对比")  # the draft beside the others, scored as given
+    assert "草案 1" in at.session_state["compare_pick"]
+    summary = next(tb.value for tb in at.table if "草案 1" in list(tb.value.iloc[:, 0]))
+    row = summary[summary.iloc[:, 0] == "草案 1"].iloc[0]
+    assert row.iloc[1] == "草案" and float(row.iloc[2]) < float(_metrics(at)["绩效指数"])
+
+
+# ----------------------------------------------------------------------------- the scenario library
+
+
+def _open_tab(at, title: str):
+    at.session_state[f"tab_{at.session_state['lang']}"] = title
+    return at.run()
+
+
+def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
+    from budgetsim.library import Library
+
+    at.text_input(key="pin_author").set_value("王科长")
+    at.text_input(key="pin_name_0_zh").set_value("基准留档")
+    _by_key(at.button, "pin").click().run()
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(70000).run()
+    at.text_input(key="pin_name_1_zh").set_value("七亿草稿")
+    at.text_area(key="pin_notes_1").set_value("先给处里看")
+    _by_key(at.button, "save_draft").click().run()
+    assert not at.exception
+    assert list(at.session_state["pins"]) == ["基准留档"]  # a draft is saved, not compared
+    got = {e.name: e for e in Library().entries()}
+    assert got["基准留档"].kind == "pin" and got["七亿草稿"].kind == "draft"
+    assert got["七亿草稿"].author == "王科长" and got["七亿草稿"].notes == "先给处里看"
+    assert "base_amount_wan: 70000" in got["七亿草稿"].diff_yaml
+
+    fresh = AppTest.from_file(APP, default_timeout=60).run()  # a reload: a new session, same library
+    assert list(fresh.session_state["pins"]) == ["基准留档"]
+    _open_tab(fresh, "方案库")
+    assert not fresh.exception
+    assert any("共 2 个方案" in c.value for c in fresh.caption)
+    pick = _by_key(fresh.selectbox, "lib_pick")
+    pick.set_value(got["七亿草稿"].id).run()
+    _by_key(fresh.button, f"lib_load_{got['七亿草稿'].id}").click().run()  # load: the draft becomes current
+    assert fresh.session_state["base"].spec.budget.base_amount_wan == 70000
+    assert fresh.session_state["base_source"] == "library:七亿草稿"
+    assert any("已从方案库载入：七亿草稿" in s.value for s in fresh.success)
+
+    did = got["七亿草稿"].id
+    fresh.text_input(key=f"lib_new_name_{did}").set_value("七亿方案")
+    _by_key(fresh.button, f"lib_rename_{did}").click().run()
+    assert Library().get(did).name == "七亿方案"
+    assert _by_key(fresh.button, f"lib_delete_{did}").disabled  # deleting needs the box ticked
+    fresh.checkbox(key=f"lib_sure_{did}").check().run()
+    _by_key(fresh.button, f"lib_delete_{did}").click().run()
+    assert [e.name for e in Library().entries()] == ["基准留档"]
+    assert not fresh.exception
+
+
+def test_a_damaged_library_is_reported_and_pins_stay_in_the_page(tmp_path, monkeypatch):
+    bad = tmp_path / "library.sqlite3"
+    bad.write_bytes(b"not a database at all" * 10)
+    monkeypatch.setenv("BUDGETSIM_LIBRARY", str(bad))
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    _by_key(app.button, "pin").click().run()
+    assert not app.exception
+    assert list(app.session_state["pins"]) == ["方案 1"]  # kept for this page
+    text = " ".join(w.value for w in app.warning)
+    assert "方案库无法使用" in text and "not a budgetsim library" in text and "left untouched" in text
+    assert bad.read_bytes() == b"not a database at all" * 10
+
+
+def test_no_raw_ids_or_emoji_on_the_page(at):
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    assert "bundled:" not in caption and "内置情景" in caption
+    _open_tab(at, "指标与目标")
+    tbl = next(d.value for d in at.dataframe if "达成" in getattr(d.value, "columns", []))
+    assert set(tbl["达成"]) <= {"达成", "未达成", "—"}
+    assert "None" not in tbl.astype(str).to_string()
+
+
+def test_calibration_tab_fits_example_records_and_applies_them(at):
+    """Pick the bundled example records, see the report, make the calibrated scenario current."""
+    _open_tab(at, "按记录校准")
+    _by_key(at.selectbox, "cal_example").set_value("yangzhou_example_2016_2025.csv").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert m["记录年度"] == "2016–2025" and m["拟合曲线（条）"] == "19"
+    assert any("数据权重" in df.value.columns for df in at.dataframe)
+    _by_key(at.button, "cal_apply").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["base"].id == "baseline_calibrated"
+    assert at.session_state["base_source"].startswith("calibrated:")
+

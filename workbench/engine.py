@@ -22,6 +22,7 @@ import streamlit as st
 
 import budgetsim as bs
 from budgetsim.exceptions import ScenarioError
+from budgetsim.library import Library, library_path
 
 CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it is used
 SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
@@ -87,3 +88,80 @@ def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result
 
 def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _check(key: str, plan_bytes: bytes, _s: bs.Scenario, _x, _optimum: bs.Result):
+    return bs.check(_s, _x, optimum=_optimum)
+
+
+def check(s: bs.Scenario, x, optimum: bs.Result):
+    """A draft checked against its scenario (cached by scenario content and the draft's figures)."""
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _check(scenario_key(s), x.tobytes(), s, x, optimum)
+
+
+def plan_result(s: bs.Scenario, x) -> bs.Result:
+    """A pinned draft as a result (scored on the true curves, no solve)."""
+    return check(s, x, solve(s, "max-performance")).plan
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _improve(key: str, plan_bytes: bytes, within: float, _s: bs.Scenario, _x):
+    from budgetsim.analysis.check import improve_plan
+
+    return improve_plan(_s, _x, within)
+
+
+def improve(s: bs.Scenario, x, within: float):
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _improve(scenario_key(s), x.tobytes(), within, s, x)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _library(path: str) -> Library:
+    return Library(path)
+
+
+def library() -> Library:
+    """The scenario library (``$BUDGETSIM_LIBRARY`` or the user's data directory), shared by every session."""
+    return _library(str(library_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
+    """A saved scenario loaded from its YAML diff, once per text."""
+    return bs.load_scenario_text(diff_yaml, f"library:{name}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _leverage_reach(key: str, objective: str, _r: bs.Result):
+    """Per-year leverage and the most each year can reach, once per scenario + question."""
+    return bs.leverage_reach(_r)
+
+
+def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
+    return _leverage_reach(scenario_key(s), objective, r)
+
+
+def baseline_result() -> bs.Result | None:
+    """The bundled baseline's solve: its status quo is the comparisons' default reference."""
+    base = bundled().get("baseline")
+    return solve(base, "max-performance") if base is not None else None
+
+
+CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well under 1 MB
+
+
+@st.cache_resource(show_spinner=False, max_entries=CALIBRATIONS, ttl=CACHE_AGE)
+def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
+    return bs.calibrate(_s, _data, records_name=name)
+
+
+def calibrate(s: bs.Scenario, data: bytes, name: str):
+    """The scenario calibrated to a records file, once per scenario + file content."""
+    return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)

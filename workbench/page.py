@@ -53,8 +53,9 @@ def chart_block(lang: str, kind: str, key: tuple, build, data: pd.DataFrame, nam
     """A chart with its data as CSV and the chart as PNG (rendered only when asked for)."""
     spec = _chart_spec(kind, key, build)
     st.vega_lite_chart(spec, width="stretch", theme=None)
-    c = st.columns([1, 1, 2])
-    c[0].download_button(t("download_csv", lang), data.to_csv(index=False).encode("utf-8-sig"),
-                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore")
-    c[1].download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
-                         mime="image/png", key=f"png_{name}", on_click="ignore")
+    with st.container(horizontal=True, gap="small"):  # buttons as wide as their text, wrapping: never cut
+        st.download_button(t("download_csv", lang), data.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore",
+                           icon=":material/download:")
+        st.download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
+                           mime="image/png", key=f"png_{name}", on_click="ignore", icon=":material/download:")

@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import BudgetsimError, SolverError
+from ..exceptions import BudgetsimError, SolverError, TimeLimitError
 from ..model.builder import OBJECTIVES, ModelBuilder, RowMeta
 from ..model.lp import LPSolution
 from ..model.rules import RULES, rule_label
@@ -62,14 +62,15 @@ from ..results import Result
 from ..scenario.loading import Scenario, load_scenario
 from .diagnosis import _diagnose
 from .explanation import Explanation, _empty_conflicts, _int_years
-from .sensitivity import _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
+from .sensitivity import MipResolver, _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
 from .wording import BINDING_COLUMNS, CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS, DEFAULT_HARD, FD_REL_STEP, MBV_COLUMNS, MIP_GAP, SLACK_COLUMNS, UNIT, _fmt_param, _key_label, _unit_text
 
 __all__ = ["Explanation", "explain", "DEFAULT_HARD"]
 
 
 def explain(scenario_or_result: Scenario | Result | str | Path, *, hard=DEFAULT_HARD,
-            objective: str = "max-performance", solver: str = "highs") -> Explanation:
+            objective: str = "max-performance", solver: str = "highs",
+            time_limit: float | None = None) -> Explanation:
     """Explain a plan: marginal value of budget, cost of binding rules, channels at the margin;
     or, for an impossible scenario, the least relaxation of the soft rules that makes it solvable.
 
@@ -91,13 +92,15 @@ def explain(scenario_or_result: Scenario | Result | str | Path, *, hard=DEFAULT_
         if objective not in OBJECTIVES:
             raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
         s = scenario_or_result if isinstance(scenario_or_result, Scenario) else load_scenario(scenario_or_result)
-        result = solve(s, objective, solver=solver)
+        result = solve(s, objective, solver=solver, time_limit=time_limit)
     s = result.scenario
     if result.given:
         raise BudgetsimError("explain needs a solved plan (duals, re-solves); a plan you give is checked with "
                              "budgetsim check / budgetsim.check()")
     if result.status == "infeasible":
         return _diagnose(s, objective, hard, solver)
+    if result.status == "time_limit":
+        raise TimeLimitError(f"{s.id}: {result.message}")
     if not result.ok:
         raise SolverError(f"{s.id}: the solver stopped without a plan ({result.status}: {result.message})")
     return _explain_optimal(result, hard, solver)
@@ -121,13 +124,21 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     act = sol.row_activity
     resolves: dict[str, int] = {"count": 0}
     cache: dict[tuple, float] = {}
+    resolver = MipResolver() if is_mip else None
+    if is_mip:
+        # gains are measured from the best plan known for the rules as they are: a re-solve may find
+        # a plan within the gap that beats the one the solve stopped at, and that is no gain of a rule
+        base = _objective(_solve(lp, solver, x, hint=x, resolver=resolver), maximize)
+        if math.isfinite(base) and sign * (base - obj0) > 0:
+            obj0 = base
 
     def resolve(changes, warm: bool = False) -> float:
         """Re-solve with some rows changed; ``warm``: the changes only loosen, the optimum stays feasible."""
         key = tuple((i, None if v is None else v.tobytes(), float(l), float(h)) for i, (v, l, h) in changes.items())
         if key not in cache:
             resolves["count"] += 1
-            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None), maximize)
+            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
+                                                  resolver=resolver), maximize)
         return cache[key]
 
     # ---- marginal value of budget, per year
@@ -243,6 +254,11 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
 
 
+def _pts(v: float) -> str:
+    """Index points for a reader: two decimals, or two significant digits when smaller."""
+    return f"{v:.2f}" if abs(v) >= 0.01 else f"{v:.2g}"
+
+
 def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: float, objective: str,
                    lang: str) -> str:
     label = rule_label(s, rid, lang)
@@ -252,9 +268,10 @@ def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: floa
     if lang == "zh":
         where = "".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
         where = f"（{where}）" if where else ""
-        what = {"min-budget": f"预算节省 {gain:,.1f} 万元",
-                "cvar": f"稳健目标（均值与 CVaR 加权）提高 {gain:.4f} 分"}.get(objective, f"绩效指数提高 {gain:.4f} 分")
-        return f"{label}{where}为紧约束：由 {frm} 放宽至 {to}，{what}。"
+        what = {"min-budget": f"预算节省 {gain:,.0f} 万元",
+                "cvar": f"稳健目标（兼顾平均与最差一成情形）多得 {_pts(gain)} 分"}.get(objective,
+                                                                              f"绩效指数多得 {_pts(gain)} 分")
+        return f"{label}{where}卡住了方案：由 {frm} 放宽至 {to}，{what}。"
     where = ", ".join(filter(None, [key, str(meta.year) if meta.year else ""]))
     where = f" ({where})" if where else ""
     what = {"min-budget": f"saves {gain:,.1f} 万元 of budget",

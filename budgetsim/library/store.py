@@ -26,6 +26,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -218,9 +219,19 @@ class Library:
             if version > SCHEMA_VERSION:
                 raise self._refuse(f"was written by a newer budgetsim (library schema {version}; this version "
                                    f"reads up to {SCHEMA_VERSION}): upgrade budgetsim to use it")
-        # WAL lets readers go on while one process writes; the setting is kept in the file
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        # WAL lets readers go on while one process writes; the setting is kept in the file.  Switching needs
+        # the file to itself, and SQLite does not wait for that: retry while another process holds it
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise LibraryError(f"{self.path}: busy: another process held it for {BUSY_TIMEOUT_S:.0f} s") \
+                        from exc
+                time.sleep(0.02)
 
     @staticmethod
     def _version(conn: sqlite3.Connection) -> int:

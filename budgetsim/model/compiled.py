@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution
+from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution, time_limit_or_default
 
 MAX_SESSIONS = 8  # model structures kept warm (least recently used dropped)
 MAX_GRIDS = 256  # remembered final grids per session (least recently used dropped)
@@ -88,6 +88,7 @@ class HighsSession:
         so only they are compared — a promise about ``lp``'s own previous load, so it is ignored
         when another program was loaded since.  Call with :attr:`lock` held.  Returns how many
         numbers were pushed."""
+        lp.check_finite()  # a NaN or an infinity never reaches HiGHS
         try:
             return self._load(lp, cols, rows)
         except BaseException:  # half-pushed numbers: drop the instance, the next request builds afresh
@@ -138,7 +139,7 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-            r_idx, c_idx = np.nonzero(A != self._A)
+            r_idx, c_idx = np.divmod(np.flatnonzero(A.ravel() != self._A.ravel()), A.shape[1])
         else:
             r_list = np.asarray(rows if rows is not None else [], dtype=int)
             sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
@@ -158,13 +159,13 @@ class HighsSession:
         (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
         is run again from scratch before anyone sees it."""
         h = self.h
-        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else float("inf"))
+        h.setOptionValue("time_limit", time_limit_or_default(time_limit))
         if is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
         h.run()
         sol = read_highs_solution(h, time.perf_counter() - t0, is_mip)
-        if sol.status not in ("optimal", "infeasible"):
+        if sol.status not in ("optimal", "infeasible", "time_limit"):
             COUNTERS.cold_retries += 1
             h.clearSolver()
             t0 = time.perf_counter()

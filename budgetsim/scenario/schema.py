@@ -384,6 +384,42 @@ class Uncertainty(Strict):
     source: str = "illustrative"
 
 
+class PriorValue(Strict):
+    """A prior belief about a share-like quantity in (0, 1): its mean and standard deviation."""
+
+    mean: bounded("a share strictly between 0 and 1", 0.001, 0.999)
+    sd: bounded("a standard deviation", 0.001, 1)
+
+
+class CurvePrior(Strict):
+    """Priors for fitting response curves to records (``budgetsim calibrate``).
+
+    ``category`` and ``indicator`` say which curves the entry covers (``*``: every one; the most
+    specific entry that gives a field wins).  ``elasticity``: the elasticity of the output with
+    respect to the category's resources at current spending (1 = proportional, 0 = saturated).
+    ``saturation``: for curves with a ceiling (saturating_exp, hill), the share of the ceiling
+    already reached at current spending.  ``level_sd``: how far (log scale) the output at current
+    spending may stray from the scenario's own curve (the data normally settle it)."""
+
+    category: str = "*"
+    indicator: str = "*"
+    elasticity: PriorValue | None = None
+    saturation: PriorValue | None = None
+    level_sd: bounded("a standard deviation (log scale)", 0.01, 10) | None = None
+    source: str = "illustrative"
+
+
+class Calibration(Strict):
+    """How ``budgetsim calibrate`` fits this scenario's curves to a bureau's records.
+
+    ``noise_cv``: the prior for the year-to-year scatter of recorded outputs around the curve
+    (a coefficient of variation; its own spread is a factor of about 1.6)."""
+
+    priors: list[CurvePrior] = Field(default_factory=list)
+    noise_cv: bounded("a coefficient of variation", 0.001, 2) = 0.10
+    source: str = "illustrative"
+
+
 class ScenarioSpec(Strict):
     """A whole, merged scenario file (after ``extends`` has been applied)."""
 
@@ -403,6 +439,7 @@ class ScenarioSpec(Strict):
     status_quo: StatusQuo
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None
+    calibration: Calibration | None = None
 
 
 # ----------------------------------------------------------------------------- bounds by path

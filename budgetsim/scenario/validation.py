@@ -286,6 +286,21 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             check_source(f"uncertainty.parameters.{k}", par.source)
         for path, value, reason in parameter_problems(spec):
             add(path, MISSING if value is None else value, reason)
+    if spec.calibration is not None:
+        check_source("calibration", spec.calibration.source)
+        for k, prior in enumerate(spec.calibration.priors):
+            where = f"calibration.priors.{k}"
+            check_source(where, prior.source)
+            if prior.category != "*" and prior.category not in cats:
+                add(f"{where}.category", prior.category, f"unknown category id; known: {sorted(cats)} or '*'")
+            if prior.indicator != "*" and prior.indicator not in inds:
+                add(f"{where}.indicator", prior.indicator, f"unknown indicator id; known: {sorted(inds)} or '*'")
+            if (prior.category in cats and prior.indicator in inds
+                    and prior.indicator not in cats[prior.category].response):
+                add(f"{where}.indicator", prior.indicator, f"category '{prior.category}' has no curve for it; "
+                    f"its curves: {sorted(cats[prior.category].response)}")
+            if prior.elasticity is None and prior.saturation is None and prior.level_sd is None:
+                add(where, MISSING, "give at least one of elasticity, saturation, level_sd")
     return out
 
 
