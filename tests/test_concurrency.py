@@ -144,3 +144,21 @@ def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
         sess.load(lp_a, cols=np.arange(0), rows=[])
         alone = lp_a.solve("highs")
         assert sess.run(False).objective == pytest.approx(alone.objective, rel=1e-9)
+
+
+def test_the_time_limit_is_each_requests_own_wall_clock(baseline):
+    """Time spent waiting for other users' passes counts against a request's time limit: a request
+    that waited past its limit ends with status time_limit instead of running on."""
+    compiled.clear_sessions()
+    warm = bs.solve(baseline)
+    sess = compiled.session_for(warm.run.builder.lp)
+    s = baseline.with_changes({"budget.base_amount_wan": 61_000})
+    sess.lock.acquire()  # another user's long pass on the same structure
+    release = threading.Timer(1.0, sess.lock.release)
+    release.start()
+    try:
+        late = bs.solve(s, time_limit=0.3)
+    finally:
+        release.join()
+    assert late.status == "time_limit"
+    assert bs.solve(s, time_limit=30).ok  # the lock is free again: the same request in time
