@@ -97,7 +97,7 @@ def remove_pin(name: str) -> None:
         try:
             engine.library().delete(pin["id"])
         except LibraryError as err:
-            ss["library_notice"] = ("error", str(err))
+            ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
     sync_pins()
 
 
@@ -109,7 +109,7 @@ def load_entry(entry_id: int) -> None:
         e = engine.library().get(entry_id)
         scen = engine.saved_scenario(e.diff_yaml, e.name)
     except BudgetsimError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
     set_base(scen, bundled().get(e.base or ""), f"library:{e.name}")
     ss["objective"] = e.objective
@@ -122,7 +122,7 @@ def rename_entry(entry_id: int, key: str) -> None:
     try:
         e = engine.library().rename(entry_id, ss.get(key) or "")
     except LibraryError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
     ss["library_notice"] = ("success", t("lib_renamed", ss["lang"], name=e.name))
     sync_pins()
@@ -133,7 +133,7 @@ def delete_entry(entry_id: int, name: str) -> None:
     try:
         engine.library().delete(entry_id)
     except LibraryError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
     ss["library_notice"] = ("success", t("lib_deleted", ss["lang"], name=name))
     sync_pins()

@@ -458,6 +458,7 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    "lib_failed": ("未能完成，方案库未改动：{err}", "Not done; the library is unchanged: {err}"),
     # Streamlit's own widget texts in the page's language (workbench/style.py), start-scenario sources
     "st_upload_button": ("选择文件", "Upload"),
     "st_upload_limits": ("YAML 文件，不超过 1 MB", "1MB per file • YAML, YML"),
