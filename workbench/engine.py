@@ -90,6 +90,38 @@ def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _check(key: str, plan_bytes: bytes, _s: bs.Scenario, _x, _optimum: bs.Result):
+    return bs.check(_s, _x, optimum=_optimum)
+
+
+def check(s: bs.Scenario, x, optimum: bs.Result):
+    """A draft checked against its scenario (cached by scenario content and the draft's figures)."""
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _check(scenario_key(s), x.tobytes(), s, x, optimum)
+
+
+def plan_result(s: bs.Scenario, x) -> bs.Result:
+    """A pinned draft as a result (scored on the true curves, no solve)."""
+    return check(s, x, solve(s, "max-performance")).plan
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _improve(key: str, plan_bytes: bytes, within: float, _s: bs.Scenario, _x):
+    from budgetsim.analysis.check import improve_plan
+
+    return improve_plan(_s, _x, within)
+
+
+def improve(s: bs.Scenario, x, within: float):
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _improve(scenario_key(s), x.tobytes(), within, s, x)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _library(path: str) -> Library:
     return Library(path)

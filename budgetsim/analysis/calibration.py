@@ -29,7 +29,8 @@ For each category × indicator curve that the records give outputs for:
 
 The calibrated scenario (:meth:`Calibration.document`) is an ``extends:`` diff: the fitted curves,
 a reference naming the records file and its SHA-256, each indicator's ``reference_per_year`` set to
-the records' last actual year (100 = "the last actual year's output"), and an ``uncertainty:``
+the records' last actual year (100 = "the last actual year's output"), the status quo set to that
+year's actual split (so the plan is compared with what was really done), and an ``uncertainty:``
 section whose entries for the fitted curves are log-normal output multipliers with the posterior's
 coefficient of variation over ±50 % of current spending — so ``simulate`` and the ``cvar``
 objective carry what the data cannot pin down.  :func:`calibrate` also finds which of the plan's
@@ -500,6 +501,9 @@ def _document(cal: Calibration, out_path) -> dict:
             {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": RECORDS_REF})
     if cats:
         doc["categories"] = cats
+    sq = _status_quo_section(cal)
+    if sq is not None:
+        doc["status_quo"] = sq
     doc["uncertainty"] = _uncertainty_section(cal)
     if repeated:
         doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
@@ -507,6 +511,36 @@ def _document(cal: Calibration, out_path) -> dict:
     if extends is None:
         del doc["extends"]
     return doc
+
+
+def _status_quo_section(cal: Calibration) -> dict | None:
+    """The status quo as the records' last actual year: its on-budget split, total and forgone tax.
+
+    Every channel of the base's split is written (0 where nothing was spent), because a diff's
+    mappings merge key by key and a channel left out would keep the base's share."""
+    s, last = cal.base, cal.years[-1]
+    spent = cal.records.spending[cal.records.spending["year"] == last]
+    on = {(r.category, r.mode): float(r.amount_wan) for r in spent.itertuples() if s.mode(r.mode).on_budget}
+    off = {(r.category, r.mode): float(r.amount_wan) for r in spent.itertuples() if not s.mode(r.mode).on_budget}
+    total = sum(on.values())
+    if total <= 0:
+        return None
+    keys = sorted(set(on) | {(c, m) for c, ms in s.spec.status_quo.split.items() for m in ms},
+                  key=lambda cm: s.channels.index(cm) if cm in s.channels else len(s.channels))
+    shares = {cm: round(on.get(cm, 0.0) / total, 6) for cm in keys}
+    biggest = max(shares, key=shares.get)
+    shares[biggest] = round(shares[biggest] + 1.0 - sum(shares.values()), 6)
+    split: dict[str, dict[str, float]] = {}
+    for (c, m), v in shares.items():
+        split.setdefault(c, {})[m] = v
+    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split,
+                           "source": RECORDS_REF}
+    off_keys = set(off) | {(c, m) for c, ms in s.spec.status_quo.off_budget_wan.items() for m in ms}
+    if off_keys:
+        out["off_budget_wan"] = {}
+        for c, m in sorted(off_keys):
+            out["off_budget_wan"].setdefault(c, {})[m] = _round(off.get((c, m), 0.0), 7)
+    return out
 
 
 def _uncertainty_section(cal: Calibration) -> dict:
@@ -734,3 +768,30 @@ def synthetic_records(s: Scenario, truth: Scenario, years: list[int], spread: fl
             out.append((y, c, i, v, "outcomes"))
     return Records(spending, pd.DataFrame(out, columns=empty.columns), pd.DataFrame(), name,
                    hashlib.sha256(spending.to_csv().encode() + str(out).encode()).hexdigest())
+
+
+def perturbed_curves(s: Scenario, rng: np.random.Generator, level: float = 0.25,
+                     shift: float = 0.1) -> dict[tuple[str, str], dict[str, float]]:
+    """The scenario's curves moved at random: the output at status-quo spending by a factor up to
+    e^±``level``, the elasticity there by up to ±``shift`` (kept in (0.05, 0.97)) — 'true' curves for
+    recovery tests and example records, as parameters by (category, indicator)."""
+    optimize = _scipy_optimize()
+    _, e_sq = history_resources(s, status_quo_records(s))
+    out = {}
+    for c in s.categories:
+        e0 = float(e_sq[s.categories.index(c), 0])
+        for i, cs in s.spec.categories[c].response.items():
+            th = theta_from_curve(cs.curve, {k: float(getattr(cs, k)) for k in CURVE_PARAMS[cs.curve]}, e0)
+            if level:
+                th[0] += rng.uniform(-level, level)
+            target = float(np.clip(elasticity(cs.curve, th) + rng.uniform(-shift, shift), 0.05, 0.97))
+            j = 2 if cs.curve == "hill" else 1
+
+            def gap(b: float, th=th, j=j, kind=cs.curve) -> float:
+                return elasticity(kind, np.r_[th[:j], b, th[j + 1:]]) - target
+            try:
+                th[j] = optimize.brentq(gap, -8, 8)
+            except ValueError:  # the target is out of the family's reach: keep the shape
+                pass
+            out[(c, i)] = curve_from_theta(cs.curve, th, e0)
+    return out

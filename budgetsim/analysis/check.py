@@ -192,9 +192,9 @@ def rule_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder, plan: Resul
     full = np.zeros(lp.n_cols)
     full[builder.x_cols] = xf
     plan = plan if plan is not None else Result.of_plan(s, x, builder.ev)
-    totals = plan.indicator_totals.set_index("indicator")["plan_total"]
-    idx = [i for i, m in enumerate(builder.rows) if m.rule is not None and m.rule not in ("lumpy_funding",)]
-    act = lp.A[np.ix_(idx, builder.x_cols)] @ xf if idx else np.zeros(0)
+    totals = dict(zip(s.indicators, plan.evaluation.indicators.sum(axis=1)))  # on the true curves
+    idx, A = _rule_rows(builder)
+    act = A @ xf
     recs = []
     for i, a in zip(idx, act):
         meta = builder.rows[i]
@@ -225,6 +225,17 @@ def rule_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder, plan: Resul
     df = pd.DataFrame(recs, columns=BREACH_COLUMNS + ["limit_text_zh", "limit_text_en", "value_text_zh",
                                                       "value_text_en"])
     return df
+
+
+def _rule_rows(builder: ModelBuilder) -> tuple[list[int], np.ndarray]:
+    """The builder's rule rows (but whole projects) and their coefficients on the allocation columns, taken
+    once per model: rule rows over the allocation never change between refinement passes."""
+    cached = builder.__dict__.get("_check_rule_rows")
+    if cached is None:
+        idx = [i for i, m in enumerate(builder.rows) if m.rule is not None and m.rule != "lumpy_funding"]
+        A = builder.lp.A[np.ix_(idx, builder.x_cols)] if idx else np.zeros((0, len(builder.x_cols)))
+        cached = builder.__dict__["_check_rule_rows"] = (idx, A)
+    return cached
 
 
 def _record(s: Scenario, meta, side: str, limit: float, value: float, excess: float, kind: str,

@@ -62,7 +62,7 @@ from ..results import Result
 from ..scenario.loading import Scenario, load_scenario
 from .diagnosis import _diagnose
 from .explanation import Explanation, _empty_conflicts, _int_years
-from .sensitivity import _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
+from .sensitivity import MipResolver, _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
 from .wording import BINDING_COLUMNS, CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS, DEFAULT_HARD, FD_REL_STEP, MBV_COLUMNS, MIP_GAP, SLACK_COLUMNS, UNIT, _fmt_param, _key_label, _unit_text
 
 __all__ = ["Explanation", "explain", "DEFAULT_HARD"]
@@ -124,13 +124,21 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     act = sol.row_activity
     resolves: dict[str, int] = {"count": 0}
     cache: dict[tuple, float] = {}
+    resolver = MipResolver() if is_mip else None
+    if is_mip:
+        # gains are measured from the best plan known for the rules as they are: a re-solve may find
+        # a plan within the gap that beats the one the solve stopped at, and that is no gain of a rule
+        base = _objective(_solve(lp, solver, x, hint=x, resolver=resolver), maximize)
+        if math.isfinite(base) and sign * (base - obj0) > 0:
+            obj0 = base
 
     def resolve(changes, warm: bool = False) -> float:
         """Re-solve with some rows changed; ``warm``: the changes only loosen, the optimum stays feasible."""
         key = tuple((i, None if v is None else v.tobytes(), float(l), float(h)) for i, (v, l, h) in changes.items())
         if key not in cache:
             resolves["count"] += 1
-            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None), maximize)
+            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
+                                                  resolver=resolver), maximize)
         return cache[key]
 
     # ---- marginal value of budget, per year

@@ -8,8 +8,9 @@ CSV comes wide (the same columns) or tidy long (``category, mode, year, amount_w
 Reading (:func:`read_plan`) accepts ids or Chinese/English labels, and lists **every**
 problem at once with its cell (``plan!E7``) and what is allowed: unknown or ineligible
 channels, negative, blank or non-numeric amounts, missing or extra years, missing or
-repeated channels, a workbook without a ``plan`` sheet.  A CSV saved by Excel in GBK is
-read as such (UTF-8 first, then GB18030, which covers GBK); the encoding is reported.
+repeated channels, a workbook without a ``plan`` sheet.  Files are read the way scenario
+files are (:mod:`budgetsim.scenario.reading`: the size checked before reading, one decoder),
+so a CSV saved by Excel in GBK is read as such; the encoding is reported.
 The amounts are the decision itself: for a guidance fund, the year's commitment.
 """
 
