@@ -64,8 +64,14 @@ def sync_pins() -> None:
         except BudgetsimError as err:  # saved by another version, say: listed in the library tab, not compared
             ss["broken_entries"].append((e.name, str(err)))
             continue
-        pins[e.name] = {"scenario": scen, "objective": e.objective, "base": scenarios.get(e.base or ""),
-                        "id": e.id}
+        pin = {"scenario": scen, "objective": e.objective, "base": scenarios.get(e.base or ""), "id": e.id}
+        if e.plan is not None:  # a user's own plan (我的方案), scored as given
+            try:
+                pin["plan"] = engine.saved_plan(e, scen)
+            except BudgetsimError as err:
+                ss["broken_entries"].append((e.name, str(err)))
+                continue
+        pins[e.name] = pin
     for name, pin in ss["session_pins"].items():
         pins.setdefault(name, pin)
     ss["pins"] = pins
@@ -85,6 +91,21 @@ def save_current(kind: str, name: str, notes: str = "", author: str = "") -> str
             ss["session_pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
         sync_pins()
         return t("lib_unavailable", lang, err=str(err))
+    sync_pins()
+    return ""
+
+
+def pin_plan(name: str, scenario: bs.Scenario, x) -> str:
+    """Pin a user's own plan (我的方案) into the comparison, saved in the library with its allocation;
+    returns the message to show when the library cannot be used (then it is kept in this page)."""
+    ss = st.session_state
+    try:
+        engine.library().save_result(engine.plan_result(scenario, x), name, ss.get("base_ref"), kind="pin")
+    except LibraryError as err:
+        ss["session_pins"][name] = {"scenario": scenario, "objective": "given", "base": ss.get("base_ref"),
+                                    "plan": x.copy()}
+        sync_pins()
+        return t("lib_unavailable", ss["lang"], err=str(err))
     sync_pins()
     return ""
 
@@ -111,8 +132,16 @@ def load_entry(entry_id: int) -> None:
     except BudgetsimError as err:
         ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
+    try:
+        plan = engine.saved_plan(e, scen) if e.plan is not None else None
+    except BudgetsimError as err:
+        ss["library_notice"] = ("error", t("lib_failed", lang, err=str(err)))
+        return
     set_base(scen, bundled().get(e.base or ""), f"library:{e.name}")
-    ss["objective"] = e.objective
+    if plan is not None:  # a user's own plan: it becomes the draft of the 我的方案 tab
+        ss["mp_load"] = plan
+    else:
+        ss["objective"] = e.objective
     ss["upload_errors"], ss["upload_notice"] = [], ""
     ss["library_notice"] = ("success", t("lib_loaded", lang, name=e.name))
 
