@@ -123,6 +123,9 @@ def test_calibrated_scenario_document(example, tmp_path):
     assert doc["extends"] == "baseline"
     ref = doc["references"]["records_calibration"]["text"]
     assert cal.records.sha256 in ref and "yangzhou_example_2016_2025.csv" in ref
+    # the example's rows say they are illustrative (备注): so do the fitted figures
+    assert cal.records.illustrative and "stay illustrative" in ref
+    assert doc["categories"]["tech_guidance"]["response"]["rd_induced"]["source"] == "illustrative"
     # 100 = the last actual year's output
     last = cal.records.outcomes.query("year == 2025").groupby("indicator")["value"].sum()
     for iid, v in last.items():
@@ -197,6 +200,7 @@ def test_calibrated_diff_keeps_an_uploaded_base(baseline):
 
 def test_status_quo_is_the_last_actual_year(recovery):
     s, truth, rec, cal = recovery
+    assert cal.scenario.spec.status_quo.source == "records_calibration"  # records not marked illustrative
     last = rec.spending[rec.spending["year"] == 2025]
     on = last[[s.mode(m).on_budget for m in last["mode"]]]
     sq = cal.scenario.spec.status_quo

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +54,7 @@ from ..model.curves import Curve, make_curve
 from ..model.evaluate import scenario_curves
 from ..model.mechanics import effective_kernel, mode_params
 from ..scenario.distributions import resolve
-from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, scenario_from_dict
+from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, load_scenario, scenario_from_dict
 from ..scenario.records import Records, read_records
 from ..scenario.schema import CURVE_PARAMS
 from ..solving import solve
@@ -475,7 +474,10 @@ def _document(cal: Calibration, out_path) -> dict:
     s = cal.base
     rec = cal.records
     ref_text = (f"{rec.name}: bureau records {cal.years[0]}–{cal.years[-1]} (sha256 {rec.sha256}); "
-                "curves fitted by budgetsim calibrate (MAP, Laplace spread)")
+                "curves fitted by budgetsim calibrate (MAP, Laplace spread)"
+                + ("; the records mark their figures as illustrative, so the fitted figures stay illustrative"
+                   if rec.illustrative else ""))
+    src = "illustrative" if rec.illustrative else RECORDS_REF
     extends, repeated = _base_link(s, out_path)
     doc: dict[str, Any] = {
         "extends": extends,
@@ -490,7 +492,7 @@ def _document(cal: Calibration, out_path) -> dict:
     inds: dict[str, Any] = {}
     for r in cal.reference_levels.itertuples():
         if r.basis != "unchanged":
-            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": RECORDS_REF}
+            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": src}
     if inds:
         doc["indicators"] = inds
     cats: dict[str, Any] = {}
@@ -498,13 +500,13 @@ def _document(cal: Calibration, out_path) -> dict:
         if not f.fitted:
             continue
         cats.setdefault(c, {"response": {}})["response"][i] = (
-            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": RECORDS_REF})
+            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": src})
     if cats:
         doc["categories"] = cats
-    sq = _status_quo_section(cal)
+    sq = _status_quo_section(cal, src)
     if sq is not None:
         doc["status_quo"] = sq
-    doc["uncertainty"] = _uncertainty_section(cal)
+    doc["uncertainty"] = _uncertainty_section(cal, src)
     if repeated:
         doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
         doc = {"extends": extends, **{k: v for k, v in doc.items() if k != "extends"}}
@@ -513,7 +515,7 @@ def _document(cal: Calibration, out_path) -> dict:
     return doc
 
 
-def _status_quo_section(cal: Calibration) -> dict | None:
+def _status_quo_section(cal: Calibration, src: str) -> dict | None:
     """The status quo as the records' last actual year: its on-budget split, total and forgone tax.
 
     Every channel of the base's split is written (0 where nothing was spent), because a diff's
@@ -533,8 +535,7 @@ def _status_quo_section(cal: Calibration) -> dict | None:
     split: dict[str, dict[str, float]] = {}
     for (c, m), v in shares.items():
         split.setdefault(c, {})[m] = v
-    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split,
-                           "source": RECORDS_REF}
+    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split, "source": src}
     off_keys = set(off) | {(c, m) for c, ms in s.spec.status_quo.off_budget_wan.items() for m in ms}
     if off_keys:
         out["off_budget_wan"] = {}
@@ -543,7 +544,7 @@ def _status_quo_section(cal: Calibration) -> dict | None:
     return out
 
 
-def _uncertainty_section(cal: Calibration) -> dict:
+def _uncertainty_section(cal: Calibration, src: str) -> dict:
     """The base's uncertain parameters, with every fitted curve's entry replaced by its posterior spread."""
     spec = cal.base.spec
     fitted = {(c, i) for (c, i), f in cal.fits.items() if f.fitted}
@@ -564,8 +565,8 @@ def _uncertainty_section(cal: Calibration) -> dict:
     for (c, i), f in cal.fits.items():
         if f.fitted:
             out.append({"path": f"categories.{c}.response.{i}", "dist": "lognormal",
-                        "cv": max(_round(f.output_cv, 3), 0.001), "source": RECORDS_REF})
-    return {"source": RECORDS_REF, "parameters": out}
+                        "cv": max(_round(f.output_cv, 3), 0.001), "source": src})
+    return {"source": src, "parameters": out}
 
 
 def _reference_levels(s: Scenario, rec: Records, years: list[int], E: np.ndarray,
@@ -603,8 +604,6 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     ``.scenario`` (the calibrated scenario), ``.yaml_text()`` (the ``extends:`` file), and, with
     ``flips``, ``.flips``: the plan's recommendations that change within the curves' bands.
     Raises :class:`~budgetsim.scenario.records.RecordsError` listing every problem of the file."""
-    from ..scenario.loading import load_scenario
-
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     rec = records if isinstance(records, Records) else read_records(records, s, name=records_name)
     years, E = history_resources(s, rec)

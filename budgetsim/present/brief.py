@@ -38,8 +38,7 @@ from ..scenario.provenance import input_sources, source_counts
 from ..version import __version__
 from . import charts
 from .compare import STATUS_QUO, Comparison, budget_value_per_wan, differences
-from .labels import YI, fmt_count, fmt_index, fmt_pct, fmt_ratio, fmt_wan, label, t
-from .parameters import describe
+from .labels import YI, fmt_count, fmt_index, fmt_pct, fmt_wan, label, t
 
 BODY_FONT = ("宋体", "SimSun")      # what a bureau's Word has; LibreOffice substitutes a CJK serif
 HEAD_FONT = ("黑体", "SimHei")
@@ -358,7 +357,7 @@ def _assumption_lines(c: Comparison, rec: str) -> list[str]:
                        f"status quo carries {s.spec.status_quo.base_year}'s split over the plan."))
     diff = differences(c)
     if len(diff):
-        pcol, bcol = t("col_param", L), t("col_baseline", L)
+        pcol = t("col_param", L)
         parts = []
         for _, x in diff.iterrows():
             vals = "，".join(f"{_plan_name(c, n)}{x[n]}" for n in c.names) if L == "zh" else \

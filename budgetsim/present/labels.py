@@ -787,6 +787,7 @@ UI.update({
                             "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
                             "reaches it); between {idle} and {most} it costs performance; above {most} it is "
                             "impossible under the other rules."),
+    "pct_case": ("情形", "Case"),
     "pct_low": ("较差情形", "Low case"),
     "pct_mid": ("居中情形", "Middle case"),
     "pct_high": ("较好情形", "High case"),
