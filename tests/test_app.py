@@ -143,7 +143,7 @@ def test_impossible_scenario_shows_message_and_status_quo(at):
 
 
 def test_min_budget_question(at):
-    at.radio(key="objective").set_value("min-budget").run()
+    at.radio(key="objective_zh").set_value("min-budget").run()
     assert not at.exception
     m = _metrics(at)
     assert m["目标达成"] == "2/2"

@@ -29,6 +29,9 @@ SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and abou
 EXPLANATIONS = 32
 SIMULATIONS = 8  # up to 50,000 draws each
 
+# A solve in the app never holds a server thread for long: a shorter limit than the API's 60 s.
+APP_TIME_LIMIT = 20.0
+
 
 @st.cache_resource(show_spinner=False)
 def bundled() -> dict[str, bs.Scenario]:
@@ -57,7 +60,7 @@ def scenario_key(s: bs.Scenario) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
-    r = bs.solve(_s, objective)
+    r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
     _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 

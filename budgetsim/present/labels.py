@@ -119,6 +119,11 @@ UI: dict[str, tuple[str, str]] = {
     "lv_leverage": ("杠杆率下限（外部资金 ÷ 财政资金，倍）", "Leverage floor (external ÷ fiscal money, ×)"),
     # hostile input (issue 11): a per-year leverage floor (e.g. after applying a diagnosis) keeps its levers
     "lv_leverage_year": ("{year} 年杠杆率下限（倍）", "{year} leverage floor (×)"),
+    "time_limit_hint": ("求解在 {s} 秒内未完成，未给出方案。可减少整项目（整数）规则或放宽目标后重试；"
+                        "命令行 budgetsim solve --time-limit 可给更长时间。",
+                        "The solver did not finish within {s} s, so no plan is shown. Try fewer whole-project (integer) "
+                        "rules or looser targets; budgetsim solve --time-limit allows more time."),
+    "solving_sign": ("正在求解新方案……下方数字仍是上一次的结果", "Solving… the figures below are from the last answer"),
     "lv_target": ("{name}（{unit}，0 = 不设目标）", "{name} ({unit}; 0 = no target)"),
     "lv_weight": ("{name}", "{name}"),
     "lv_rule": ("{name}", "{name}"),
