@@ -413,7 +413,7 @@ def improve_plan(s: Scenario, x: np.ndarray, within: float, *, draft: Result | N
     moves = plan_moves(s, x, better.x, draft.evaluator, base)
     gain = better.performance - base
     if len(breaks):
-        zh = (f"草案违反 {len(breaks)} 项规则；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
+        zh = (f"草案违反规则 {len(breaks)} 处；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
               f"（{gain:+.2f} 分）。")
         en = (f"The draft breaks {len(breaks)} rule rows; the best plan within ±{pct} % that keeps every rule scores "
               f"{better.performance:.2f} ({gain:+.2f} points).")
@@ -502,8 +502,8 @@ def check_text(c: PlanCheck, lang: str = "zh") -> str:
         out.append((f"最优方案 {c.optimum_performance:.2f}，差距 {gap:.2f} 分" if zh else
                     f"Optimum {c.optimum_performance:.2f}; gap {gap:.2f} points"))
     else:
-        out.append(("本情景没有满足全部规则的方案：" if zh else "This scenario has no plan that keeps every rule: ")
-                   + c.optimum.message)
+        out.append("本情景本身不可行：没有任何方案能同时满足全部规则（用 budgetsim explain 查看哪些规则冲突、各需放宽多少）。"
+                   if zh else "This scenario has no plan that keeps every rule: " + c.optimum.message)
     out.append("")
     if c.keeps_rules:
         out.append("草案满足全部规则。" if zh else "The draft keeps every rule.")
