@@ -15,7 +15,7 @@ import streamlit as st
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.present.compare import MAX_COMPARED
 from budgetsim.present.labels import fmt_money, label, t
-from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
+from budgetsim.scenario.plans import plan_notes, plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
@@ -87,6 +87,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
             for y in s.years}
     edited = st.data_editor(df, key=f"mp_editor_{st.session_state['mp_gen']}", hide_index=True, width="stretch",
                             column_config=cfg, num_rows="fixed", height=35 * (len(df) + 1) + 3)
+    st.caption(" ".join(plan_notes(s, L)[1:]))  # tax incentives are forgone revenue; funds are commitments
     vals = edited[[str(y) for y in s.years]].to_numpy(dtype=float)
     if np.isnan(vals).any():
         st.error(t("mp_blank", L))
