@@ -97,7 +97,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
 
 def _tiles(p: Page, c) -> None:
     L = p.lang
-    sm = c.plan.summary()
+    sm = c.headline()
     k = st.columns([1.1, 1.1, 0.9, 0.8, 1.3])  # room for "32.14 亿元" at 1280 px
     opt = c.optimum_performance
     k[0].metric(t("mp_kpi_draft", L), f"{c.performance:.2f}",

@@ -122,6 +122,17 @@ class PlanCheck:
         """Points the optimum scores above the draft (None when the scenario has no optimum)."""
         return self.optimum.performance - self.performance if self.optimum.ok else None
 
+    def headline(self) -> dict[str, Any]:
+        """The figures of the draft's tiles, straight from the money matrices (no tables: an edit in the
+        workbench needs them in milliseconds)."""
+        mech = self.plan.mech
+        xf = mech.flatten(self.plan.x)
+        fiscal, external = float((mech.budget @ xf).sum()), float((mech.external @ xf).sum())
+        return {"performance": self.performance, "optimum_performance": self.optimum_performance,
+                "gap": self.gap, "breaches": int(len(self.breaches)), "budget_allocated_wan": fiscal,
+                "budget_envelope_wan": float(self.scenario.budget_wan.sum()),
+                "leverage": external / fiscal if fiscal > 0 else None}
+
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan.to_dict()
         plan.pop("solver", None)
