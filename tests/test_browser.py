@@ -286,6 +286,7 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     page.screenshot(path=str(tmp_path / "myplan_edited.png"))
 
     # pin the draft: it joins the comparison beside the optimum, scored as given
+    _idle(page)
     page.get_by_role("button", name="固定草案以便对比").click()
     page.get_by_text("已固定：草案 1").first.wait_for(timeout=30_000)
     _idle(page)
