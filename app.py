@@ -70,7 +70,15 @@ TABS = (("tab_plan", render_plan), ("tab_explain", render_explain), ("tab_curves
         ("tab_indicators", render_indicators), ("tab_uncertainty", render_uncertainty),
         ("tab_myplan", render_myplan), ("tab_compare", render_compare), ("tab_library", render_library),
         ("cal_tab", render_calibration))
-for tab, (_, render) in zip(st.tabs([t(k, L) for k, _ in TABS], key=f"tab_{L}", on_change="rerun"), TABS):
+# One tab widget per language (its titles are part of it); the open tab is kept by its id, so a
+# language switch opens the same tab in the other language instead of jumping back to the first.
+tab_titles = {k: t(k, L) for k, _ in TABS}
+open_tab = ss.get("open_tab") if ss.get("open_tab") in tab_titles else None
+if open_tab and f"tab_{L}" not in ss:  # this language's tab widget is new: open the tab that was open
+    ss[f"tab_{L}"] = tab_titles[open_tab]
+tabs = st.tabs(list(tab_titles.values()), key=f"tab_{L}", on_change="rerun")
+ss["open_tab"] = next((k for k, v in tab_titles.items() if v == ss.get(f"tab_{L}")), open_tab)
+for tab, (_, render) in zip(tabs, TABS):
     with tab:
         if tab.open is not False:  # None (state not tracked) means render
             render(page)

@@ -89,8 +89,13 @@ def render_compare(p: Page) -> None:
                              column_config={t("col_param", L): st.column_config.TextColumn(width="large")})
             else:
                 st.caption(t("differs_none", L))
-            ind = comp.indicators.pivot_table(index=["indicator_label", "unit"], columns="scenario",
-                                              values="plan_total", sort=False)[chosen]
+            # every chosen plan keeps its column and every indicator its row, in file order: an impossible
+            # plan has no figures (—), never a KeyError
+            rows = pd.MultiIndex.from_tuples(list(dict.fromkeys(zip(comp.indicators["indicator_label"],
+                                                                    comp.indicators["unit"]))),
+                                             names=["indicator_label", "unit"])
+            ind = comp.indicators.pivot(index=["indicator_label", "unit"], columns="scenario",
+                                        values="plan_total").reindex(index=rows, columns=chosen)
             refcol = f"{'参照：' if L == 'zh' else 'Reference: '}{comp.reference.name}"
             first = comp.indicators[comp.indicators["scenario"] == chosen[0]].set_index("indicator_label")
             ind.insert(0, refcol, first["reference_total"].reindex(ind.index.get_level_values(0)).to_numpy())

@@ -117,6 +117,8 @@ UI: dict[str, tuple[str, str]] = {
     "lv_stable_min": ("稳定支持占比下限（%）", "Stable-support share, lowest (%)"),
     "lv_stable_max": ("稳定支持占比上限（%）", "Stable-support share, highest (%)"),
     "lv_leverage": ("杠杆率下限（外部资金 ÷ 财政资金，倍）", "Leverage floor (external ÷ fiscal money, ×)"),
+    # hostile input (issue 11): a per-year leverage floor (e.g. after applying a diagnosis) keeps its levers
+    "lv_leverage_year": ("{year} 年杠杆率下限（倍）", "{year} leverage floor (×)"),
     "lv_target": ("{name}（{unit}，0 = 不设目标）", "{name} ({unit}; 0 = no target)"),
     "lv_weight": ("{name}", "{name}"),
     "lv_rule": ("{name}", "{name}"),
