@@ -30,7 +30,7 @@ def _shape(p: Page) -> tuple:
 
 def _reset_outputs() -> None:
     ss = st.session_state
-    for k in ("mp_improve_run", "mp_reopt_run"):
+    for k in ("mp_improve_run", "mp_reopt_run", "mp_pin_notice"):
         ss.pop(k, None)
 
 
@@ -282,5 +282,5 @@ def _myplan(p: Page) -> None:
     st.divider()
     pc = st.columns([2, 3])
     pc[0].button(t("mp_pin", L), key="mp_pin", on_click=_pin, args=(p, x), width="stretch")
-    if ss.get("mp_pin_notice"):
-        pc[1].success(ss.pop("mp_pin_notice"))
+    if ss.get("mp_pin_notice"):  # stays until the draft changes
+        pc[1].success(ss["mp_pin_notice"])
