@@ -69,18 +69,19 @@ def test_an_impossible_pin_is_a_row_in_the_comparison(at):
 
 
 def test_a_language_switch_keeps_the_question_and_the_open_tab(at):
-    at.radio(key="objective").set_value("min-budget").run()
+    at.radio(key="objective_zh").set_value("min-budget").run()
     at.session_state["tab_zh"] = "情景对比"
     at.run()
     _ok(at)
     at.radio(key="lang").set_value("en").run()
     _ok(at)
-    q = at.radio(key="objective")
-    assert q.value == "min-budget" and q.index == 1  # shown selected, and still what is solved
+    q = at.radio(key="objective_en")
+    assert q.value == "min-budget" and q.index == 1  # shown selected (a widget of its own per language)
+    assert at.session_state["objective"] == "min-budget"  # ... and still what is solved
     assert at.session_state["tab_en"] == "Compare scenarios"  # the open tab follows the language
     at.radio(key="lang").set_value("zh").run()
     _ok(at)
-    assert at.radio(key="objective").value == "min-budget"
+    assert at.radio(key="objective_zh").value == "min-budget"
     assert at.session_state["tab_zh"] == "情景对比"
 
 
@@ -100,3 +101,13 @@ def test_the_leverage_floor_lever_survives_applying_the_relaxations(at):
     _ok(at)
     assert at.session_state["last_good"][1] == {f"rules.leverage_floor.min_ratio.{year}":
                                                pytest.approx(round(floor[year] - 0.5, 1))}
+
+
+def test_a_solve_out_of_time_is_a_warning_with_the_status_quo(at, monkeypatch):
+    from workbench import engine
+
+    monkeypatch.setattr(engine, "APP_TIME_LIMIT", 1e-9)
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(71_234.0).run()  # not cached
+    _ok(at)
+    assert at.warning and "求解超时" in at.warning[0].value and "--time-limit" in at.warning[0].value
+    assert "目标达成" not in {m.label for m in at.metric}  # status-quo tiles, not a plan

@@ -74,7 +74,7 @@ def test_a_failed_solve_is_a_message_for_that_user_only():
     before = _tiles(other)
     key = f"lv{broken.session_state['lever_gen']}:rules.indicator_targets.enabled"
     next(w for w in broken.toggle if w.key == key).set_value(False).run()
-    broken.radio(key="objective").set_value("min-budget").run()
+    broken.radio(key="objective_zh").set_value("min-budget").run()
     assert not broken.exception, [e.value for e in broken.exception]
     assert broken.error and "无法求解当前设置" in broken.error[0].value and "indicator_targets" in broken.error[0].value
     assert not broken.metric

@@ -29,6 +29,9 @@ SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and abou
 EXPLANATIONS = 32
 SIMULATIONS = 8  # up to 50,000 draws each
 
+# A solve in the app never holds a server thread for long: a shorter limit than the API's 60 s.
+APP_TIME_LIMIT = 20.0
+
 
 @st.cache_resource(show_spinner=False)
 def bundled() -> dict[str, bs.Scenario]:
@@ -57,7 +60,7 @@ def scenario_key(s: bs.Scenario) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
-    r = bs.solve(_s, objective)
+    r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
     _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 
@@ -165,3 +168,13 @@ def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
 def calibrate(s: bs.Scenario, data: bytes, name: str):
     """The scenario calibrated to a records file, once per scenario + file content."""
     return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _saved_plan(entry_id: int, updated_at: str, _entry, _scenario):
+    return _entry.plan_array(_scenario)
+
+
+def saved_plan(entry, scenario):
+    """A saved user's plan as an array in ``scenario``'s order, once per entry version."""
+    return _saved_plan(entry.id, entry.updated_at + str(entry.name), entry, scenario)

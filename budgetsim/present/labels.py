@@ -119,6 +119,11 @@ UI: dict[str, tuple[str, str]] = {
     "lv_leverage": ("杠杆率下限（外部资金 ÷ 财政资金，倍）", "Leverage floor (external ÷ fiscal money, ×)"),
     # hostile input (issue 11): a per-year leverage floor (e.g. after applying a diagnosis) keeps its levers
     "lv_leverage_year": ("{year} 年杠杆率下限（倍）", "{year} leverage floor (×)"),
+    "time_limit_hint": ("求解在 {s} 秒内未完成，未给出方案。可减少整项目（整数）规则或放宽目标后重试；"
+                        "命令行 budgetsim solve --time-limit 可给更长时间。",
+                        "The solver did not finish within {s} s, so no plan is shown. Try fewer whole-project (integer) "
+                        "rules or looser targets; budgetsim solve --time-limit allows more time."),
+    "solving_sign": ("正在求解新方案……下方数字仍是上一次的结果", "Solving… the figures below are from the last answer"),
     "lv_target": ("{name}（{unit}，0 = 不设目标）", "{name} ({unit}; 0 = no target)"),
     "lv_weight": ("{name}", "{name}"),
     "lv_rule": ("{name}", "{name}"),
@@ -360,8 +365,13 @@ UI: dict[str, tuple[str, str]] = {
     "cal_prior_params": ("先验曲线参数", "Prior curve parameters"),
     "cal_saturation": ("饱和度（已达上限的比例）", "Saturation (share of the ceiling reached)"),
     "cal_noise": ("年度波动（拟合）", "Year-to-year scatter (fitted)"),
-    "cal_output_cv": ("产出不确定性（写入 uncertainty，±50% 支出范围内）",
-                      "Output uncertainty (written to uncertainty:, over ±50 % of current spending)"),
+    "cal_output_cv": ("曲线参数不确定性（±50% 支出范围内）",
+                      "Parameter uncertainty of the output (over ±50 % of current spending)"),
+    "cal_year_corr": ("各曲线年度波动的同向程度（残差平均相关）：{rho:.2f}。写入 uncertainty 的产出不确定性 = "
+                      "参数不确定性 + 年度波动在规划期内的平均（σ²/T），后者按此相关共享“好年景/坏年景”冲击。",
+                      "How much the curves' yearly scatter moves together (mean residual correlation): {rho:.2f}. "
+                      "The output uncertainty written to uncertainty: = parameter uncertainty + the yearly scatter "
+                      "averaged over the plan (σ²/T), the latter sharing a good-year/bad-year shock at this correlation."),
     "cal_prior_source": ("先验来源", "Prior source"),
     "cal_residuals": ("残差", "Residuals"),
     "cal_year": ("年度", "Year"),
@@ -462,6 +472,7 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    "lib_failed": ("未能完成，方案库未改动：{err}", "Not done; the library is unchanged: {err}"),
     # my plan: a user's own draft, checked and improved (budgetsim.analysis.check, the 我的方案 tab)
     "tab_myplan": ("我的方案", "My plan"),
     "obj_given": ("用户草案（未优化）", "Your draft (not optimised)"),
@@ -782,6 +793,7 @@ UI.update({
                             "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
                             "reaches it); between {idle} and {most} it costs performance; above {most} it is "
                             "impossible under the other rules."),
+    "pct_case": ("情形", "Case"),
     "pct_low": ("较差情形", "Low case"),
     "pct_mid": ("居中情形", "Middle case"),
     "pct_high": ("较好情形", "High case"),
