@@ -208,3 +208,20 @@ def test_status_quo_is_the_last_actual_year(recovery):
     for r in on.itertuples():
         assert sq.split[r.category][r.mode] == pytest.approx(r.amount_wan / on["amount_wan"].sum(), abs=2e-6)
     assert sum(v for ms in sq.split.values() for v in ms.values()) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_good_and_bad_years_are_carried_as_a_common_shock(baseline):
+    """Records whose scatter moves together (70 % of its variance one shock per year) give a clear
+    residual correlation; the uncertainty entries share it as group records_years."""
+    rng = np.random.default_rng(5)
+    rec = synthetic_records(baseline, baseline, list(range(2016, 2026)), 0.3, 0.1, rng, common=0.7)
+    cal = calibrate(baseline, rec, flips=False)
+    assert cal.year_correlation > 0.4
+    entries = [p for p in cal.scenario.spec.uncertainty.parameters if p.path.startswith("categories.")]
+    assert all(p.group == "records_years" and p.correlation > 0 for p in entries)
+    f = cal.fits[("tech_guidance", "rd_induced")]
+    cv = next(p.cv for p in entries if p.path == "categories.tech_guidance.response.rd_induced")
+    assert cv > f.output_cv  # the yearly scatter over the plan adds to the parameter uncertainty
+    independent = calibrate(baseline, synthetic_records(baseline, baseline, list(range(2016, 2026)), 0.3, 0.1,
+                                                        np.random.default_rng(5)), flips=False)
+    assert independent.year_correlation < 0.2

@@ -15,11 +15,11 @@ import streamlit as st
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.present.compare import MAX_COMPARED
 from budgetsim.present.labels import fmt_money, label, t
-from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
+from budgetsim.scenario.plans import plan_notes, plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
-from .state import sync_pins
+from .state import pin_plan
 
 SHOWN_BREACHES = 3  # in words above the table; all of them in the table below
 
@@ -30,7 +30,7 @@ def _shape(p: Page) -> tuple:
 
 def _reset_outputs() -> None:
     ss = st.session_state
-    for k in ("mp_improve_run", "mp_reopt_run"):
+    for k in ("mp_improve_run", "mp_reopt_run", "mp_pin_notice"):
         ss.pop(k, None)
 
 
@@ -48,6 +48,8 @@ def _draft(p: Page) -> np.ndarray:
         ss["mp_shape"] = _shape(p)
         ss["mp_locks"] = np.zeros((len(p.scenario.channels), len(p.scenario.years)), dtype=bool)
         set_draft(p.result.x if p.result.ok and not p.result.given else p.scenario.status_quo_allocation)
+    if ss.get("mp_load") is not None:  # a saved plan loaded from the library (方案库)
+        set_draft(ss.pop("mp_load"))
     return ss["mp_x"]
 
 
@@ -87,6 +89,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
             for y in s.years}
     edited = st.data_editor(df, key=f"mp_editor_{st.session_state['mp_gen']}", hide_index=True, width="stretch",
                             column_config=cfg, num_rows="fixed", height=35 * (len(df) + 1) + 3)
+    st.caption(" ".join(plan_notes(s, L)[1:]))  # tax incentives are forgone revenue; funds are commitments
     vals = edited[[str(y) for y in s.years]].to_numpy(dtype=float)
     if np.isnan(vals).any():
         st.error(t("mp_blank", L))
@@ -96,7 +99,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
 
 def _tiles(p: Page, c) -> None:
     L = p.lang
-    sm = c.plan.summary()
+    sm = c.headline()
     k = st.columns([1.1, 1.1, 0.9, 0.8, 1.3])  # room for "32.14 亿元" at 1280 px
     opt = c.optimum_performance
     k[0].metric(t("mp_kpi_draft", L), f"{c.performance:.2f}",
@@ -219,8 +222,7 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
 
 
 def _pin(p: Page, x: np.ndarray) -> None:
-    """Pin the draft into the comparison.  A draft is kept in this page (``session_pins``): the scenario
-    library stores scenarios, not plans — download the draft's Excel file to keep it."""
+    """Pin the draft into the comparison; the scenario library keeps it (the scenario and the allocation)."""
     ss = st.session_state
     L = ss["lang"]
     n = sum(1 for v in ss["pins"].values() if "plan" in v) + 1
@@ -228,12 +230,10 @@ def _pin(p: Page, x: np.ndarray) -> None:
     while name in ss["pins"]:
         n += 1
         name = t("mp_pin_name", L, n=n)
-    ss["session_pins"][name] = {"scenario": p.scenario, "objective": "given", "base": ss.get("base_ref"),
-                                "plan": x.copy()}
-    sync_pins()
+    err = pin_plan(name, p.scenario, x)  # saved in the library with its allocation (or kept in this page)
     picked = [k for k in ss.get("compare_pick", []) if k in ss["pins"] and k != name]
     ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]
-    ss["mp_pin_notice"] = t("mp_pinned", L, name=name)
+    ss["mp_pin_notice"] = t("mp_pinned", L, name=name) + (f" {err}" if err else "")
 
 
 def render_myplan(p: Page) -> None:
@@ -281,5 +281,5 @@ def _myplan(p: Page) -> None:
     st.divider()
     pc = st.columns([2, 3])
     pc[0].button(t("mp_pin", L), key="mp_pin", on_click=_pin, args=(p, x), width="stretch")
-    if ss.get("mp_pin_notice"):
-        pc[1].success(ss.pop("mp_pin_notice"))
+    if ss.get("mp_pin_notice"):  # stays until the draft changes
+        pc[1].success(ss["mp_pin_notice"])

@@ -365,8 +365,13 @@ UI: dict[str, tuple[str, str]] = {
     "cal_prior_params": ("先验曲线参数", "Prior curve parameters"),
     "cal_saturation": ("饱和度（已达上限的比例）", "Saturation (share of the ceiling reached)"),
     "cal_noise": ("年度波动（拟合）", "Year-to-year scatter (fitted)"),
-    "cal_output_cv": ("产出不确定性（写入 uncertainty，±50% 支出范围内）",
-                      "Output uncertainty (written to uncertainty:, over ±50 % of current spending)"),
+    "cal_output_cv": ("曲线参数不确定性（±50% 支出范围内）",
+                      "Parameter uncertainty of the output (over ±50 % of current spending)"),
+    "cal_year_corr": ("各曲线年度波动的同向程度（残差平均相关）：{rho:.2f}。写入 uncertainty 的产出不确定性 = "
+                      "参数不确定性 + 年度波动在规划期内的平均（σ²/T），后者按此相关共享“好年景/坏年景”冲击。",
+                      "How much the curves' yearly scatter moves together (mean residual correlation): {rho:.2f}. "
+                      "The output uncertainty written to uncertainty: = parameter uncertainty + the yearly scatter "
+                      "averaged over the plan (σ²/T), the latter sharing a good-year/bad-year shock at this correlation."),
     "cal_prior_source": ("先验来源", "Prior source"),
     "cal_residuals": ("残差", "Residuals"),
     "cal_year": ("年度", "Year"),
@@ -467,6 +472,7 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    "lib_failed": ("未能完成，方案库未改动：{err}", "Not done; the library is unchanged: {err}"),
     # my plan: a user's own draft, checked and improved (budgetsim.analysis.check, the 我的方案 tab)
     "tab_myplan": ("我的方案", "My plan"),
     "obj_given": ("用户草案（未优化）", "Your draft (not optimised)"),
