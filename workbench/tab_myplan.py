@@ -15,7 +15,7 @@ import streamlit as st
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.present.compare import MAX_COMPARED
 from budgetsim.present.labels import fmt_money, label, t
-from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
+from budgetsim.scenario.plans import plan_notes, plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
@@ -30,7 +30,7 @@ def _shape(p: Page) -> tuple:
 
 def _reset_outputs() -> None:
     ss = st.session_state
-    for k in ("mp_improve_run", "mp_reopt_run"):
+    for k in ("mp_improve_run", "mp_reopt_run", "mp_pin_notice"):
         ss.pop(k, None)
 
 
@@ -89,6 +89,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
             for y in s.years}
     edited = st.data_editor(df, key=f"mp_editor_{st.session_state['mp_gen']}", hide_index=True, width="stretch",
                             column_config=cfg, num_rows="fixed", height=35 * (len(df) + 1) + 3)
+    st.caption(" ".join(plan_notes(s, L)[1:]))  # tax incentives are forgone revenue; funds are commitments
     vals = edited[[str(y) for y in s.years]].to_numpy(dtype=float)
     if np.isnan(vals).any():
         st.error(t("mp_blank", L))
@@ -98,7 +99,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
 
 def _tiles(p: Page, c) -> None:
     L = p.lang
-    sm = c.plan.summary()
+    sm = c.headline()
     k = st.columns([1.1, 1.1, 0.9, 0.8, 1.3])  # room for "32.14 亿元" at 1280 px
     opt = c.optimum_performance
     k[0].metric(t("mp_kpi_draft", L), f"{c.performance:.2f}",
@@ -280,5 +281,5 @@ def _myplan(p: Page) -> None:
     st.divider()
     pc = st.columns([2, 3])
     pc[0].button(t("mp_pin", L), key="mp_pin", on_click=_pin, args=(p, x), width="stretch")
-    if ss.get("mp_pin_notice"):
-        pc[1].success(ss.pop("mp_pin_notice"))
+    if ss.get("mp_pin_notice"):  # stays until the draft changes
+        pc[1].success(ss["mp_pin_notice"])

@@ -122,6 +122,17 @@ class PlanCheck:
         """Points the optimum scores above the draft (None when the scenario has no optimum)."""
         return self.optimum.performance - self.performance if self.optimum.ok else None
 
+    def headline(self) -> dict[str, Any]:
+        """The figures of the draft's tiles, straight from the money matrices (no tables: an edit in the
+        workbench needs them in milliseconds)."""
+        mech = self.plan.mech
+        xf = mech.flatten(self.plan.x)
+        fiscal, external = float((mech.budget @ xf).sum()), float((mech.external @ xf).sum())
+        return {"performance": self.performance, "optimum_performance": self.optimum_performance,
+                "gap": self.gap, "breaches": int(len(self.breaches)), "budget_allocated_wan": fiscal,
+                "budget_envelope_wan": float(self.scenario.budget_wan.sum()),
+                "leverage": external / fiscal if fiscal > 0 else None}
+
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan.to_dict()
         plan.pop("solver", None)
@@ -413,7 +424,7 @@ def improve_plan(s: Scenario, x: np.ndarray, within: float, *, draft: Result | N
     moves = plan_moves(s, x, better.x, draft.evaluator, base)
     gain = better.performance - base
     if len(breaks):
-        zh = (f"草案违反 {len(breaks)} 项规则；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
+        zh = (f"草案违反规则 {len(breaks)} 处；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
               f"（{gain:+.2f} 分）。")
         en = (f"The draft breaks {len(breaks)} rule rows; the best plan within ±{pct} % that keeps every rule scores "
               f"{better.performance:.2f} ({gain:+.2f} points).")
@@ -502,8 +513,8 @@ def check_text(c: PlanCheck, lang: str = "zh") -> str:
         out.append((f"最优方案 {c.optimum_performance:.2f}，差距 {gap:.2f} 分" if zh else
                     f"Optimum {c.optimum_performance:.2f}; gap {gap:.2f} points"))
     else:
-        out.append(("本情景没有满足全部规则的方案：" if zh else "This scenario has no plan that keeps every rule: ")
-                   + c.optimum.message)
+        out.append("本情景本身不可行：没有任何方案能同时满足全部规则（用 budgetsim explain 查看哪些规则冲突、各需放宽多少）。"
+                   if zh else "This scenario has no plan that keeps every rule: " + c.optimum.message)
     out.append("")
     if c.keeps_rules:
         out.append("草案满足全部规则。" if zh else "The draft keeps every rule.")
