@@ -302,8 +302,11 @@ async def user(browser, url: str, plan: Plan, tally: Tally, run: Run, gate: Gate
                 await _quiet(page, timeout=a.timeout)
                 got = await page.evaluate(_TILES_JS)
                 exc = await _has_exception(page)
+                late = await page.get_by_text("秒内未完成").count()
                 if exc:
                     tally.errors.append(f"{who}: exception on the page after {value:,.0f}: {exc}")
+                elif late:  # the app's time limit (it counts waiting for other users' solves)
+                    tally.errors.append(f"{who}: budget {value:,.0f} ran out of the app's time limit")
                 elif got != want:
                     tally.wrong.append(f"{who}: budget {value:,.0f} shows {got}, budgetsim.solve gives {want}")
                 else:
