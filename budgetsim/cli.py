@@ -605,7 +605,7 @@ def cmd_records_template(a) -> int:
     if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     write_template(s, a.out, None if a.empty else status_quo_records(s))
     print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK
