@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     tp.add_argument("scenario", help="scenario YAML file")
     tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
     tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
-                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo "
+                         "carried over the plan")
     tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
                     "or tidy rows (category, mode, year, amount_wan)")
     tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
@@ -563,6 +564,12 @@ def cmd_library(a) -> int:
             print(t("lib_detail", L, kind=t("lib_kind_" + e.kind, L), question=objective_label(e.objective, L),
                     author=e.author or t("no_author", L), saved=fmt_time(e.updated_at)))
             print(_headline_text(e.headline, L))
+            if e.plan is not None:
+                n, y = len(e.plan["channels"]), e.plan["years"]
+                print(f"附用户草案：{n} 个渠道 × {len(y)} 年（{y[0]}–{y[-1]}），"
+                      f"合计 {sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元" if L == "zh" else
+                      f"With the user's plan: {n} channels × {len(y)} years ({y[0]}–{y[-1]}), "
+                      f"{sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元 in all")
             if e.notes:
                 print(f"{t('col_notes', L)}: {e.notes}")
             print()
@@ -581,7 +588,7 @@ def cmd_library(a) -> int:
 
 def _headline_text(h: dict, L: str) -> str:
     from .present.labels import fmt_money, status_label, t
-    if h.get("status") != "optimal" or h.get("performance") is None:
+    if h.get("status") not in ("optimal", "given") or h.get("performance") is None:
         return status_label(str(h.get("status", "—")), L)
     diff = h.get("performance_diff")
     return (f"{t('kpi_performance', L)} {h['performance']:.2f}"
@@ -598,7 +605,7 @@ def cmd_records_template(a) -> int:
     if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     write_template(s, a.out, None if a.empty else status_quo_records(s))
     print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK

@@ -143,7 +143,7 @@ def test_impossible_scenario_shows_message_and_status_quo(at):
 
 
 def test_min_budget_question(at):
-    at.radio(key="objective").set_value("min-budget").run()
+    at.radio(key="objective_zh").set_value("min-budget").run()
     assert not at.exception
     m = _metrics(at)
     assert m["目标达成"] == "2/2"
@@ -288,12 +288,45 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
 
 
+def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
+    _open_tab(at, "我的方案")
+    m = _metrics(at)
+    assert m["草案绩效指数"] == m["最优方案绩效指数"] and m["违反规则（处）"] == "0"
+    _by_key(at.button, "mp_from_sq").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert float(m["草案绩效指数"]) < float(m["最优方案绩效指数"])
+    assert int(m["违反规则（处）"]) > 0
+    assert any("年度预算总额" in e.value for e in at.error)  # the broken rules in words
+    _by_key(at.button, "mp_improve_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("±10%" in x.value for x in list(at.success) + list(at.warning) + list(at.info))
+    _by_key(at.button, "mp_pin").click().run()
+    assert not at.exception
+    pins = at.session_state["pins"]
+    assert "草案 1" in pins and pins["草案 1"]["objective"] == "given" and "plan" in pins["草案 1"]
+    assert any("已固定：草案 1" in s.value for s in at.success)
+    _open_tab(at, "情景对比")  # the draft beside the others, scored as given
+    assert "草案 1" in at.session_state["compare_pick"]
+    summary = next(tb.value for tb in at.table if "草案 1" in list(tb.value.iloc[:, 0]))
+    row = summary[summary.iloc[:, 0] == "草案 1"].iloc[0]
+    assert row.iloc[1] == "草案" and float(row.iloc[2]) < float(_metrics(at)["绩效指数"])
+
+    # the pinned draft is in the library with its allocation: a new session compares it, and loads it back
+    from budgetsim.library import Library
+    saved = Library().find("草案 1")
+    assert saved.objective == "given" and saved.plan_array() == pytest.approx(pins["草案 1"]["plan"])
+    fresh = AppTest.from_file(APP, default_timeout=60).run()
+    assert fresh.session_state["pins"]["草案 1"]["plan"] == pytest.approx(pins["草案 1"]["plan"])
+    _open_tab(fresh, "方案库")
+    _by_key(fresh.selectbox, "lib_pick").set_value(saved.id).run()
+    _by_key(fresh.button, f"lib_load_{saved.id}").click().run()
+    _open_tab(fresh, "我的方案")
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert _metrics(fresh)["草案绩效指数"] == f"{saved.headline['performance']:.2f}"
+
+
 # ----------------------------------------------------------------------------- the scenario library
-
-
-def _open_tab(at, title: str):
-    at.session_state[f"tab_{at.session_state['lang']}"] = title
-    return at.run()
 
 
 def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):

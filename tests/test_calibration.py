@@ -123,6 +123,9 @@ def test_calibrated_scenario_document(example, tmp_path):
     assert doc["extends"] == "baseline"
     ref = doc["references"]["records_calibration"]["text"]
     assert cal.records.sha256 in ref and "yangzhou_example_2016_2025.csv" in ref
+    # the example's rows say they are illustrative (备注): so do the fitted figures
+    assert cal.records.illustrative and "stay illustrative" in ref
+    assert doc["categories"]["tech_guidance"]["response"]["rd_induced"]["source"] == "illustrative"
     # 100 = the last actual year's output
     last = cal.records.outcomes.query("year == 2025").groupby("indicator")["value"].sum()
     for iid, v in last.items():
@@ -197,6 +200,7 @@ def test_calibrated_diff_keeps_an_uploaded_base(baseline):
 
 def test_status_quo_is_the_last_actual_year(recovery):
     s, truth, rec, cal = recovery
+    assert cal.scenario.spec.status_quo.source == "records_calibration"  # records not marked illustrative
     last = rec.spending[rec.spending["year"] == 2025]
     on = last[[s.mode(m).on_budget for m in last["mode"]]]
     sq = cal.scenario.spec.status_quo
@@ -204,3 +208,20 @@ def test_status_quo_is_the_last_actual_year(recovery):
     for r in on.itertuples():
         assert sq.split[r.category][r.mode] == pytest.approx(r.amount_wan / on["amount_wan"].sum(), abs=2e-6)
     assert sum(v for ms in sq.split.values() for v in ms.values()) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_good_and_bad_years_are_carried_as_a_common_shock(baseline):
+    """Records whose scatter moves together (70 % of its variance one shock per year) give a clear
+    residual correlation; the uncertainty entries share it as group records_years."""
+    rng = np.random.default_rng(5)
+    rec = synthetic_records(baseline, baseline, list(range(2016, 2026)), 0.3, 0.1, rng, common=0.7)
+    cal = calibrate(baseline, rec, flips=False)
+    assert cal.year_correlation > 0.4
+    entries = [p for p in cal.scenario.spec.uncertainty.parameters if p.path.startswith("categories.")]
+    assert all(p.group == "records_years" and p.correlation > 0 for p in entries)
+    f = cal.fits[("tech_guidance", "rd_induced")]
+    cv = next(p.cv for p in entries if p.path == "categories.tech_guidance.response.rd_induced")
+    assert cv > f.output_cv  # the yearly scatter over the plan adds to the parameter uncertainty
+    independent = calibrate(baseline, synthetic_records(baseline, baseline, list(range(2016, 2026)), 0.3, 0.1,
+                                                        np.random.default_rng(5)), flips=False)
+    assert independent.year_correlation < 0.2

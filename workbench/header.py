@@ -42,8 +42,9 @@ def kpi_tiles(r: bs.Result, L: str) -> None:
                      if abs(saved) > 0.5 else None), delta_color="inverse",
                     help=f"{t('col_envelope_total', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
     else:
-        st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** "
-                   + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
+        hint = {"infeasible": t("infeasible_hint", L),
+                "time_limit": t("time_limit_hint", L, s=f"{engine.APP_TIME_LIMIT:g}")}.get(r.status, "")
+        st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** " + hint)
         st.markdown(f"**{t('status_quo_tiles', L)}**")
         c = st.columns(4)
         for col, (name, text) in zip(c, v.items()):

@@ -28,7 +28,6 @@ def _apply(cal, name: str) -> None:
 def render_calibration(p: Page) -> None:
     """Upload (or pick) a records file, calibrate the current scenario, show the report, apply it."""
     L, scenario = p.lang, p.scenario
-    ss = st.session_state
     c = st.columns([2, 2, 1])
     up = c[0].file_uploader(t("cal_upload", L), type=["xlsx", "csv"], help=t("cal_upload_help", L),
                             key="cal_upload")

@@ -12,6 +12,8 @@ from budgetsim.present.compare import MAX_COMPARED, STATUS_QUO, compare, differe
 from budgetsim.present.labels import objective_label, precise, t
 from budgetsim.present.workbook import workbook_bytes
 
+from budgetsim.scenario.plans import plan_xlsx_bytes
+
 from . import engine
 from .page import Page, chart_block
 from .state import remove_pin
@@ -46,6 +48,13 @@ def _summary_view(comp, L: str) -> pd.DataFrame:
     return rows
 
 
+def _pin_result(pin: dict):
+    """A pin's result: a pinned draft is scored as given (no solve), a scenario is solved for its question."""
+    if "plan" in pin:
+        return engine.plan_result(pin["scenario"], pin["plan"])
+    return engine.solve(pin["scenario"], pin["objective"])
+
+
 def render_compare(p: Page) -> None:
     """Pinned scenarios side by side against one reference, what differs between them, downloads."""
     L = p.lang
@@ -60,10 +69,11 @@ def render_compare(p: Page) -> None:
         chosen = st.multiselect(t("compare_pick", L), names, max_selections=MAX_COMPARED, key="compare_pick",
                                 placeholder=t("pick_placeholder", L))
         if chosen:
-            results = {n: engine.solve(pins[n]["scenario"], pins[n]["objective"]) for n in chosen}
+            results = {n: _pin_result(pins[n]) for n in chosen}
             ref = _reference_choice(L, [n for n in chosen if results[n].ok])
             comp = compare(results, L, reference=ref, reference_result=engine.baseline_result())
-            ckey = (L, ref) + tuple((n, engine.scenario_key(pins[n]["scenario"]), pins[n]["objective"])
+            ckey = (L, ref) + tuple((n, engine.scenario_key(pins[n]["scenario"]), pins[n]["objective"],
+                                     hash(pins[n]["plan"].tobytes()) if "plan" in pins[n] else None)
                                     for n in chosen)
             st.markdown(f"**{t('compare_summary', L)}**", help=precise("reference", L))
             view = _summary_view(comp, L)
@@ -79,8 +89,13 @@ def render_compare(p: Page) -> None:
                              column_config={t("col_param", L): st.column_config.TextColumn(width="large")})
             else:
                 st.caption(t("differs_none", L))
-            ind = comp.indicators.pivot_table(index=["indicator_label", "unit"], columns="scenario",
-                                              values="plan_total", sort=False)[chosen]
+            # every chosen plan keeps its column and every indicator its row, in file order: an impossible
+            # plan has no figures (—), never a KeyError
+            rows = pd.MultiIndex.from_tuples(list(dict.fromkeys(zip(comp.indicators["indicator_label"],
+                                                                    comp.indicators["unit"]))),
+                                             names=["indicator_label", "unit"])
+            ind = comp.indicators.pivot(index=["indicator_label", "unit"], columns="scenario",
+                                        values="plan_total").reindex(index=rows, columns=chosen)
             refcol = f"{'参照：' if L == 'zh' else 'Reference: '}{comp.reference.name}"
             first = comp.indicators[comp.indicators["scenario"] == chosen[0]].set_index("indicator_label")
             ind.insert(0, refcol, first["reference_total"].reindex(ind.index.get_level_values(0)).to_numpy())
@@ -101,11 +116,18 @@ def render_compare(p: Page) -> None:
         for i, (name, pin) in enumerate(list(pins.items())):
             st.markdown(f"**{name}** — {pin['scenario'].title(L)} · {objective_label(pin['objective'], L)}")
             with st.container(horizontal=True, gap="small"):  # buttons as wide as their text: never cut
-                st.download_button(t("download_yaml", L, name=name),
-                                   scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
-                                                      objective=pin["objective"]),
-                                   file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
-                                   help=t("yaml_help", L), on_click="ignore", icon=":material/download:")
+                if "plan" in pin:  # a pinned draft (我的方案): its plan file, not a scenario diff
+                    st.download_button(t("download_plan", L, name=name),
+                                       plan_xlsx_bytes(pin["scenario"], pin["plan"], L),
+                                       file_name=f"{slug(name)}.xlsx", key=f"dl_plan_{i}", on_click="ignore",
+                                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                       icon=":material/download:")
+                else:
+                    st.download_button(t("download_yaml", L, name=name),
+                                       scenario_diff_yaml(pin["scenario"], pin["base"], new_id=slug(name), title=name,
+                                                          objective=pin["objective"]),
+                                       file_name=f"{slug(name)}.yaml", mime="application/x-yaml", key=f"dl_yaml_{i}",
+                                       help=t("yaml_help", L), on_click="ignore", icon=":material/download:")
                 st.button(t("remove", L), key=f"rm_pin_{i}", help=t("remove_pin", L, name=name), on_click=remove_pin,
                           args=(name,))
 
@@ -113,7 +135,7 @@ def render_compare(p: Page) -> None:
 def _downloads(comp, results, chosen, pins, L: str) -> None:
     """The meeting workbook, the leadership brief and the tables as CSV.  The workbook and the brief
     are made only when asked for (they explain every plan; the brief also simulates the recommended one)."""
-    ok = [n for n in chosen if results[n].ok]
+    ok = [n for n in chosen if results[n].ok and not results[n].given]  # drafts have nothing to explain
 
     def explained() -> dict:
         return {n: engine.explain(pins[n]["scenario"], pins[n]["objective"], results[n]) for n in ok}

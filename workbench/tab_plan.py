@@ -8,7 +8,7 @@ import streamlit as st
 from budgetsim.present import charts
 from budgetsim.present.labels import label, labels, precise, t, unit
 
-from .page import Page, chart_block
+from .page import Page, chart_block, lang_choice
 
 
 def render_plan(p: Page) -> None:
@@ -17,8 +17,8 @@ def render_plan(p: Page) -> None:
     if not result.ok:
         st.info(t("no_plan", L))
     else:
-        by = st.radio(t("stack_by", L), ["category", "mode"], key="stack_by", horizontal=True,
-                      format_func=lambda v: t(v, L))
+        by = lang_choice(st.radio, t("stack_by", L), ["category", "mode"], name="stack_by", lang=L,
+                         horizontal=True, format_func=lambda v: t(v, L))
         left, right = st.columns(2)
         with left:
             chart_block(L, "allocation", rkey + (by,), lambda: charts.allocation_chart(result, L, by),

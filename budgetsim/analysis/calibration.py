@@ -31,9 +31,11 @@ The calibrated scenario (:meth:`Calibration.document`) is an ``extends:`` diff: 
 a reference naming the records file and its SHA-256, each indicator's ``reference_per_year`` set to
 the records' last actual year (100 = "the last actual year's output"), the status quo set to that
 year's actual split (so the plan is compared with what was really done), and an ``uncertainty:``
-section whose entries for the fitted curves are log-normal output multipliers with the posterior's
-coefficient of variation over ±50 % of current spending — so ``simulate`` and the ``cvar``
-objective carry what the data cannot pin down.  :func:`calibrate` also finds which of the plan's
+section whose entries for the fitted curves are log-normal output multipliers: the posterior's
+spread over ±50 % of current spending (what the data cannot pin down) plus the fitted year-to-year
+scatter averaged over the plan's years (σ²/T), the latter sharing one common shock across curves
+(group ``records_years``) weighted by how much the records' residuals move together — so
+``simulate`` and the ``cvar`` objective carry both.  :func:`calibrate` also finds which of the plan's
 recommendations flip when a curve's elasticity moves to either end of its 90 % interval.
 """
 
@@ -41,7 +43,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +56,7 @@ from ..model.curves import Curve, make_curve
 from ..model.evaluate import scenario_curves
 from ..model.mechanics import effective_kernel, mode_params
 from ..scenario.distributions import resolve
-from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, scenario_from_dict
+from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, load_scenario, scenario_from_dict
 from ..scenario.records import Records, read_records
 from ..scenario.schema import CURVE_PARAMS
 from ..solving import solve
@@ -420,6 +421,23 @@ class Calibration:
     plan_performance: float | None = None
 
     @property
+    def year_correlation(self) -> float:
+        """How much the curves' yearly scatter moves together (good and bad years for all): the mean
+        correlation, across the fitted curves, of their log residuals by year (0 when independent or
+        when fewer than 3 curves or 4 years make it unknowable)."""
+        rows = [f.observed.set_index("year")["residual"] for f in self.fits.values() if f.n_points >= 4]
+        if len(rows) < 3:
+            return 0.0
+        m = pd.concat(rows, axis=1).dropna()
+        if len(m) < 4:
+            return 0.0
+        r = np.log1p(m.to_numpy().clip(-0.99, None))
+        c = np.corrcoef(r.T)
+        off = c[~np.eye(len(c), dtype=bool)]
+        off = off[np.isfinite(off)]
+        return float(np.clip(off.mean(), 0.0, 1.0)) if len(off) else 0.0
+
+    @property
     def curves(self) -> pd.DataFrame:
         """One row per curve: points, elasticity (prior, fitted, 90 % interval), data weight, flags."""
         rows = []
@@ -475,7 +493,10 @@ def _document(cal: Calibration, out_path) -> dict:
     s = cal.base
     rec = cal.records
     ref_text = (f"{rec.name}: bureau records {cal.years[0]}–{cal.years[-1]} (sha256 {rec.sha256}); "
-                "curves fitted by budgetsim calibrate (MAP, Laplace spread)")
+                "curves fitted by budgetsim calibrate (MAP, Laplace spread)"
+                + ("; the records mark their figures as illustrative, so the fitted figures stay illustrative"
+                   if rec.illustrative else ""))
+    src = "illustrative" if rec.illustrative else RECORDS_REF
     extends, repeated = _base_link(s, out_path)
     doc: dict[str, Any] = {
         "extends": extends,
@@ -490,7 +511,7 @@ def _document(cal: Calibration, out_path) -> dict:
     inds: dict[str, Any] = {}
     for r in cal.reference_levels.itertuples():
         if r.basis != "unchanged":
-            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": RECORDS_REF}
+            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": src}
     if inds:
         doc["indicators"] = inds
     cats: dict[str, Any] = {}
@@ -498,13 +519,13 @@ def _document(cal: Calibration, out_path) -> dict:
         if not f.fitted:
             continue
         cats.setdefault(c, {"response": {}})["response"][i] = (
-            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": RECORDS_REF})
+            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": src})
     if cats:
         doc["categories"] = cats
-    sq = _status_quo_section(cal)
+    sq = _status_quo_section(cal, src)
     if sq is not None:
         doc["status_quo"] = sq
-    doc["uncertainty"] = _uncertainty_section(cal)
+    doc["uncertainty"] = _uncertainty_section(cal, src)
     if repeated:
         doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
         doc = {"extends": extends, **{k: v for k, v in doc.items() if k != "extends"}}
@@ -513,7 +534,7 @@ def _document(cal: Calibration, out_path) -> dict:
     return doc
 
 
-def _status_quo_section(cal: Calibration) -> dict | None:
+def _status_quo_section(cal: Calibration, src: str) -> dict | None:
     """The status quo as the records' last actual year: its on-budget split, total and forgone tax.
 
     Every channel of the base's split is written (0 where nothing was spent), because a diff's
@@ -533,8 +554,7 @@ def _status_quo_section(cal: Calibration) -> dict | None:
     split: dict[str, dict[str, float]] = {}
     for (c, m), v in shares.items():
         split.setdefault(c, {})[m] = v
-    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split,
-                           "source": RECORDS_REF}
+    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split, "source": src}
     off_keys = set(off) | {(c, m) for c, ms in s.spec.status_quo.off_budget_wan.items() for m in ms}
     if off_keys:
         out["off_budget_wan"] = {}
@@ -543,7 +563,7 @@ def _status_quo_section(cal: Calibration) -> dict | None:
     return out
 
 
-def _uncertainty_section(cal: Calibration) -> dict:
+def _uncertainty_section(cal: Calibration, src: str) -> dict:
     """The base's uncertain parameters, with every fitted curve's entry replaced by its posterior spread."""
     spec = cal.base.spec
     fitted = {(c, i) for (c, i), f in cal.fits.items() if f.fitted}
@@ -561,11 +581,18 @@ def _uncertainty_section(cal: Calibration) -> dict:
                 entry["group"] = f"split_{k}"  # split entries keep their common shock
             for t in keep:
                 out.append(entry | {"path": t.path})
+    T = len(cal.base.years)
+    rho = cal.year_correlation
     for (c, i), f in cal.fits.items():
         if f.fitted:
-            out.append({"path": f"categories.{c}.response.{i}", "dist": "lognormal",
-                        "cv": max(_round(f.output_cv, 3), 0.001), "source": RECORDS_REF})
-    return {"source": RECORDS_REF, "parameters": out}
+            v_post, v_year = np.log1p(f.output_cv ** 2), f.noise_cv ** 2 / T
+            entry = {"path": f"categories.{c}.response.{i}", "dist": "lognormal",
+                     "cv": max(_round(float(np.sqrt(np.expm1(v_post + v_year))), 3), 0.001), "source": src}
+            share = rho * v_year / (v_post + v_year)
+            if share >= 0.001:
+                entry |= {"correlation": _round(share, 3), "group": "records_years"}
+            out.append(entry)
+    return {"source": src, "parameters": out}
 
 
 def _reference_levels(s: Scenario, rec: Records, years: list[int], E: np.ndarray,
@@ -603,8 +630,6 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     ``.scenario`` (the calibrated scenario), ``.yaml_text()`` (the ``extends:`` file), and, with
     ``flips``, ``.flips``: the plan's recommendations that change within the curves' bands.
     Raises :class:`~budgetsim.scenario.records.RecordsError` listing every problem of the file."""
-    from ..scenario.loading import load_scenario
-
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     rec = records if isinstance(records, Records) else read_records(records, s, name=records_name)
     years, E = history_resources(s, rec)
@@ -747,10 +772,11 @@ def scenario_with_curves(s: Scenario, curves: dict[tuple[str, str], dict[str, fl
 
 
 def synthetic_records(s: Scenario, truth: Scenario, years: list[int], spread: float, noise: float,
-                      rng: np.random.Generator, name: str = "synthetic.csv") -> Records:
+                      rng: np.random.Generator, name: str = "synthetic.csv", common: float = 0.0) -> Records:
     """Records drawn from known curves (recovery tests, examples): each category's status-quo
     spending scaled by factors evenly spread over ±``spread`` in a random order of the ``years``,
-    outputs from ``truth``'s curves times log-normal noise of sd ``noise``."""
+    outputs from ``truth``'s curves times log-normal noise of sd ``noise``, a ``common`` share of
+    whose variance is one shock per year shared by every curve (good and bad years)."""
     sq = status_quo_records(s).spending
     rows = []
     for c in s.categories:
@@ -762,9 +788,12 @@ def synthetic_records(s: Scenario, truth: Scenario, years: list[int], spread: fl
     empty = pd.DataFrame(columns=["year", "category", "indicator", "value", "origin"])
     yrs, E = history_resources(truth, Records(spending, empty, pd.DataFrame(), name))
     out = []
+    shock = rng.standard_normal(len(yrs)) if common > 0 else np.zeros(len(yrs))
     for (c, i), curve in scenario_curves(truth).items():
         for k, y in enumerate(yrs):
-            v = float(curve.value(E[s.categories.index(c), k])) * float(np.exp(rng.normal(0.0, noise)))
+            z = np.sqrt(common) * shock[k] + np.sqrt(1 - common) * rng.standard_normal() if common > 0 else \
+                rng.normal(0.0, 1.0)
+            v = float(curve.value(E[s.categories.index(c), k])) * float(np.exp(noise * z))
             out.append((y, c, i, v, "outcomes"))
     return Records(spending, pd.DataFrame(out, columns=empty.columns), pd.DataFrame(), name,
                    hashlib.sha256(spending.to_csv().encode() + str(out).encode()).hexdigest())

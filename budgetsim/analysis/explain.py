@@ -266,7 +266,7 @@ def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: floa
     frm = _fmt_param(s, rid, meta.key, meta.param, lang)
     to = _fmt_param(s, rid, meta.key, p_to, lang)
     if lang == "zh":
-        where = "".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
+        where = "，".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
         where = f"（{where}）" if where else ""
         what = {"min-budget": f"预算节省 {gain:,.0f} 万元",
                 "cvar": f"稳健目标（兼顾平均与最差一成情形）多得 {_pts(gain)} 分"}.get(objective,

@@ -410,9 +410,10 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # pass of a scenario hands HiGHS the whole model and runs from scratch (numbers pushed into a
     # model that held other scenarios, or a warm start from their basis, can end on another point
     # of a tied face, and move the next zones) and later passes run warm from the pass before, all
-    # under the session's lock; the final plan is made unique by :func:`_settle_ties`.  So a scenario gets the same plan whether it is solved first or after
-    # a thousand others, on one worker or many.  The one shortcut: a scenario solved before in this
-    # session gets its own final solution back.
+    # under the session's lock; the final plan is made unique by :func:`_settle_ties`.  So a
+    # scenario gets the same plan whether it is solved first or after a thousand others, on one
+    # worker or many.  The one shortcut: a scenario solved before in this session gets its own
+    # final solution back.
     centers = fine_center(mech.effective @ mech.flatten(start_allocation(s)), e_max)
     builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
@@ -430,6 +431,8 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         x = builder.allocation(sol)
         return done(sol, x, 1, _gap(builder, sol, x))
     only_segments = False  # the first load of a scenario compares everything
+    # the limit is this request's own wall clock: time spent waiting for other users' solves on this
+    # structure counts, and each run gets only what is left of it
     with session.lock if session is not None else contextlib.nullcontext():
         for passes in range(1, max_passes + 1):
             if trace is not None:

@@ -38,8 +38,7 @@ from ..scenario.provenance import input_sources, source_counts
 from ..version import __version__
 from . import charts
 from .compare import STATUS_QUO, Comparison, budget_value_per_wan, differences
-from .labels import YI, fmt_count, fmt_index, fmt_pct, fmt_ratio, fmt_wan, label, t
-from .parameters import describe
+from .labels import YI, fmt_count, fmt_index, fmt_pct, fmt_wan, label, t
 
 BODY_FONT = ("宋体", "SimSun")      # what a bureau's Word has; LibreOffice substitutes a CJK serif
 HEAD_FONT = ("黑体", "SimHei")
@@ -358,7 +357,7 @@ def _assumption_lines(c: Comparison, rec: str) -> list[str]:
                        f"status quo carries {s.spec.status_quo.base_year}'s split over the plan."))
     diff = differences(c)
     if len(diff):
-        pcol, bcol = t("col_param", L), t("col_baseline", L)
+        pcol = t("col_param", L)
         parts = []
         for _, x in diff.iterrows():
             vals = "，".join(f"{_plan_name(c, n)}{x[n]}" for n in c.names) if L == "zh" else \
@@ -396,7 +395,7 @@ def brief_bytes(c: Comparison, recommended: str | None = None, simulation: Simul
     doc.heading(_zh(L, f"二、推荐方案的预算安排（万元，较参照：{c.reference.name}）",
                     f"2. The recommended plan's budget (万元; vs reference: {c.reference.name})"))
     header, rows = _allocation_rows(c, rec)
-    first = 4.2
+    first = 3.0  # the longest category name (8 characters) fits; "规划期合计" keeps one line at 2 cm
     rest = (17.0 - first) / (len(header) - 1)
     doc.table(header, rows, [first] + [rest] * (len(header) - 1), bold_last=True)
     pngs = [charts.to_png(charts.allocation_chart(r, L, "category"), scale=1.6),

@@ -285,6 +285,7 @@ def calibration_html(cal: Calibration, lang: str = "zh", charts: bool = True) ->
                  f"{esc(t('cal_prior_dominates_n', lang, n=n_prior))}</p>" if lang == "zh" else
                  f"<p>{esc(t('cal_fitted_n', lang, n=n_fit, k=len(cal.years)))}; "
                  f"{esc(t('cal_prior_dominates_n', lang, n=n_prior))}.</p>")
+    parts.append(f"<p>{esc(t('cal_year_corr', lang, rho=cal.year_correlation))}</p>")
     if rec.warnings:
         parts.append(f"<div class='warn'><b>{esc(t('cal_record_warnings', lang))}</b><ul>"
                      + "".join(f"<li>{esc(w)}</li>" for w in rec.warnings) + "</ul></div>")

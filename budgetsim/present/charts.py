@@ -354,7 +354,9 @@ def performance_percentiles_data(sim, lang: str = "zh") -> pd.DataFrame:
     for _, r in p.iterrows():
         lab = t(r["plan"], lang) if r["plan"] in ("plan", "status_quo") else r["plan"]
         for q in ("p5", "p50", "p95"):
-            rows.append({"series": r["plan"], "series_label": lab, "percentile": q.upper(), "value": float(r[q])})
+            rows.append({"series": r["plan"], "series_label": lab, "percentile": q.upper(),
+                         "case": t({"p5": "pct_low", "p50": "pct_mid", "p95": "pct_high"}[q], lang),
+                         "value": float(r[q])})
     return pd.DataFrame(rows)
 
 
@@ -378,7 +380,8 @@ def performance_distribution_chart(sim, lang: str = "zh") -> alt.Chart:
                  alt.Tooltip("share:Q", format=".1%", title=t("share_of_draws", lang))])
     rules = alt.Chart(pct).mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
         x="value:Q", color=color,
-        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)), alt.Tooltip("percentile:N"),
+        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)),
+                 alt.Tooltip("case:N", title=t("pct_case", lang)),
                  alt.Tooltip("value:Q", format=".2f", title=t("kpi_performance", lang))])
     title = t("dist_title", lang, n=f"{sim.draws:,}")
     return _style((bars + rules).properties(title=title, width=WIDTH, height=HEIGHT))

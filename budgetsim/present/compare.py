@@ -255,7 +255,10 @@ def rule_setting(s: Scenario, rid: str, lang: str = "zh") -> str:
 
 
 def _binding_from_duals(r: Result) -> dict[str, bool] | None:
-    """Which rules bind in ``r``'s final LP (a row with a non-zero dual); None for integer plans."""
+    """Which rules bind in ``r``'s final LP (a row with a non-zero dual); None for integer plans and for
+    a plan the user gave (no LP)."""
+    if r.run is None:
+        return None
     sol = r.run.solution
     if not r.ok or sol.row_dual is None or r.is_mip:
         return None

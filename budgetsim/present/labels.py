@@ -117,6 +117,13 @@ UI: dict[str, tuple[str, str]] = {
     "lv_stable_min": ("稳定支持占比下限（%）", "Stable-support share, lowest (%)"),
     "lv_stable_max": ("稳定支持占比上限（%）", "Stable-support share, highest (%)"),
     "lv_leverage": ("杠杆率下限（外部资金 ÷ 财政资金，倍）", "Leverage floor (external ÷ fiscal money, ×)"),
+    # hostile input (issue 11): a per-year leverage floor (e.g. after applying a diagnosis) keeps its levers
+    "lv_leverage_year": ("{year} 年杠杆率下限（倍）", "{year} leverage floor (×)"),
+    "time_limit_hint": ("求解在 {s} 秒内未完成，未给出方案。可减少整项目（整数）规则或放宽目标后重试；"
+                        "命令行 budgetsim solve --time-limit 可给更长时间。",
+                        "The solver did not finish within {s} s, so no plan is shown. Try fewer whole-project (integer) "
+                        "rules or looser targets; budgetsim solve --time-limit allows more time."),
+    "solving_sign": ("正在求解新方案……下方数字仍是上一次的结果", "Solving… the figures below are from the last answer"),
     "lv_target": ("{name}（{unit}，0 = 不设目标）", "{name} ({unit}; 0 = no target)"),
     "lv_weight": ("{name}", "{name}"),
     "lv_rule": ("{name}", "{name}"),
@@ -358,8 +365,13 @@ UI: dict[str, tuple[str, str]] = {
     "cal_prior_params": ("先验曲线参数", "Prior curve parameters"),
     "cal_saturation": ("饱和度（已达上限的比例）", "Saturation (share of the ceiling reached)"),
     "cal_noise": ("年度波动（拟合）", "Year-to-year scatter (fitted)"),
-    "cal_output_cv": ("产出不确定性（写入 uncertainty，±50% 支出范围内）",
-                      "Output uncertainty (written to uncertainty:, over ±50 % of current spending)"),
+    "cal_output_cv": ("曲线参数不确定性（±50% 支出范围内）",
+                      "Parameter uncertainty of the output (over ±50 % of current spending)"),
+    "cal_year_corr": ("各曲线年度波动的同向程度（残差平均相关）：{rho:.2f}。写入 uncertainty 的产出不确定性 = "
+                      "参数不确定性 + 年度波动在规划期内的平均（σ²/T），后者按此相关共享“好年景/坏年景”冲击。",
+                      "How much the curves' yearly scatter moves together (mean residual correlation): {rho:.2f}. "
+                      "The output uncertainty written to uncertainty: = parameter uncertainty + the yearly scatter "
+                      "averaged over the plan (σ²/T), the latter sharing a good-year/bad-year shock at this correlation."),
     "cal_prior_source": ("先验来源", "Prior source"),
     "cal_residuals": ("残差", "Residuals"),
     "cal_year": ("年度", "Year"),
@@ -460,6 +472,61 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    "lib_failed": ("未能完成，方案库未改动：{err}", "Not done; the library is unchanged: {err}"),
+    # my plan: a user's own draft, checked and improved (budgetsim.analysis.check, the 我的方案 tab)
+    "tab_myplan": ("我的方案", "My plan"),
+    "obj_given": ("用户草案（未优化）", "Your draft (not optimised)"),
+    "status_given": ("草案", "draft"),
+    "mp_intro": ("在下表中填写或修改各类别 × 支持方式每年的金额（万元），草案即时评分：绩效、违反的规则，以及与最优方案的差距。"
+                 "也可下载 Excel 模板填好后上传。",
+                 "Type or edit the amount per category × support mode and year (万元): the draft is scored at once — "
+                 "performance, the rules it breaks, the gap to the optimum. Or download the Excel template, fill it "
+                 "in and upload it."),
+    "mp_from_sq": ("用现状填入", "Fill from the status quo"),
+    "mp_from_opt": ("用最优方案填入", "Fill from the optimum"),
+    "mp_no_opt": ("本情景没有最优方案，无法用其填入。", "This scenario has no optimum to fill from."),
+    "mp_upload": ("上传方案文件（Excel 或 CSV）", "Upload a plan file (Excel or CSV)"),
+    "mp_upload_help": ("与“下载 Excel”相同格式：一个名为 plan 的工作表，每行一个类别 × 支持方式，每年一列，单位万元。",
+                       "The same format as the download: one sheet named plan, a row per category × support mode, "
+                       "a column per year, in 万元."),
+    "st_upload_limits_plan": ("Excel 或 CSV 文件，不超过 1 MB", "1MB per file • XLSX, CSV"),
+    "mp_upload_bad": ("方案文件有误，草案未改变。问题如下（单元格：问题）：",
+                      "The plan file has problems; the draft is unchanged (cell: problem):"),
+    "mp_upload_ok": ("已载入方案文件：{name}", "Plan file loaded: {name}"),
+    "mp_download": ("下载 Excel", "Download Excel"),
+    "mp_download_help": ("与上传的格式相同：在 Excel 中修改后可再上传。", "The same file the upload reads: edit it in "
+                         "Excel and upload it again."),
+    "mp_blank": ("表中有空格或非数字：请在每个格中填写金额（万元，没有则填 0）。", "Some cells are blank: give an amount "
+                 "in every cell (万元; 0 for none)."),
+    "mp_kpi_draft": ("草案绩效指数", "Draft performance"),
+    "mp_kpi_opt": ("最优方案绩效指数", "Optimum performance"),
+    "mp_vs_opt": ("较最优", "vs optimum"),
+    "mp_kpi_breaches": ("违反规则（处）", "Rule breaches"),
+    "mp_kpi_budget": ("草案预算（较总额）", "Draft budget (vs envelope)"),
+    "mp_breaches": ("草案违反的规则", "Rules the draft breaks"),
+    "mp_keeps_rules": ("草案满足全部规则。", "The draft keeps every rule."),
+    "mp_more_breaches": ("另有 {n} 处，见下表。", "{n} more in the table below."),
+    "mp_locks": ("锁定（锁定的格作为固定数额，优化器不得改动）", "Locks (locked cells are fixed figures the optimiser "
+                 "may not move)"),
+    "mp_lock_row": ("整行", "Whole row"),
+    "mp_locked_n": ("已锁定 {n} 格。", "{n} cells locked."),
+    "mp_reopt": ("锁定格不变，重新优化其余", "Keep the locked cells, optimise the rest"),
+    "mp_reopt_result": ("锁定 {n} 格后的最优方案：绩效指数 {perf}（比草案 {diff}）。",
+                        "The best plan with {n} cells locked: performance {perf} ({diff} against the draft)."),
+    "mp_reopt_none": ("锁定的格与规则冲突，没有可行方案：", "The locked cells conflict with the rules; no plan keeps "
+                      "them all:"),
+    "mp_adopt": ("采用此方案作为草案", "Use this plan as the draft"),
+    "mp_improve": ("在草案 ±X% 内改进", "Improve within ±X % of the draft"),
+    "mp_improve_pct": ("改动幅度 ±%", "Band ±%"),
+    "mp_improve_go": ("寻找改进", "Find improvements"),
+    "mp_moves": ("调整建议（按单项增益排序）", "Moves, ranked by what each gains alone"),
+    "col_move": ("调整", "Move"),
+    "col_gain_points": ("增益（分）", "Gain (points)"),
+    "mp_pin": ("固定草案以便对比", "Pin the draft to compare"),
+    "mp_pin_name": ("草案 {n}", "Draft {n}"),
+    "mp_pinned": ("已固定：{name}（见“情景对比”）", "Pinned: {name} (see “Compare scenarios”)"),
+    "mp_check_ms": ("草案评分用时 {ms} 毫秒（最优方案已缓存）。", "Draft scored in {ms} ms (the optimum is cached)."),
+    "download_plan": ("草案 {name}（Excel）", "Draft {name} (Excel)"),
     # Streamlit's own widget texts in the page's language (workbench/style.py), start-scenario sources
     "st_upload_button": ("选择文件", "Upload"),
     "st_upload_limits": ("YAML 文件，不超过 1 MB", "1MB per file • YAML, YML"),
@@ -729,6 +796,7 @@ UI.update({
                             "The leverage floor holds year by year: up to {idle} it changes nothing (the plan already "
                             "reaches it); between {idle} and {most} it costs performance; above {most} it is "
                             "impossible under the other rules."),
+    "pct_case": ("情形", "Case"),
     "pct_low": ("较差情形", "Low case"),
     "pct_mid": ("居中情形", "Middle case"),
     "pct_high": ("较好情形", "High case"),

@@ -65,6 +65,7 @@ REQUIRED = {"spending": ("year", "category", "mode", "amount"),
             "outcomes": ("year", "category", "indicator", "value"),
             "projects": ("project", "year", "category", "mode", "amount")}
 CSV_FIELDS = ("table", "year", "category", "mode", "indicator", "project", "value", "note")
+ILLUSTRATIVE_NOTE = re.compile(r"示例|illustrative", re.IGNORECASE)
 
 
 class RecordsError(ScenarioError):
@@ -93,6 +94,7 @@ class Records:
     source: str = "<records>"
     sha256: str = ""
     warnings: tuple[str, ...] = field(default=())
+    illustrative: bool = False  # some row's note says its figures are illustrative (示例 / illustrative)
 
     @property
     def years(self) -> list[int]:
@@ -534,7 +536,13 @@ def _check(tables: dict[str, list], s: Scenario, name: str, sha: str, problems: 
         raise RecordsError(problems, name)
     outcomes = outcomes.sort_values(["category", "indicator", "year"]).reset_index(drop=True)
     spending = spending.sort_values(["year", "category", "mode"]).reset_index(drop=True)
-    return Records(spending, outcomes, projects, name, sha, tuple(warnings))
+    notes = [str(rec["note"].value) for t in tables.values() for rec in t
+             if rec.get("note") is not None and rec["note"].value is not None]
+    illustrative = any(ILLUSTRATIVE_NOTE.search(n) for n in notes)
+    if illustrative:
+        warnings.append("some rows are marked illustrative (示例/illustrative in 备注 note): the calibrated "
+                        "figures stay marked illustrative")
+    return Records(spending, outcomes, projects, name, sha, tuple(warnings), illustrative)
 
 
 # ----------------------------------------------------------------------------- the template
