@@ -447,3 +447,38 @@ def test_a_language_switch_keeps_the_question_shown_selected(browser, server):
     assert checked["Question"] == [False, True, False], checked
     assert checked["Stack by"] == [True, False], checked
     page.close()
+
+
+def test_calibration_upload_report_and_apply_in_the_browser(browser, server, tmp_path):
+    """Calibrate to records (issue 14): a bad file lists its cells, the thin example says the prior
+    dominates every curve, the report downloads, and the calibrated scenario becomes the current one."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    _idle(page)
+    page.get_by_role("tab").filter(has_text="按记录校准").click()
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="上传记录文件")
+    uploader.wait_for(timeout=60_000)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("表 table,年度 year,专项类别 category,支持方式 mode,指标 indicator,项目编号 project,数值 value\n"
+                   "支出,2024,基础前沿类,机构式资助,,,-3\n支出,2024,no_such,机构式资助,,,5\n", encoding="utf-8")
+    uploader.locator('input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("记录文件有误").first.wait_for(timeout=60_000)
+    assert page.get_by_text("bad.csv line 2, 数值 value").first.is_visible()
+    assert page.get_by_text("bad.csv line 3, 专项类别 category").first.is_visible()
+
+    uploader.locator('input[type="file"]').set_input_files(str(ROOT / "scenarios" / "records" /
+                                                                "yangzhou_thin_2023_2025.csv"))
+    page.get_by_text("各曲线一览").first.wait_for(timeout=120_000)
+    _idle(page)
+    assert _metric(page, "记录年度") == "2023–2025"
+    assert _metric(page, "其中先验主导") == "19"
+    dl = _download(page, lambda: page.get_by_role("button", name="下载校准报告（HTML）"))
+    html = Path(dl.path()).read_text(encoding="utf-8")
+    assert html.count("<svg") == 19 and "先验主导" in html
+    _idle(page)
+    page.get_by_role("button", name="设为当前情景").click()
+    page.get_by_text("已设为当前情景").first.wait_for(timeout=60_000)
+    page.get_by_text("按记录校准）").first.wait_for(timeout=60_000)  # the header names the calibrated scenario
+    page.screenshot(path=str(tmp_path / "calibrated.png"), full_page=True)
+    page.close()
