@@ -563,6 +563,12 @@ def cmd_library(a) -> int:
             print(t("lib_detail", L, kind=t("lib_kind_" + e.kind, L), question=objective_label(e.objective, L),
                     author=e.author or t("no_author", L), saved=fmt_time(e.updated_at)))
             print(_headline_text(e.headline, L))
+            if e.plan is not None:
+                n, y = len(e.plan["channels"]), e.plan["years"]
+                print(f"附用户草案：{n} 个渠道 × {len(y)} 年（{y[0]}–{y[-1]}），"
+                      f"合计 {sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元" if L == "zh" else
+                      f"With the user's plan: {n} channels × {len(y)} years ({y[0]}–{y[-1]}), "
+                      f"{sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元 in all")
             if e.notes:
                 print(f"{t('col_notes', L)}: {e.notes}")
             print()
@@ -581,7 +587,7 @@ def cmd_library(a) -> int:
 
 def _headline_text(h: dict, L: str) -> str:
     from .present.labels import fmt_money, status_label, t
-    if h.get("status") != "optimal" or h.get("performance") is None:
+    if h.get("status") not in ("optimal", "given") or h.get("performance") is None:
         return status_label(str(h.get("status", "—")), L)
     diff = h.get("performance_diff")
     return (f"{t('kpi_performance', L)} {h['performance']:.2f}"

@@ -312,13 +312,21 @@ def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
     row = summary[summary.iloc[:, 0] == "草案 1"].iloc[0]
     assert row.iloc[1] == "草案" and float(row.iloc[2]) < float(_metrics(at)["绩效指数"])
 
+    # the pinned draft is in the library with its allocation: a new session compares it, and loads it back
+    from budgetsim.library import Library
+    saved = Library().find("草案 1")
+    assert saved.objective == "given" and saved.plan_array() == pytest.approx(pins["草案 1"]["plan"])
+    fresh = AppTest.from_file(APP, default_timeout=60).run()
+    assert fresh.session_state["pins"]["草案 1"]["plan"] == pytest.approx(pins["草案 1"]["plan"])
+    _open_tab(fresh, "方案库")
+    _by_key(fresh.selectbox, "lib_pick").set_value(saved.id).run()
+    _by_key(fresh.button, f"lib_load_{saved.id}").click().run()
+    _open_tab(fresh, "我的方案")
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert _metrics(fresh)["草案绩效指数"] == f"{saved.headline['performance']:.2f}"
+
 
 # ----------------------------------------------------------------------------- the scenario library
-
-
-def _open_tab(at, title: str):
-    at.session_state[f"tab_{at.session_state['lang']}"] = title
-    return at.run()
 
 
 def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):

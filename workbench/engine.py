@@ -168,3 +168,13 @@ def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
 def calibrate(s: bs.Scenario, data: bytes, name: str):
     """The scenario calibrated to a records file, once per scenario + file content."""
     return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _saved_plan(entry_id: int, updated_at: str, _entry, _scenario):
+    return _entry.plan_array(_scenario)
+
+
+def saved_plan(entry, scenario):
+    """A saved user's plan as an array in ``scenario``'s order, once per entry version."""
+    return _saved_plan(entry.id, entry.updated_at + str(entry.name), entry, scenario)

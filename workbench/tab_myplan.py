@@ -19,7 +19,7 @@ from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
-from .state import sync_pins
+from .state import pin_plan
 
 SHOWN_BREACHES = 3  # in words above the table; all of them in the table below
 
@@ -48,6 +48,8 @@ def _draft(p: Page) -> np.ndarray:
         ss["mp_shape"] = _shape(p)
         ss["mp_locks"] = np.zeros((len(p.scenario.channels), len(p.scenario.years)), dtype=bool)
         set_draft(p.result.x if p.result.ok and not p.result.given else p.scenario.status_quo_allocation)
+    if ss.get("mp_load") is not None:  # a saved plan loaded from the library (方案库)
+        set_draft(ss.pop("mp_load"))
     return ss["mp_x"]
 
 
@@ -219,8 +221,7 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
 
 
 def _pin(p: Page, x: np.ndarray) -> None:
-    """Pin the draft into the comparison.  A draft is kept in this page (``session_pins``): the scenario
-    library stores scenarios, not plans — download the draft's Excel file to keep it."""
+    """Pin the draft into the comparison; the scenario library keeps it (the scenario and the allocation)."""
     ss = st.session_state
     L = ss["lang"]
     n = sum(1 for v in ss["pins"].values() if "plan" in v) + 1
@@ -228,12 +229,10 @@ def _pin(p: Page, x: np.ndarray) -> None:
     while name in ss["pins"]:
         n += 1
         name = t("mp_pin_name", L, n=n)
-    ss["session_pins"][name] = {"scenario": p.scenario, "objective": "given", "base": ss.get("base_ref"),
-                                "plan": x.copy()}
-    sync_pins()
+    err = pin_plan(name, p.scenario, x)  # saved in the library with its allocation (or kept in this page)
     picked = [k for k in ss.get("compare_pick", []) if k in ss["pins"] and k != name]
     ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]
-    ss["mp_pin_notice"] = t("mp_pinned", L, name=name)
+    ss["mp_pin_notice"] = t("mp_pinned", L, name=name) + (f" {err}" if err else "")
 
 
 def render_myplan(p: Page) -> None:

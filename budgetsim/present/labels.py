@@ -472,6 +472,7 @@ UI: dict[str, tuple[str, str]] = {
     "pin_author": ("作者（可不填）", "Author (optional)"),
     "pin_notes": ("备注（可不填）", "Notes (optional)"),
     "no_author": ("未署名", "anonymous"),
+    "lib_failed": ("未能完成，方案库未改动：{err}", "Not done; the library is unchanged: {err}"),
     # my plan: a user's own draft, checked and improved (budgetsim.analysis.check, the 我的方案 tab)
     "tab_myplan": ("我的方案", "My plan"),
     "obj_given": ("用户草案（未优化）", "Your draft (not optimised)"),
