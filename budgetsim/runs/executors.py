@@ -123,14 +123,18 @@ def check_main_guard() -> None:
 
     if getattr(mp.current_process(), "_inheriting", False):  # we are a worker re-running the script
         raise SystemExit(UNGUARDED.format(script=_main_script() or "(your script)"))
+    script = _main_script()
+    if script is None:
+        return
     frame = sys._getframe(1)
     line = None
-    while frame is not None:
-        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+    while frame is not None:  # only the script's own top level: `python -m pytest` has a __main__ frame of its
+        # own, and sys.modules["__main__"] may meanwhile name another file (Streamlit's AppTest leaves app.py there)
+        if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
+                and os.path.realpath(frame.f_code.co_filename) == os.path.realpath(script)):
             line = frame.f_lineno
         frame = frame.f_back
-    script = _main_script()
-    if line is None or script is None:
+    if line is None:
         return
     if not _guarded(script, line):
         raise SystemExit(UNGUARDED.format(script=script))
