@@ -128,10 +128,11 @@ def check_main_guard() -> None:
         return
     frame = sys._getframe(1)
     line = None
-    while frame is not None:  # only the script's own top level: `python -m pytest` has a __main__ frame of its
-        # own, and sys.modules["__main__"] may meanwhile name another file (Streamlit's AppTest leaves app.py there)
+    while frame is not None:
+        # the main script's own top level (a runner such as `python -m pytest` also runs a
+        # `<module>` frame named __main__, but of another file than the __main__ module's)
         if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
-                and os.path.realpath(frame.f_code.co_filename) == os.path.realpath(script)):
+                and _same_file(frame.f_code.co_filename, script)):
             line = frame.f_lineno
         frame = frame.f_back
     if line is None:
@@ -144,6 +145,13 @@ def _main_script() -> str | None:
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     return path if path and os.path.isfile(path) else None
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _guarded(script: str, line: int) -> bool:
