@@ -281,7 +281,7 @@ async def user(browser, url: str, plan: Plan, tally: Tally, run: Run, gate: Gate
         if plan.sid != "baseline":
             await _pick(page, plan.title, a.setup_timeout)
         await page.wait_for_function(_MATCH_JS, arg=plan.start_tiles, polling=50)
-        box = page.get_by_label(plan.label)
+        box = page.get_by_test_id("stSidebar").get_by_label(plan.label, exact=True)
         gate.arrive()
         arrived = True
         await gate.open.wait()
