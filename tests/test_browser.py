@@ -349,12 +349,13 @@ def test_pins_survive_a_reload_and_a_server_restart(browser, tmp_path):
     assert "base_amount_wan: 70000" in got[1].diff_yaml and "base_amount_wan" not in got[0].diff_yaml
 
 
-# every box of the tiles (value and label) and of the buttons whose content is wider or taller than the box:
+# every box of the tiles (value and label), the buttons and the tab titles whose content is wider or taller
+# than the box:
 # text cut off ("110.58 …" once lost its unit at this size); inline boxes (no width of their own) skipped
 _CUT = """() => [...document.querySelectorAll(
         '[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, '
         + '[data-testid=stDownloadButton] button, [data-testid=stDownloadButton] button *, '
-        + '[data-testid=stButton] button, [data-testid=stButton] button *')]
+        + '[data-testid=stButton] button, [data-testid=stButton] button *, [data-testid=stTabs] [role=tablist]')]
     .filter(e => e.offsetParent !== null && e.clientWidth > 0 && !e.closest('[data-testid=stIconMaterial]')
                  && e.innerText !== e.querySelector('[data-testid=stIconMaterial]')?.innerText
                  && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
