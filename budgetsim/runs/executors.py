@@ -124,16 +124,15 @@ def check_main_guard() -> None:
     if getattr(mp.current_process(), "_inheriting", False):  # we are a worker re-running the script
         raise SystemExit(UNGUARDED.format(script=_main_script() or "(your script)"))
     frame = sys._getframe(1)
-    line = None
+    where = None  # (file, line) of the main script's top-level code that led here
     while frame is not None:
         if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
-            line = frame.f_lineno
+            where = (frame.f_code.co_filename, frame.f_lineno)
         frame = frame.f_back
-    script = _main_script()
-    if line is None or script is None:
+    if where is None or not os.path.isfile(where[0]):
         return
-    if not _guarded(script, line):
-        raise SystemExit(UNGUARDED.format(script=script))
+    if not _guarded(*where):
+        raise SystemExit(UNGUARDED.format(script=where[0]))
 
 
 def _main_script() -> str | None:
