@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     tp.add_argument("scenario", help="scenario YAML file")
     tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
     tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
-                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo "
+                         "carried over the plan")
     tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
                     "or tidy rows (category, mode, year, amount_wan)")
     tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")

@@ -35,6 +35,8 @@ _REPLACED = """
     content: "{upload_button}"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; white-space: normal; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "{upload_limits}"; font-size: 0.875rem; }
+[class*="st-key-mp_upload"] [data-testid="stFileUploaderDropzoneInstructions"] span::after {
+    content: "{upload_limits_plan}"; }
 [data-testid="InputInstructions"] > span { font-size: 0; }
 [data-testid="InputInstructions"] > span::after { content: "{press_enter}"; font-size: 0.75rem; }
 [data-testid="stTextArea"] [data-testid="InputInstructions"] > span::after { content: "{press_ctrl_enter}"; }
@@ -68,7 +70,7 @@ def widget_text_css(lang: str) -> str:
     if lang == "en":
         return ""
     css = _REPLACED
-    for key in ("upload_button", "upload_limits", "press_enter", "press_ctrl_enter"):
+    for key in ("upload_button", "upload_limits", "upload_limits_plan", "press_enter", "press_ctrl_enter"):
         css = css.replace("{" + key + "}", _css_string(t(f"st_{key}", lang)))
     return css
 

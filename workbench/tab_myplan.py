@@ -126,8 +126,9 @@ def _breaches(p: Page, c) -> None:
     tbl = pd.DataFrame({t("col_rule", L): b[f"label_{L}"], t("col_item", L): b[f"item_{L}"],
                         t("year", L): b["year"].astype("Int64").astype(str).replace("<NA>", "—"),
                         "limit": b[f"limit_text_{L}"], "value": b[f"value_text_{L}"], "excess": b[f"excess_{L}"]})
-    tbl = tbl.rename(columns={"limit": "限值" if L == "zh" else "Limit", "value": "本方案" if L == "zh" else "This plan",
-                              "excess": "超出" if L == "zh" else "Excess"})
+    zh = L == "zh"
+    tbl = tbl.rename(columns={"limit": "限值" if zh else "Limit", "value": "本方案" if zh else "This plan",
+                              "excess": "超出" if zh else "Excess"})
     with st.expander(f"{t('mp_breaches', L)}（{len(b)}）" if L == "zh" else f"{t('mp_breaches', L)} ({len(b)})"):
         st.dataframe(tbl, width="stretch", hide_index=True, column_config=wide(t("col_rule", L), t("col_item", L)))
 
@@ -198,7 +199,7 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
     st.markdown(f"**{t('mp_improve', L)}**")
     c = st.columns([1, 1, 3])
     pct = c[0].number_input(t("mp_improve_pct", L), min_value=1.0, max_value=100.0, value=10.0, step=1.0,
-                            key="mp_improve_pct")
+                            key="mp_improve_pct", format="%.0f")
     c[1].markdown("&nbsp;")
     if c[1].button(t("mp_improve_go", L), key="mp_improve_go"):
         ss["mp_improve_run"] = True
@@ -215,9 +216,10 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
     if len(imp.moves):
         st.markdown(t("mp_moves", L))
         mv = imp.moves.head(10)
-        st.dataframe(pd.DataFrame({t("col_move", L): mv[f"sentence_{L}"].str.replace(r"[:：][^:：]*$", "", regex=True),
-                                   t("col_gain_points", L): mv["gain"]}).style.format({t("col_gain_points", L): "{:+.2f}"}),
-                     width="stretch", hide_index=True, column_config=wide(t("col_move", L)))
+        words = mv[f"sentence_{L}"].str.replace(r"[:：][^:：]*$", "", regex=True)  # the gain has its own column
+        table = pd.DataFrame({t("col_move", L): words, t("col_gain_points", L): mv["gain"]})
+        st.dataframe(table.style.format({t("col_gain_points", L): "{:+.2f}"}), width="stretch", hide_index=True,
+                     column_config=wide(t("col_move", L)))
         st.button(t("mp_adopt", L), key="mp_adopt_improve", on_click=set_draft, args=(imp.result.x,))
 
 
@@ -257,7 +259,7 @@ def _myplan(p: Page) -> None:
                 help=None if opt.ok else t("mp_no_opt", L), width="stretch")
     c[2].download_button(t("mp_download", L), lambda: plan_xlsx_bytes(s, ss["mp_x"], L), file_name=f"{s.id}_plan.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mp_download",
-                         on_click="ignore", width="stretch", icon=":material/download:")
+                         on_click="ignore", width="stretch", icon=":material/download:", help=t("mp_download_help", L))
     c[3].file_uploader(t("mp_upload", L), type=["xlsx", "csv"], help=t("mp_upload_help", L),
                        key=f"mp_upload_{ss.get('mp_upload_gen', 0)}", on_change=_on_upload, args=(s, L),
                        label_visibility="collapsed")

@@ -45,8 +45,8 @@ from .sensitivity import _row_sensitivity, _sens_at
 from .wording import UNIT, _fmt_param, _key_label, _unit_text
 
 ROW_TOLERANCE_WAN = 0.5  # a row breached by less than half a 万元 is rounding, not a breach
-MOVE_MIN_WAN = 1.0
-TEXT_MOVES = 10  # moves listed in the text report (all are in the table)  # changes below 1 万元 are not worth a sentence
+MOVE_MIN_WAN = 1.0  # changes below 1 万元 are not worth a sentence
+TEXT_MOVES = 10  # moves listed in the text report (all are in the table)
 BREACH_COLUMNS = ["id", "row", "label_zh", "label_en", "year", "key", "item_zh", "item_en", "side", "limit",
                   "value", "excess", "unit", "excess_zh", "excess_en", "sentence_zh", "sentence_en"]
 MOVE_COLUMNS = ["year", "from_category", "from_mode", "to_category", "to_mode", "amount_wan", "gain",
@@ -288,7 +288,8 @@ def _lumpy_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder) -> list[d
                 rec["limit_text_en"] = f"whole projects of {pu.unit_wan:,.0f} 万元"
                 rec["value_text_zh"] = f"{v:,.0f} 万元（{n:.2f} 项）"
                 rec["value_text_en"] = f"{v:,.0f} 万元 ({n:.2f} projects)"
-                rec["sentence_zh"] = (f"{rec['label_zh']}（{rec['item_zh']}，{y} 年）：须为整项目（每项 {pu.unit_wan:,.0f} "
+                rec["sentence_zh"] = (f"{rec['label_zh']}（{rec['item_zh']}，{y} 年）："
+                                      f"须为整项目（每项 {pu.unit_wan:,.0f} "
                                       f"万元），本方案 {v:,.0f} 万元，即 {n:.2f} 项，差 {off:,.0f} 万元成整。")
                 rec["sentence_en"] = (f"{rec['label_en']} ({rec['item_en']}, {y}): whole projects of "
                                       f"{pu.unit_wan:,.0f} 万元; this plan {v:,.0f} 万元 = {n:.2f} projects, "
@@ -404,15 +405,17 @@ def improve_plan(s: Scenario, x: np.ndarray, within: float, *, draft: Result | N
     if r.status == "infeasible":
         ex = explain(r, hard=HARD_FOR_BANDS, solver=solver)
         blocking = ex.conflicts
-        names_zh = "；".join(blocking["sentence_zh"]) if len(blocking) else (
-            f"{rule_label(s, 'budget_envelope', 'zh')}与 ±{pct}% 的范围本身冲突，放宽其他规则也无济于事：请扩大范围")
-        names_en = "; ".join(blocking["sentence_en"]) if len(blocking) else (
-            f"the {rule_label(s, 'budget_envelope', 'en')} cannot be met within ±{pct} % whatever the other rules: "
-            "widen the band")
+        if len(blocking):
+            zh = "需放宽：" + "；".join(blocking["sentence_zh"])
+            en = "What must give: " + "; ".join(blocking["sentence_en"])
+        else:  # nothing else can give: the band itself is too narrow for the budget
+            zh = (f"在此范围内{rule_label(s, 'budget_envelope', 'zh')}无法满足，"
+                  "放宽其他规则也无济于事；请扩大改动幅度。")
+            en = (f"the {rule_label(s, 'budget_envelope', 'en')} cannot be met within the band whatever the other "
+                  "rules; widen the band.")
         return Improvement(within, "impossible", base, blocking=blocking,
-                           message_zh=f"在草案 ±{pct}% 范围内，没有任何方案能满足全部规则。需放宽：{names_zh}",
-                           message_en=f"No plan within ±{pct} % of the draft keeps every rule. What must give: "
-                                      f"{names_en}")
+                           message_zh=f"在草案 ±{pct}% 范围内，没有任何方案能满足全部规则。{zh}",
+                           message_en=f"No plan within ±{pct} % of the draft keeps every rule: {en}")
     if not r.ok:
         raise BudgetsimError(f"improve: the solver stopped without a plan ({r.status}: {r.message})")
     better = Result.of_plan(s, r.x, draft.evaluator)
@@ -513,7 +516,8 @@ def check_text(c: PlanCheck, lang: str = "zh") -> str:
         out.append((f"最优方案 {c.optimum_performance:.2f}，差距 {gap:.2f} 分" if zh else
                     f"Optimum {c.optimum_performance:.2f}; gap {gap:.2f} points"))
     else:
-        out.append("本情景本身不可行：没有任何方案能同时满足全部规则（用 budgetsim explain 查看哪些规则冲突、各需放宽多少）。"
+        out.append("本情景本身不可行：没有任何方案能同时满足全部规则"
+                   "（用 budgetsim explain 查看哪些规则冲突、各需放宽多少）。"
                    if zh else "This scenario has no plan that keeps every rule: " + c.optimum.message)
     out.append("")
     if c.keeps_rules:
