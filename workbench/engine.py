@@ -70,15 +70,30 @@ def scenario_key(s: bs.Scenario) -> str:
     return hashlib.sha256(_canonical(s.raw).encode()).hexdigest()
 
 
+class _Uncached(Exception):
+    """Carries a result out of a cached function without caching it."""
+
+    def __init__(self, result: bs.Result) -> None:
+        super().__init__(result.status)
+        self.result = result
+
+
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
     r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
+    if r.status == "time_limit":
+        # out of time may mean a busy server (the limit counts waiting for other users' solves),
+        # not a hard scenario: the next request tries again instead of every user getting this
+        raise _Uncached(r)
     _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 
 
 def solve(s: bs.Scenario, objective: str) -> bs.Result:
-    return _solve(scenario_key(s), objective, s)
+    try:
+        return _solve(scenario_key(s), objective, s)
+    except _Uncached as out:
+        return out.result
 
 
 @st.cache_resource(show_spinner=False, max_entries=EXPLANATIONS, ttl=CACHE_AGE)
