@@ -275,7 +275,9 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     before = _metric(page, "草案绩效指数")
     assert before == _metric(page, "最优方案绩效指数")  # the draft starts as the optimum
     assert _metric(page, "违反规则（处）") == "0"
+    page.get_by_text("税收激励为减免的税收").first.scroll_into_view_if_needed()  # the note under the table
     grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
     _edit_cell(page, grid, 1, 3, "1000")  # 基础前沿类 × 竞争性项目资助, 2027 → 1,000 万元
     page.wait_for_function(_TILE_CHANGED, arg=["草案绩效指数", before], timeout=60_000)
     _idle(page)
