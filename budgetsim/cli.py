@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     tp.add_argument("scenario", help="scenario YAML file")
     tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
     tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
-                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo "
+                         "carried over the plan")
     tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
                     "or tidy rows (category, mode, year, amount_wan)")
     tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
@@ -604,7 +605,7 @@ def cmd_records_template(a) -> int:
     if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     write_template(s, a.out, None if a.empty else status_quo_records(s))
     print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK

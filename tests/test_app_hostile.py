@@ -111,3 +111,26 @@ def test_a_solve_out_of_time_is_a_warning_with_the_status_quo(at, monkeypatch):
     _ok(at)
     assert at.warning and "求解超时" in at.warning[0].value and "--time-limit" in at.warning[0].value
     assert "目标达成" not in {m.label for m in at.metric}  # status-quo tiles, not a plan
+
+
+@pytest.mark.parametrize("target", ["/etc/hostname", "../../x", "../scenarios/baseline"])
+def test_a_pasted_extends_outside_the_sandbox_is_refused_and_echoes_nothing(at, target):
+    secret = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").is_file() else "\0"
+    at.text_area(key="paste_text").set_value(f"extends: {target}\nbudget:\n  base_amount_wan: 66000\n")
+    _by_key(at.button, "paste_load").click().run()
+    _ok(at)
+    text = "\n".join(e.value for e in at.error)
+    assert "extends" in text and "not a path" in text
+    assert secret not in text.replace(target, "")
+    assert at.session_state["base"].spec.budget.base_amount_wan == 60000  # the last good scenario stays
+
+
+def test_an_upload_may_extend_an_earlier_upload_of_the_same_session(at):
+    # an earlier upload of this session (the uploader stores each file it loaded under its name)
+    at.session_state["uploads"] = {"mine": "extends: baseline\nid: mine\nbudget:\n  base_amount_wan: 61000\n"}
+    at.text_area(key="paste_text").set_value("extends: mine\nbudget:\n  growth_rate: 0.07\n")
+    _by_key(at.button, "paste_load").click().run()
+    _ok(at)
+    assert not at.error
+    b = at.session_state["base"].spec.budget
+    assert (b.base_amount_wan, b.growth_rate) == (61000, 0.07)

@@ -251,3 +251,18 @@ def test_the_guard_is_read_from_the_scripts_syntax(tmp_path):
     assert not _guarded(str(script), 4)
     assert _guarded(str(script), 6) and _guarded(str(script), 7) and _guarded(str(script), 9)
     assert not _guarded(str(script), 1)
+
+
+def test_a_main_module_swapped_in_by_another_tool_is_not_taken_for_the_caller(tmp_path, monkeypatch):
+    """Streamlit's AppTest (run earlier in the same process) leaves its script as the __main__
+    module; run_batch is then called by the test runner, not by that script, and must run."""
+    import types
+
+    from budgetsim.runs.executors import check_main_guard
+
+    script = tmp_path / "app_like.py"
+    script.write_text("import budgetsim\nbudgetsim.run_batch([], workers=2)\n")  # unguarded, but not running
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    check_main_guard()  # no SystemExit: no frame of app_like.py is on the stack

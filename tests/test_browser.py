@@ -235,22 +235,28 @@ def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
     page.close()
 
 
-def _edit_cell(page, grid, row: int, column: int, value: str) -> None:
-    """Type ``value`` into a data-editor cell: click the first column of ``row`` (0 = first data row), move
-    right to ``column``, open the editor with Enter, replace the text and commit.  The grid is a canvas:
-    there are no cell elements to click."""
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + 35 + 35 * row + 17)
-    time.sleep(0.3)
-    for _ in range(column):
-        page.keyboard.press("ArrowRight")
-    time.sleep(0.2)
-    page.keyboard.press("Enter")
-    time.sleep(0.5)
-    page.keyboard.press("Control+A")
-    page.keyboard.type(value)
-    page.keyboard.press("Enter")
+def _edit_cell(page, grid, row: int, column: int, value: str, tries: int = 5) -> None:
+    """Type ``value`` into a data-editor cell.  The grid is a canvas (no cell elements): click the first
+    column of ``row`` (0 = first data row), move right to ``column``, open the cell's editor with Enter
+    and wait for its input box (a click that lands during a rerun is lost: then start again)."""
+    editor = page.locator("#portal input.gdg-input")
+    for attempt in range(tries):
+        _idle(page)
+        grid.scroll_into_view_if_needed()
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 30, box["y"] + 35 + 35 * row + 17)
+        for _ in range(column):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")
+        try:
+            editor.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+            if attempt == tries - 1:
+                raise
+    editor.fill(value)
+    editor.press("Enter")
 
 
 _TILE_CHANGED = ("([label, before]) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
@@ -269,16 +275,11 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     before = _metric(page, "草案绩效指数")
     assert before == _metric(page, "最优方案绩效指数")  # the draft starts as the optimum
     assert _metric(page, "违反规则（处）") == "0"
+    page.get_by_text("税收激励为减免的税收").first.scroll_into_view_if_needed()  # the note under the table
     grid = page.locator('[data-testid="stDataFrame"]').first
-    for attempt in range(3):  # a click that lands during a rerun is lost: try again
-        _idle(page)
-        _edit_cell(page, grid, 1, 3, "1000")  # 基础前沿类 × 竞争性项目资助, 2027 → 1,000 万元
-        try:
-            page.wait_for_function(_TILE_CHANGED, arg=["草案绩效指数", before], timeout=15_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    grid.wait_for(timeout=60_000)
+    _edit_cell(page, grid, 1, 3, "1000")  # 基础前沿类 × 竞争性项目资助, 2027 → 1,000 万元
+    page.wait_for_function(_TILE_CHANGED, arg=["草案绩效指数", before], timeout=60_000)
     _idle(page)
     after = _metric(page, "草案绩效指数")
     assert float(after) < float(before)
@@ -287,6 +288,7 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     page.screenshot(path=str(tmp_path / "myplan_edited.png"))
 
     # pin the draft: it joins the comparison beside the optimum, scored as given
+    _idle(page)
     page.get_by_role("button", name="固定草案以便对比").click()
     page.get_by_text("已固定：草案 1").first.wait_for(timeout=30_000)
     _idle(page)
@@ -349,12 +351,13 @@ def test_pins_survive_a_reload_and_a_server_restart(browser, tmp_path):
     assert "base_amount_wan: 70000" in got[1].diff_yaml and "base_amount_wan" not in got[0].diff_yaml
 
 
-# every box of the tiles (value and label) and of the buttons whose content is wider or taller than the box:
+# every box of the tiles (value and label), the buttons and the tab titles whose content is wider or taller
+# than the box:
 # text cut off ("110.58 …" once lost its unit at this size); inline boxes (no width of their own) skipped
 _CUT = """() => [...document.querySelectorAll(
         '[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, '
         + '[data-testid=stDownloadButton] button, [data-testid=stDownloadButton] button *, '
-        + '[data-testid=stButton] button, [data-testid=stButton] button *')]
+        + '[data-testid=stButton] button, [data-testid=stButton] button *, [data-testid=stTabs] [role=tablist]')]
     .filter(e => e.offsetParent !== null && e.clientWidth > 0 && !e.closest('[data-testid=stIconMaterial]')
                  && e.innerText !== e.querySelector('[data-testid=stIconMaterial]')?.innerText
                  && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))

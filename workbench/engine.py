@@ -8,10 +8,18 @@ baseline's size:
 * solves: ``SOLVES`` entries of about 4.5 MB (≈ 220 MB at most); a miss re-solves warm in 20–150 ms;
 * explanations: ``EXPLANATIONS`` entries of about 0.1 MB; an integer plan's takes seconds to redo;
 * simulations: ``SIMULATIONS`` entries of about 0.4 MB per 1,000 draws (≤ 160 MB at 50,000 draws);
-* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of a few tens of kB.
+* checked drafts: ``CHECKS`` entries of about 10 kB, but each keeps its optimum's solve alive
+  (≤ 16 × 4.5 MB beyond the solves); a miss re-checks in a few ms;
+* improved drafts: ``IMPROVEMENTS`` entries of about 0.1 MB;
+* leverage reach: ``REACHES`` entries of a few kB;
+* calibrations: ``CALIBRATIONS`` entries, well under 1 MB each;
+* saved scenarios loaded from the library: ``SAVED`` entries of about 50 kB;
+* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of 2–10 kB.
 
-Below them, :mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model
-structure) with at most 256 remembered grids each.  README "Many users at once" lists them all.
+Two resources live as long as the process, with no age limit: the bundled scenarios (one entry)
+and the library handle (one per library path, at most 8).  Below them,
+:mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model structure) with
+at most 256 remembered grids each.  README "Many users at once" lists them all.
 """
 
 from __future__ import annotations
@@ -28,6 +36,10 @@ CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it 
 SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
 EXPLANATIONS = 32
 SIMULATIONS = 8  # up to 50,000 draws each
+CHECKS = 16
+IMPROVEMENTS = 16
+REACHES = 64
+SAVED = 256
 
 # A solve in the app never holds a server thread for long: a shorter limit than the API's 60 s.
 APP_TIME_LIMIT = 20.0
@@ -58,15 +70,30 @@ def scenario_key(s: bs.Scenario) -> str:
     return hashlib.sha256(_canonical(s.raw).encode()).hexdigest()
 
 
+class _Uncached(Exception):
+    """Carries a result out of a cached function without caching it."""
+
+    def __init__(self, result: bs.Result) -> None:
+        super().__init__(result.status)
+        self.result = result
+
+
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
     r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
+    if r.status == "time_limit":
+        # out of time may mean a busy server (the limit counts waiting for other users' solves),
+        # not a hard scenario: the next request tries again instead of every user getting this
+        raise _Uncached(r)
     _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 
 
 def solve(s: bs.Scenario, objective: str) -> bs.Result:
-    return _solve(scenario_key(s), objective, s)
+    try:
+        return _solve(scenario_key(s), objective, s)
+    except _Uncached as out:
+        return out.result
 
 
 @st.cache_resource(show_spinner=False, max_entries=EXPLANATIONS, ttl=CACHE_AGE)
@@ -93,7 +120,7 @@ def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=CHECKS, ttl=CACHE_AGE)
 def _check(key: str, plan_bytes: bytes, _s: bs.Scenario, _x, _optimum: bs.Result):
     return bs.check(_s, _x, optimum=_optimum)
 
@@ -111,7 +138,7 @@ def plan_result(s: bs.Scenario, x) -> bs.Result:
     return check(s, x, solve(s, "max-performance")).plan
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=IMPROVEMENTS, ttl=CACHE_AGE)
 def _improve(key: str, plan_bytes: bytes, within: float, _s: bs.Scenario, _x):
     from budgetsim.analysis.check import improve_plan
 
@@ -135,13 +162,13 @@ def library() -> Library:
     return _library(str(library_path()))
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=SAVED, ttl=CACHE_AGE)
 def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
     """A saved scenario loaded from its YAML diff, once per text."""
     return bs.load_scenario_text(diff_yaml, f"library:{name}")
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=REACHES, ttl=CACHE_AGE)
 def _leverage_reach(key: str, objective: str, _r: bs.Result):
     """Per-year leverage and the most each year can reach, once per scenario + question."""
     return bs.leverage_reach(_r)

@@ -10,7 +10,8 @@ screen) and of charts, the uploader's message for a refused file type, and the "
 Streamlit draws those with no hook for CSS or parameters.
 
 Layout: less side padding in the wide layout, KPI values that shrink with the window instead of
-being cut ("110.58 …" lost its unit at 1280 px), labels that wrap instead of ending in "…".
+being cut ("110.58 …" lost its unit at 1280 px), labels that wrap instead of ending in "…", tab titles
+that wrap to a second row instead of hiding behind a scroll arrow (ten tabs in English at 1280 px).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _LAYOUT = """
 [data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 [data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; }
 """
 
 # CSS `content:` strings, escaped for a double-quoted CSS string
@@ -35,6 +37,8 @@ _REPLACED = """
     content: "{upload_button}"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; white-space: normal; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "{upload_limits}"; font-size: 0.875rem; }
+[class*="st-key-mp_upload"] [data-testid="stFileUploaderDropzoneInstructions"] span::after {
+    content: "{upload_limits_plan}"; }
 [data-testid="InputInstructions"] > span { font-size: 0; }
 [data-testid="InputInstructions"] > span::after { content: "{press_enter}"; font-size: 0.75rem; }
 [data-testid="stTextArea"] [data-testid="InputInstructions"] > span::after { content: "{press_ctrl_enter}"; }
@@ -68,7 +72,7 @@ def widget_text_css(lang: str) -> str:
     if lang == "en":
         return ""
     css = _REPLACED
-    for key in ("upload_button", "upload_limits", "press_enter", "press_ctrl_enter"):
+    for key in ("upload_button", "upload_limits", "upload_limits_plan", "press_enter", "press_ctrl_enter"):
         css = css.replace("{" + key + "}", _css_string(t(f"st_{key}", lang)))
     return css
 

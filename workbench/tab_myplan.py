@@ -15,7 +15,7 @@ import streamlit as st
 from budgetsim.exceptions import BudgetsimError, ScenarioError
 from budgetsim.present.compare import MAX_COMPARED
 from budgetsim.present.labels import fmt_money, label, t
-from budgetsim.scenario.plans import plan_xlsx_bytes, read_plan
+from budgetsim.scenario.plans import plan_notes, plan_xlsx_bytes, read_plan
 
 from . import engine
 from .page import Page, wide
@@ -30,7 +30,7 @@ def _shape(p: Page) -> tuple:
 
 def _reset_outputs() -> None:
     ss = st.session_state
-    for k in ("mp_improve_run", "mp_reopt_run"):
+    for k in ("mp_improve_run", "mp_reopt_run", "mp_pin_notice"):
         ss.pop(k, None)
 
 
@@ -89,6 +89,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
             for y in s.years}
     edited = st.data_editor(df, key=f"mp_editor_{st.session_state['mp_gen']}", hide_index=True, width="stretch",
                             column_config=cfg, num_rows="fixed", height=35 * (len(df) + 1) + 3)
+    st.caption(" ".join(plan_notes(s, L)[1:]))  # tax incentives are forgone revenue; funds are commitments
     vals = edited[[str(y) for y in s.years]].to_numpy(dtype=float)
     if np.isnan(vals).any():
         st.error(t("mp_blank", L))
@@ -98,7 +99,7 @@ def _editor(p: Page, x: np.ndarray) -> np.ndarray | None:
 
 def _tiles(p: Page, c) -> None:
     L = p.lang
-    sm = c.plan.summary()
+    sm = c.headline()
     k = st.columns([1.1, 1.1, 0.9, 0.8, 1.3])  # room for "32.14 亿元" at 1280 px
     opt = c.optimum_performance
     k[0].metric(t("mp_kpi_draft", L), f"{c.performance:.2f}",
@@ -125,8 +126,9 @@ def _breaches(p: Page, c) -> None:
     tbl = pd.DataFrame({t("col_rule", L): b[f"label_{L}"], t("col_item", L): b[f"item_{L}"],
                         t("year", L): b["year"].astype("Int64").astype(str).replace("<NA>", "—"),
                         "limit": b[f"limit_text_{L}"], "value": b[f"value_text_{L}"], "excess": b[f"excess_{L}"]})
-    tbl = tbl.rename(columns={"limit": "限值" if L == "zh" else "Limit", "value": "本方案" if L == "zh" else "This plan",
-                              "excess": "超出" if L == "zh" else "Excess"})
+    zh = L == "zh"
+    tbl = tbl.rename(columns={"limit": "限值" if zh else "Limit", "value": "本方案" if zh else "This plan",
+                              "excess": "超出" if zh else "Excess"})
     with st.expander(f"{t('mp_breaches', L)}（{len(b)}）" if L == "zh" else f"{t('mp_breaches', L)} ({len(b)})"):
         st.dataframe(tbl, width="stretch", hide_index=True, column_config=wide(t("col_rule", L), t("col_item", L)))
 
@@ -197,7 +199,7 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
     st.markdown(f"**{t('mp_improve', L)}**")
     c = st.columns([1, 1, 3])
     pct = c[0].number_input(t("mp_improve_pct", L), min_value=1.0, max_value=100.0, value=10.0, step=1.0,
-                            key="mp_improve_pct")
+                            key="mp_improve_pct", format="%.0f")
     c[1].markdown("&nbsp;")
     if c[1].button(t("mp_improve_go", L), key="mp_improve_go"):
         ss["mp_improve_run"] = True
@@ -214,9 +216,10 @@ def _improve(p: Page, x: np.ndarray, locks: np.ndarray) -> None:
     if len(imp.moves):
         st.markdown(t("mp_moves", L))
         mv = imp.moves.head(10)
-        st.dataframe(pd.DataFrame({t("col_move", L): mv[f"sentence_{L}"].str.replace(r"[:：][^:：]*$", "", regex=True),
-                                   t("col_gain_points", L): mv["gain"]}).style.format({t("col_gain_points", L): "{:+.2f}"}),
-                     width="stretch", hide_index=True, column_config=wide(t("col_move", L)))
+        words = mv[f"sentence_{L}"].str.replace(r"[:：][^:：]*$", "", regex=True)  # the gain has its own column
+        table = pd.DataFrame({t("col_move", L): words, t("col_gain_points", L): mv["gain"]})
+        st.dataframe(table.style.format({t("col_gain_points", L): "{:+.2f}"}), width="stretch", hide_index=True,
+                     column_config=wide(t("col_move", L)))
         st.button(t("mp_adopt", L), key="mp_adopt_improve", on_click=set_draft, args=(imp.result.x,))
 
 
@@ -256,7 +259,7 @@ def _myplan(p: Page) -> None:
                 help=None if opt.ok else t("mp_no_opt", L), width="stretch")
     c[2].download_button(t("mp_download", L), lambda: plan_xlsx_bytes(s, ss["mp_x"], L), file_name=f"{s.id}_plan.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="mp_download",
-                         on_click="ignore", width="stretch", icon=":material/download:")
+                         on_click="ignore", width="stretch", icon=":material/download:", help=t("mp_download_help", L))
     c[3].file_uploader(t("mp_upload", L), type=["xlsx", "csv"], help=t("mp_upload_help", L),
                        key=f"mp_upload_{ss.get('mp_upload_gen', 0)}", on_change=_on_upload, args=(s, L),
                        label_visibility="collapsed")
@@ -280,5 +283,5 @@ def _myplan(p: Page) -> None:
     st.divider()
     pc = st.columns([2, 3])
     pc[0].button(t("mp_pin", L), key="mp_pin", on_click=_pin, args=(p, x), width="stretch")
-    if ss.get("mp_pin_notice"):
-        pc[1].success(ss.pop("mp_pin_notice"))
+    if ss.get("mp_pin_notice"):  # stays until the draft changes
+        pc[1].success(ss["mp_pin_notice"])

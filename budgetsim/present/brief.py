@@ -395,7 +395,7 @@ def brief_bytes(c: Comparison, recommended: str | None = None, simulation: Simul
     doc.heading(_zh(L, f"二、推荐方案的预算安排（万元，较参照：{c.reference.name}）",
                     f"2. The recommended plan's budget (万元; vs reference: {c.reference.name})"))
     header, rows = _allocation_rows(c, rec)
-    first = 4.2
+    first = 3.0  # the longest category name (8 characters) fits; "规划期合计" keeps one line at 2 cm
     rest = (17.0 - first) / (len(header) - 1)
     doc.table(header, rows, [first] + [rest] * (len(header) - 1), bold_last=True)
     pngs = [charts.to_png(charts.allocation_chart(r, L, "category"), scale=1.6),

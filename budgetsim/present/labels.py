@@ -489,10 +489,13 @@ UI: dict[str, tuple[str, str]] = {
     "mp_upload_help": ("与“下载 Excel”相同格式：一个名为 plan 的工作表，每行一个类别 × 支持方式，每年一列，单位万元。",
                        "The same format as the download: one sheet named plan, a row per category × support mode, "
                        "a column per year, in 万元."),
+    "st_upload_limits_plan": ("Excel 或 CSV 文件，不超过 1 MB", "1MB per file • XLSX, CSV"),
     "mp_upload_bad": ("方案文件有误，草案未改变。问题如下（单元格：问题）：",
                       "The plan file has problems; the draft is unchanged (cell: problem):"),
     "mp_upload_ok": ("已载入方案文件：{name}", "Plan file loaded: {name}"),
-    "mp_download": ("下载 Excel（同一格式，可再上传）", "Download Excel (the same file, uploadable)"),
+    "mp_download": ("下载 Excel", "Download Excel"),
+    "mp_download_help": ("与上传的格式相同：在 Excel 中修改后可再上传。", "The same file the upload reads: edit it in "
+                         "Excel and upload it again."),
     "mp_blank": ("表中有空格或非数字：请在每个格中填写金额（万元，没有则填 0）。", "Some cells are blank: give an amount "
                  "in every cell (万元; 0 for none)."),
     "mp_kpi_draft": ("草案绩效指数", "Draft performance"),

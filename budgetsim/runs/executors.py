@@ -123,14 +123,19 @@ def check_main_guard() -> None:
 
     if getattr(mp.current_process(), "_inheriting", False):  # we are a worker re-running the script
         raise SystemExit(UNGUARDED.format(script=_main_script() or "(your script)"))
+    script = _main_script()
+    if script is None:
+        return
     frame = sys._getframe(1)
     line = None
     while frame is not None:
-        if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
+        # the main script's own top level (a runner such as `python -m pytest` also runs a
+        # `<module>` frame named __main__, but of another file than the __main__ module's)
+        if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
+                and _same_file(frame.f_code.co_filename, script)):
             line = frame.f_lineno
         frame = frame.f_back
-    script = _main_script()
-    if line is None or script is None:
+    if line is None:
         return
     if not _guarded(script, line):
         raise SystemExit(UNGUARDED.format(script=script))
@@ -140,6 +145,13 @@ def _main_script() -> str | None:
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     return path if path and os.path.isfile(path) else None
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def _guarded(script: str, line: int) -> bool:
