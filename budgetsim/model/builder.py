@@ -431,13 +431,15 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         x = builder.allocation(sol)
         return done(sol, x, 1, _gap(builder, sol, x))
     only_segments = False  # the first load of a scenario compares everything
-    # the limit is this request's own wall clock: time spent waiting for other users' solves on this
-    # structure counts, and each run gets only what is left of it
+    # the limit is this request's own: time spent waiting for other users' solves on this structure
+    # (the session's lock) does not count, so a queue of other users never runs a request out of time
+    queued = time.perf_counter()
     with session.lock if session is not None else contextlib.nullcontext():
+        waited = time.perf_counter() - queued
         for passes in range(1, max_passes + 1):
             if trace is not None:
                 trace.append(copy.deepcopy(builder.lp))
-            left = limit - (time.perf_counter() - t_start)
+            left = limit - (time.perf_counter() - t_start - waited)
             if left <= 0:
                 return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
                                        f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
@@ -458,7 +460,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
             if (settled and gap <= gap_target) or passes == max_passes:
                 if session is not None and objective == "max-performance" and not builder.lp.is_mip:
-                    unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start))
+                    unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
                 if session is not None and settled:

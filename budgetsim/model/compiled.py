@@ -10,14 +10,16 @@ structure (a rule switched on, a category added) gets its own session, transpare
 
 Many users at once (the workbench serves every browser session from threads of one process):
 
-* A session's lock is held for one load + one run — a single solve pass, never a whole
-  refinement or an explanation — so a request waits for at most one pass of each request
-  ahead of it on the same structure; other structures have their own sessions and locks.
-  HiGHS releases the GIL while it runs, so other threads keep working meanwhile.
-* Requests on one structure interleave pass by pass.  A pass may push only the numbers that
-  its own previous pass changed (segment columns and rows) only if no other request loaded
-  its numbers in between; otherwise everything is compared again.  Without that check a
-  request would silently solve with another user's budget or floors.
+* A session's lock is held for one solve of one scenario (its refinement passes, see
+  :func:`budgetsim.model.builder.optimise`), never for an explanation or a batch: a request
+  waits for at most one solve of each request ahead of it on the same structure; other
+  structures have their own sessions and locks.  HiGHS releases the GIL while it runs, so other
+  threads keep working meanwhile.  Time spent waiting for the lock does not count against a
+  request's time limit.
+* A load may push only the numbers that its own previous load changed (segment columns and
+  rows) only if no other request loaded its numbers in between; otherwise everything is
+  compared again.  Without that check a request would silently solve with another user's
+  budget or floors.
 * Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
   dropped; about 5 MB each for the baseline's size: HiGHS's copy plus ours), and each keeps
   at most ``MAX_GRIDS`` remembered final grids (the zone centres and the LP solution on them,
