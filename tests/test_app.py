@@ -35,7 +35,7 @@ def at():
 
 def test_loads_baseline_with_kpi_tiles(at):
     m = _metrics(at)
-    assert "绩效指数" in m and float(m["绩效指数"]) > 100
+    assert "绩效指数" in m and float(m["绩效指数"]) > 90  # about 99 once each channel has its own capacity
     assert m["目标达成"] == "2/2"
     assert "亿元" in m["撬动外部资金"]
     assert not at.error and not at.warning
@@ -213,8 +213,8 @@ def test_impossible_scenario_shows_the_diagnosis_and_applies_it(at):
     assert not at.exception
     conflicts = _table_with(at, "须放宽至")
     rows = {(r["规则"], r["对象"], r["年份"]): (r["原值"], r["须放宽至"]) for _, r in conflicts.iterrows()}
-    assert rows[("规划期产出目标", "新增高新技术企业", "")][0] == "1,500 家"
-    assert rows[("规划期产出目标", "科技成果转移转化（离岸孵化）", "")] == ("150 项", "101 项")
+    assert rows[("规划期产出目标", "新增高新技术企业", "")][0] == "1,000 家"
+    assert rows[("规划期产出目标", "科技成果转移转化（离岸孵化）", "")] == ("110 项", "95 项")
     lev = [v for k, v in rows.items() if k[2] == "2026"]
     assert lev and lev[0][0] == "4.00×" and float(lev[0][1].rstrip("×")) < 4.0
     assert at.code and "leverage_floor" in at.code[0].value and "new_hightech_firms" in at.code[0].value

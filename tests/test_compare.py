@@ -57,7 +57,8 @@ def test_workbook_has_every_sheet_and_allocations_match_the_plans(comparison, re
     assert set(changes.loc[changes["scenario"] == "impossible", "path"]) == {
         "rules.leverage_floor.min_ratio", "rules.indicator_targets.targets.transferred_results",
         "rules.indicator_targets.targets.new_hightech_firms",
-        "rules.leverage_floor.label_zh", "rules.leverage_floor.label_en"}  # the variant relabels its floor
+        "rules.leverage_floor.label_zh", "rules.leverage_floor.label_en",  # the variant relabels its floor
+        "rules.mode_share_max.enabled"}  # and keeps the optional support-mode caps on
     assert changes.loc[changes["scenario"] == "基准"].empty
     rules = book["rules"]
     assert set(rules["rule"]) >= {"budget_envelope", "leverage_floor", "status_quo_band"}

@@ -56,7 +56,8 @@ def test_binding_rule_gain_matches_a_re_solve_of_the_relaxed_scenario(ex, baseli
     gain = bs.solve(relaxed).performance - baseline_result.performance
     assert gain == pytest.approx(t["gain_if_relaxed"], rel=0.05)
     # the first-order estimate (price per unit of the parameter × step) is close to the re-solve
-    assert -t["param_price"] * t["step"] == pytest.approx(t["gain_if_relaxed"], rel=0.05)
+    # (within 10 %: with each channel's own curve the optimum bends more over a 10-firm step)
+    assert -t["param_price"] * t["step"] == pytest.approx(t["gain_if_relaxed"], rel=0.1)
     assert (br["gain_if_relaxed"] >= -1e-9).all()
     assert br["sentence_zh"].str.contains("放宽至").all() and br["sentence_en"].str.contains("relaxing").all()
 

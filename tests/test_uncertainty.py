@@ -154,14 +154,14 @@ def test_cvar_plan_has_the_better_tail_in_and_out_of_sample(baseline):
 
 def test_cvar_without_uncertainty_is_the_deterministic_plan(baseline, baseline_result):
     certain = baseline.with_changes({"uncertainty": None})
-    det = baseline_result.mech.effective @ baseline_result.mech.flatten(baseline_result.x)
+    det = baseline_result.mech.resources(baseline_result.mech.flatten(baseline_result.x))
     for samples in (1, 20):
         r = bs.solve(certain, "cvar", samples=samples, seed=1)
         assert r.ok
         assert r.performance == pytest.approx(baseline_result.performance, rel=1e-9)
         # the same resources in every category and year: the same plan up to exact ties
         # between channels (e.g. fund commitments moved between years with equal effect)
-        assert np.allclose(r.mech.effective @ r.mech.flatten(r.x), det, rtol=1e-7, atol=1e-4)
+        assert np.allclose(r.mech.resources(r.mech.flatten(r.x)), det, rtol=1e-7, atol=1e-4)
 
 
 def test_cvar_weight_zero_is_mean_performance(baseline):

@@ -297,7 +297,8 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
     y = sol.row_dual
     sgn = 1.0 if maximize else -1.0
     budget_rows = [i for i, m in enumerate(b.rows) if m.rule == "budget_envelope"]
-    link_rows = [i for i, m in enumerate(b.rows) if m.name.startswith("effective_resources_")]
+    # a 万元 turns into resources directly, or through its channel's own curve (channel_money rows)
+    link_rows = [i for i, m in enumerate(b.rows) if m.name.startswith(("effective_resources_", "channel_money_"))]
     rule_rows = [i for i, m in enumerate(b.rows) if m.rule not in (None, "budget_envelope")]
 
     def contrib(rows) -> np.ndarray:

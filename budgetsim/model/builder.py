@@ -1,9 +1,11 @@
 """The optimisation model: a validated scenario → a linear (or mixed-integer) program.
 
-Columns: 万元 per channel (category × mode) × year, then the piecewise-linear segments
-of each category-year's concave response (one column per segment, bounded by its
-width; concavity makes the solver fill them in order, so no integers are needed).
-Rows: the link from allocations to effective resources, then every enabled rule from
+Columns: 万元 per channel (category × mode) × year; for channels with an absorptive
+capacity, the segments of their own concave curve and the useful money they deliver; then
+the piecewise-linear segments of each category-year's concave response (one column per
+segment, bounded by its width; concavity makes the solver fill them in order, so no
+integers are needed).  Rows: channel money = Σ its segments and useful money = Σ slope ×
+segment (channels with a capacity), the link from useful money to effective resources, then every enabled rule from
 :mod:`budgetsim.rules`.  Each grid is a coarse geometric grid plus a fine zone that follows
 the optimum from pass to pass (see :func:`optimise`).
 """
@@ -74,6 +76,8 @@ class ModelBuilder:
     lp: LinearProgram = field(default_factory=LinearProgram)
     rows: list[RowMeta] = field(default_factory=list)
     ev: Evaluator | None = field(default=None, repr=False)  # pass one in to share its matrices
+    # breakpoints of the channels' own curves, per (channel, year); None: centred on the status quo
+    channel_breakpoints: dict[tuple[int, int], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.ev is None:
@@ -81,6 +85,9 @@ class ModelBuilder:
         self.mech = self.ev.mech
         self.years = self.s.years
         self.T = len(self.years)
+        if self.channel_breakpoints is None:
+            sq = self.mech.flatten(self.s.status_quo_allocation)
+            self.channel_breakpoints = channel_grid(channel_coarse_grids(self.mech), sq, self.mech)
 
     # ---- helpers used by rule builders
     def X(self, row_over_x: np.ndarray) -> np.ndarray:
@@ -105,6 +112,18 @@ class ModelBuilder:
         I = len(s.indicators)
         names = [f"x_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.x_cols = self.lp.add_cols(names, 0.0, np.inf)
+        # channels with their own capacity: useful money and the segments of their curve
+        self.useful_cols: dict[int, np.ndarray] = {}
+        self.ch_seg_cols: dict[tuple[int, int], np.ndarray] = {}
+        self.res_cols = self.x_cols.copy()  # per channel-year: the column resources are made of
+        for j in mech.curve_channels:
+            c, m = s.channels[j]
+            self.useful_cols[j] = self.lp.add_cols([f"useful_{c}_{m}_{y}" for y in self.years], 0.0, np.inf)
+            self.res_cols[j * T:(j + 1) * T] = self.useful_cols[j]
+            for t in range(T):
+                k = len(self.channel_breakpoints[(j, t)]) - 1
+                self.ch_seg_cols[(j, t)] = self.lp.add_cols(
+                    [f"absorb_{c}_{m}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
         # segments: a fixed number per category-year, so moving breakpoints never changes the structure
         self.seg_cols: dict[tuple[int, int], np.ndarray] = {}
         for c, cid in enumerate(s.categories):
@@ -125,6 +144,7 @@ class ModelBuilder:
         # modelled indicator output rows: I × T × n (segment part set by _set_segments)
         self._indicator_rows = np.zeros((I, T, n))
         self._set_segments(self.breakpoints)
+        self._set_channel_segments(self.channel_breakpoints)
         # objective
         obj = np.zeros(n)
         if self.objective == "max-performance":
@@ -132,6 +152,10 @@ class ModelBuilder:
             maximize = True
         elif self.objective == "min-budget":
             obj[self.x_cols] = mech.budget.sum(axis=0)
+            # a reward far below a 万元 of budget (a tenth of the tie-break) for useful money, so
+            # the channel segments fill in order (u = the curve of x, not less)
+            for cols in self.useful_cols.values():
+                obj[cols] = -0.1 * TIE_BREAK["min-budget"]
             maximize = False
         elif self.objective == "cvar":
             obj = self._cvar_rows()
@@ -145,10 +169,25 @@ class ModelBuilder:
         weights = TIE_BREAK[self.objective] * (1.0 + 0.1 * k / max(len(k), 1))
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
-        # link rows: Σ segments = effective resources
+        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment
+        self._useful_rows: dict[tuple[int, int], int] = {}
+        for j in mech.curve_channels:
+            c, m = s.channels[j]
+            for t, y in enumerate(self.years):
+                vec = np.zeros(n)
+                vec[self.x_cols[mech.col(j, t)]] = 1.0
+                vec[self.ch_seg_cols[(j, t)]] = -1.0
+                self.add(f"channel_money_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+                vec = np.zeros(n)
+                vec[self.useful_cols[j][t]] = 1.0
+                vec[self.ch_seg_cols[(j, t)]] = -self.ch_slopes[(j, t)]
+                self._useful_rows[(j, t)] = len(self.rows)
+                self.add(f"channel_useful_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+        # link rows: Σ segments = effective resources (made of channels' useful money)
         for c, cid in enumerate(s.categories):
             for t, y in enumerate(self.years):
-                vec = -self.X(mech.effective[c * T + t])
+                vec = np.zeros(n)
+                vec[self.res_cols] = -mech.effective[c * T + t]
                 vec[self.seg_cols[(c, t)]] = 1.0
                 self.add(f"effective_resources_{cid}_{y}", vec, lo=0.0, hi=0.0, sense="=")
         sq = mech.flatten(s.status_quo_allocation)
@@ -188,15 +227,40 @@ class ModelBuilder:
             for t in range(T):
                 self.seg_slopes[(c, t)] = slopes[:, t, :]
 
+    def _set_channel_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
+        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows)."""
+        self.channel_breakpoints = bps
+        self.ch_slopes: dict[tuple[int, int], np.ndarray] = {}
+        if not self.ch_seg_cols:
+            return
+        ub = self.lp.ub
+        rows = getattr(self, "_useful_rows", None)
+        A = self.lp.A if rows else None
+        for j in self.mech.curve_channels:
+            curve = self.mech.channel_curve(j)
+            for t in range(self.T):
+                bp = bps[(j, t)]
+                widths = np.diff(bp)
+                cols = self.ch_seg_cols[(j, t)]
+                ub[cols] = widths
+                slopes = np.diff(curve.value(bp)) / widths
+                self.ch_slopes[(j, t)] = slopes
+                if rows:
+                    A[rows[(j, t)], cols] = -slopes
+
     @property
     def segment_columns(self) -> np.ndarray:
-        return np.concatenate(list(self.seg_cols.values()))
+        return np.concatenate(list(self.seg_cols.values()) + list(self.ch_seg_cols.values()))
 
-    def move_breakpoints(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
-        """Re-place breakpoints (same count per category-year): only numbers change —
-        segment bounds, their objective costs and their coefficients in target rows."""
+    def move_breakpoints(self, bps: dict[tuple[int, int], np.ndarray],
+                         channel_bps: dict[tuple[int, int], np.ndarray] | None = None) -> None:
+        """Re-place breakpoints (same count per category-year and channel-year): only numbers
+        change — segment bounds, their objective costs and their coefficients in target rows
+        and in the channels' useful-money rows."""
         self._set_segments(bps)
-        seg = self.segment_columns
+        if channel_bps is not None:
+            self._set_channel_segments(channel_bps)
+        seg = np.concatenate(list(self.seg_cols.values()))
         if self.objective == "max-performance":
             self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
         A = self.lp.A
@@ -211,7 +275,8 @@ class ModelBuilder:
     @property
     def segment_rows(self) -> list[int]:
         """Rows whose coefficients move with the breakpoints."""
-        return list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
+        return (list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
+                + list(self._useful_rows.values()))
 
     def _cvar_add_columns(self) -> None:
         """CVaR columns: one per (category, indicator) curve holding its index points (so each
@@ -305,6 +370,31 @@ def coarse_grids(s: Scenario, mech: Mechanics, ratio: float = INITIAL_RATIO) -> 
             for c in range(len(s.categories)) for t in range(T)}
 
 
+CHANNEL_RATIO = 2.0  # channel curves' coarse grid: each breakpoint twice the last (the fine zone does the work)
+
+
+def channel_coarse_grids(mech: Mechanics, ratio: float = CHANNEL_RATIO) -> dict[tuple[int, int], np.ndarray]:
+    """The coarse grid of every curve channel-year, from 0 to far beyond anything the budget
+    allows (the last breakpoint caps the channel, so it must never bind): three times the
+    year's envelope (divided by a fund's first pay-in share) or 20 capacities."""
+    xmax = mech.channel_max()
+    out = {}
+    for j in mech.curve_channels:
+        m = mech.scenario.mode(mech.scenario.channels[j][1])
+        stretch = 3.0 / (m.fund.pay_in[0] if m.fund is not None and m.fund.pay_in[0] > 0 else 1.0)
+        for t in range(mech.T):
+            top = max(stretch * xmax[mech.col(j, t)], 20.0 * mech.capacity[j])
+            out[(j, t)] = initial_breakpoints(top, ratio=ratio, floor_share=1e-4)
+    return out
+
+
+def channel_grid(coarse: dict[tuple[int, int], np.ndarray], x: np.ndarray,
+                 mech: Mechanics) -> dict[tuple[int, int], np.ndarray]:
+    """Channel grids with their fine zone centred on flat allocation ``x``."""
+    return {(j, t): zoned_breakpoints(bp, float(fine_center(x[mech.col(j, t)], bp[-1] * 1e-2)))
+            for (j, t), bp in coarse.items()}
+
+
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     h = hashlib.sha1(json.dumps(s.raw, sort_keys=True, default=str).encode())
     h.update(objective.encode())
@@ -315,7 +405,7 @@ def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
 
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
-             gap_target: float = GAP_TARGET, max_passes: int = 6, time_limit: float | None = None,
+             gap_target: float = GAP_TARGET, max_passes: int = 12, time_limit: float | None = None,
              initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
              risk: RiskSpec | None = None) -> SolveRun:
     """Build and solve, moving a fine zone of breakpoints onto the optimum until it settles.
@@ -351,13 +441,24 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # is solved first or after a thousand others (the warm basis only makes it faster).  The
     # one shortcut: a scenario solved before in this session starts on its own final grid,
     # which gives the very same final LP in one pass.
-    centers = fine_center(mech.effective @ mech.flatten(s.status_quo_allocation), e_max)
-    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
+    ch_coarse = channel_coarse_grids(mech)
+    ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
+    x_sq = mech.flatten(s.status_quo_allocation)
+    centers = fine_center(mech.resources(x_sq), e_max)
+    ch_centers = x_sq[ch_idx]
+    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev,
+                           channel_breakpoints=channel_grid(ch_coarse, x_sq, mech)).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None
+
+    def ch_grid(cc: np.ndarray) -> dict:
+        xx = np.zeros(mech.n)
+        xx[ch_idx] = cc
+        return channel_grid(ch_coarse, xx, mech)
+
     if session is not None and key in session.final_centers:
-        centers = session.final_centers[key]
-        builder.move_breakpoints(grid(centers))
+        centers, ch_centers = session.final_centers[key]
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
     only_segments = False  # the first load of a scenario compares everything
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -381,13 +482,15 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             return done(sol, None, passes, float("nan"))
         x = builder.allocation(sol)
         gap = _gap(builder, sol, x)
-        e_star = fine_center(mech.effective @ x, e_max)
-        settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
+        e_star = fine_center(mech.resources(x), e_max)
+        x_star = x[ch_idx]
+        settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
+                       and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
         if (settled and gap <= gap_target) or passes == max_passes:
             if session is not None and settled:
-                session.remember_grid(key, centers)
+                session.remember_grid(key, (centers, ch_centers))
             return done(sol, x, passes, gap)
-        centers = e_star
-        builder.move_breakpoints(grid(centers))
+        centers, ch_centers = e_star, x_star
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
         only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover

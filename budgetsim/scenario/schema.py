@@ -175,6 +175,34 @@ class Mode(Strict):
         return data
 
 
+class ChannelSpec(Strict):
+    """One category × mode channel's own limits (section ``channels.<category>.<mode>``).
+
+    Absorptive capacity: how much this mode can usefully place in this category in a year
+    (fiscal 万元 of the channel's decision: awards, commitments, pool top-ups).  Give it as
+    ``capacity_wan`` or as ``units`` × ``unit_wan`` (eligible projects × typical ticket for
+    grants and post-subsidies, deals a year × ticket for a fund; for a risk pool: firms
+    wanting loans a year × typical loan = banks' new lending demand, and the pool's capacity
+    is that demand ÷ the mode's leverage).  The useful money of ``x`` 万元 is
+    capacity · (1 − exp(−x / capacity)): the first 万元 are fully useful, then less and less.
+    A channel without a capacity is linear (no limit of its own)."""
+
+    capacity_wan: Positive | None = None
+    units: Positive | None = None
+    unit_wan: Positive | None = None
+    basis_zh: str | None = None
+    basis_en: str | None = None
+    source: str = "illustrative"
+
+    @model_validator(mode="after")
+    def _one_capacity(self):
+        if self.capacity_wan is not None and (self.units is not None or self.unit_wan is not None):
+            raise ValueError("give capacity_wan or units × unit_wan, not both")
+        if (self.units is None) != (self.unit_wan is None):
+            raise ValueError("units and unit_wan go together (capacity = units × unit_wan)")
+        return self
+
+
 class StatusQuo(Strict):
     base_year: int
     budget_wan: Positive
@@ -313,5 +341,6 @@ class ScenarioSpec(Strict):
     modes: dict[str, Mode] = Field(min_length=1)
     eligibility: dict[str, list[str]]
     status_quo: StatusQuo
+    channels: dict[str, dict[str, ChannelSpec]] = Field(default_factory=dict)
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None

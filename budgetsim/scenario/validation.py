@@ -247,6 +247,19 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             if mid in modes and modes[mid].on_budget:
                 add(f"status_quo.off_budget_wan.{cid}.{mid}", mid, "only off-budget modes belong here")
 
+    # channels' own limits
+    for cid, by_mode in spec.channels.items():
+        for mid, ch in by_mode.items():
+            check_channel(f"channels.{cid}.{mid}", cid, mid)
+            check_source(f"channels.{cid}.{mid}", ch.source)
+            if mid in modes and not modes[mid].on_budget and (ch.capacity_wan or ch.units):
+                add(f"channels.{cid}.{mid}.capacity_wan", ch.capacity_wan or ch.units,
+                    "an off-budget tax incentive has no absorptive capacity (it is an entitlement)")
+            if mid in modes and modes[mid].kind == "risk_pool" and ch.capacity_wan is None \
+                    and ch.units is not None and modes[mid].leverage <= 0:
+                add(f"modes.{mid}.leverage", modes[mid].leverage,
+                    "a risk pool's capacity from lending demand needs leverage > 0")
+
     _rule_problems(spec, add, check_channel, eligible)
     if spec.uncertainty is not None:
         check_source("uncertainty", spec.uncertainty.source)
