@@ -14,37 +14,45 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `workbench` beside this file, however it is run
 
-from budgetsim.exceptions import ScenarioError  # noqa: E402
-from budgetsim.present.labels import t  # noqa: E402
+from budgetsim.exceptions import BudgetsimError, ScenarioError  # noqa: E402
+from budgetsim.present.labels import problem_text, t  # noqa: E402
 from workbench import engine  # noqa: E402
 from workbench.header import render_header, render_pin_bar, render_tiles  # noqa: E402
 from workbench.page import Page  # noqa: E402
 from workbench.sidebar import render_sidebar  # noqa: E402
 from workbench.state import init_state  # noqa: E402
 from workbench.tab_compare import render_compare  # noqa: E402
+from workbench.style import apply_style  # noqa: E402
 from workbench.tab_explain import render_explain  # noqa: E402
+from workbench.tab_library import render_library  # noqa: E402
 from workbench.tab_plan import render_curves, render_indicators, render_plan  # noqa: E402
 from workbench.tab_uncertainty import render_uncertainty  # noqa: E402
 
-st.set_page_config(page_title="budgetsim", page_icon="📊", layout="wide")
+st.set_page_config(page_title="budgetsim", page_icon=":material/bar_chart:", layout="wide")
 init_state()
 ss = st.session_state
 
 # ----------------------------------------------------------------------------- sidebar → scenario → solve
 base, objective, changes = render_sidebar()
 L = ss["lang"]
+apply_style(L)
 
 lever_problems: list[str] = []
 try:
     scenario = base.with_changes(changes) if changes else base
     ss["last_good"] = (scenario, changes)
 except ScenarioError as err:  # a lever combination the scenario rejects: keep the last good plan
-    lever_problems = [str(p) for p in err.problems]
+    lever_problems = [problem_text(p, L) for p in err.problems]
     scenario, changes = ss.get("last_good", (base, {}))
     if scenario is None:
         scenario, changes = base, {}
 
-page = Page(L, scenario, objective, engine.solve(scenario, objective), changes)
+try:
+    result = engine.solve(scenario, objective)
+except BudgetsimError as err:  # this session's settings only (e.g. least budget with no targets on)
+    st.error(t("solve_failed", L, err=str(err)))
+    st.stop()
+page = Page(L, scenario, objective, result, changes)
 
 # ----------------------------------------------------------------------------- header, tiles, pins
 render_header(page)
@@ -58,7 +66,7 @@ render_pin_bar(L)
 # tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
 TABS = (("tab_plan", render_plan), ("tab_explain", render_explain), ("tab_curves", render_curves),
         ("tab_indicators", render_indicators), ("tab_uncertainty", render_uncertainty),
-        ("tab_compare", render_compare))
+        ("tab_compare", render_compare), ("tab_library", render_library))
 for tab, (_, render) in zip(st.tabs([t(k, L) for k, _ in TABS], key=f"tab_{L}", on_change="rerun"), TABS):
     with tab:
         if tab.open is not False:  # None (state not tracked) means render

@@ -9,6 +9,7 @@ Layers, lowest first (each imports only the ones below it)::
     analysis/                        explain, uncertainty
     runs/                            sweeps, batches, frontiers
     present/                         labels, charts, comparisons, workbooks, reports
+    library/                         saved scenarios (SQLite), archives to pass them on
     api, cli                         the public entry points
 
 Public API::
@@ -18,16 +19,20 @@ Public API::
     result.allocation      # pandas DataFrame
 """
 
-from .api import (BatchSummary, Explanation, Result, Scenario, Simulation, Sweep, bundled_scenarios, explain,
-                  frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch, run_batch_to_file,
-                  scenario_from_dict, simulate, solve)
-from .exceptions import (BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError,
+from .api import (BatchSummary, Explanation, Library, Plan, PlanCheck, Result, Scenario, Simulation, Sweep,
+                  bundled_scenarios, check, explain, frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch,
+                  run_batch_to_file, scenario_from_dict, read_plan, simulate, solve, write_plan)
+from .api import Calibration, Records, RecordsError, calibrate, read_records  # calibration (issue 14)
+from .exceptions import (BudgetsimError, LibraryError, Problem, ScenarioError, ScenarioNotFoundError,
                          SolverError, SweepError)
+from .scenario.plans import PlanError
 from .version import __version__
 
 __all__ = [
-    "BatchSummary", "BudgetsimError", "Explanation", "Problem", "Result", "Scenario",
+    "Plan", "PlanCheck", "PlanError", "check", "read_plan", "write_plan",
+    "BatchSummary", "BudgetsimError", "Explanation", "Library", "LibraryError", "Problem", "Result", "Scenario",
     "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",
     "bundled_scenarios", "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep",
     "robustness", "run_batch", "run_batch_to_file", "scenario_from_dict", "simulate", "solve", "__version__",
+    "Calibration", "Records", "RecordsError", "calibrate", "read_records",
 ]

@@ -1,6 +1,8 @@
 """The ``budgetsim`` command line: a thin layer over the public API.
 
-Exit codes: 0 success, 1 solver failure, 2 bad input, 3 impossible scenario.
+Exit codes: 0 success, 1 solver failure, 2 bad input (a scenario, plan file or option problem),
+3 impossible scenario, 4 ``check``: the plan breaks at least one rule (the report is still printed),
+5 the solver ran out of time (``--time-limit SECONDS``, default 60) before it found a plan.
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ from pathlib import Path
 from .version import __version__
 from .solving import solve
 from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
-from .exceptions import BudgetsimError, ScenarioError, SolverError
+from .exceptions import BudgetsimError, ScenarioError, SolverError, TimeLimitError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model.builder import OBJECTIVES, SOLVERS
 from .present.report import text_report
 from .scenario.loading import bundled_scenarios, load_scenario
 from .analysis.uncertainty import robustness, robustness_text, simulate, simulation_text
 
-EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+EXIT_OK, EXIT_SOLVER, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_BREAKS_RULES, EXIT_TIME_LIMIT = 0, 1, 2, 3, 4, 5
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +53,28 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="cvar: seed of the sampled draws (default 0)")
     sp.add_argument("--check-draws", type=_positive_int, default=10_000,
                     help="cvar: fresh draws to check the plan's tail out of sample (default 10000)")
+    sp.add_argument("--fix", metavar="PLAN", help="a plan file (.xlsx/.csv) whose --fix-years are kept as they are")
+    sp.add_argument("--fix-years", metavar="YEARS", type=_years,
+                    help="years of --fix to keep (e.g. 2026 or 2026,2027): spent years, the rest is re-optimised")
+
+    tp = sub.add_parser("plan-template", help="write a plan file to fill in (Excel or CSV), prefilled")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
+    tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+    tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
+                    "or tidy rows (category, mode, year, amount_wan)")
+    tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
+
+    kp = sub.add_parser("check", help="score your own plan, list the rules it breaks, show the optimum "
+                        "(exit 4 when it breaks a rule)")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--plan", required=True, help="plan file (.xlsx or .csv, from plan-template)")
+    kp.add_argument("--format", choices=("text", "json"), default="text")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the text report")
+    kp.add_argument("--improve", type=_percent, metavar="PCT",
+                    help="also the best plan within ±PCT %% of the draft in each channel-year, as moves")
+    kp.add_argument("--out", help="write to this file instead of standard output")
 
     mp = sub.add_parser("simulate", help="the plan and the status quo under uncertain parameters (Monte Carlo)")
     mp.add_argument("scenario", help="scenario YAML file")
@@ -112,7 +136,65 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--out", help="table file: .csv, .parquet or .xlsx (default: print a table)")
     fp.add_argument("--chart", help="chart file: .html, .json, .png or .svg")
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
+    _library_parser(sub)
+    _calibration_parsers(sub)
+    for name in ("solve", "simulate", "explain", "compare"):
+        sub.choices[name].add_argument(
+            "--time-limit", type=_seconds, default=None, metavar="SECONDS",
+            help="stop the solver after this many seconds (default 60); running out of time exits 5")
     return p
+
+
+def _seconds(v: str) -> float:
+    """An argparse type: a time limit in seconds, a positive finite number."""
+    try:
+        f = float(v)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v[:40]!r} is not a number of seconds") from None
+    if not 0 < f < 1e7:
+        raise argparse.ArgumentTypeError(f"{v[:40]} must be a positive number of seconds below 10,000,000")
+    return f
+
+
+def _library_parser(sub) -> None:
+    """``budgetsim library list|show|export|import``: the saved scenarios (pins and drafts)."""
+    lp = sub.add_parser("library", help="saved scenarios (the app's pins and drafts): list, show, export, import")
+    lp.add_argument("--library", metavar="FILE.sqlite3",
+                    help="the library file (default: $BUDGETSIM_LIBRARY, else library.sqlite3 in the user's data "
+                    "directory, e.g. ~/.local/share/budgetsim/)")
+    lsub = lp.add_subparsers(dest="library_command", required=True, parser_class=_Parser)
+    ll = lsub.add_parser("list", help="one line per saved scenario")
+    ll.add_argument("--kind", choices=("pin", "draft"), help="only pins or only drafts")
+    ll.add_argument("--format", choices=("text", "json"), default="text")
+    ll.add_argument("--lang", choices=("zh", "en"), default="zh")
+    ls = lsub.add_parser("show", help="one saved scenario: its details and YAML diff")
+    ls.add_argument("entry", help="its number (from `list`) or exact name")
+    ls.add_argument("--format", choices=("text", "yaml", "json"), default="text",
+                    help="text: details and YAML; yaml: only the YAML diff (for `budgetsim solve`)")
+    ls.add_argument("--lang", choices=("zh", "en"), default="zh")
+    lx = lsub.add_parser("export", help="write saved scenarios as a zip of YAML diffs plus an index")
+    lx.add_argument("--out", required=True, help="the .zip file to write (atomically)")
+    lx.add_argument("entries", nargs="*", help="numbers or names (default: all)")
+    li = lsub.add_parser("import", help="add the scenarios of an exported zip (all or none)")
+    li.add_argument("archive", help="a .zip written by `budgetsim library export` or the app")
+
+
+def _calibration_parsers(sub) -> None:
+    """``records-template`` and ``calibrate``: curves fitted to a bureau's own records (issue 14)."""
+    tp = sub.add_parser("records-template", help="write a records file (Excel or CSV) for a scenario to fill")
+    tp.add_argument("scenario", help="scenario YAML file")
+    tp.add_argument("--out", required=True, help="records file to write: .xlsx (sheets) or .csv (one tidy table)")
+    tp.add_argument("--empty", action="store_true",
+                    help="headers only (default: one example year, the scenario's status quo, to replace)")
+
+    kp = sub.add_parser("calibrate", help="fit the scenario's response curves to a records file")
+    kp.add_argument("scenario", help="scenario YAML file")
+    kp.add_argument("--records", required=True, help="records file (.xlsx or .csv; see records-template)")
+    kp.add_argument("--out", required=True, help="calibrated scenario to write (.yaml, an extends: diff)")
+    kp.add_argument("--report", help="also write the calibration report (.html)")
+    kp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the report and summary")
+    kp.add_argument("--no-flips", action="store_true",
+                    help="skip re-planning at the ends of each curve's band (which recommendations flip)")
 
 
 def _unit_float(v: str) -> float:
@@ -123,6 +205,25 @@ def _unit_float(v: str) -> float:
     if not 0 <= f <= 1:
         raise argparse.ArgumentTypeError(f"{v} must lie in [0, 1]")
     return f
+
+
+def _years(v: str) -> list[int]:
+    """An argparse type: years, separated by commas or spaces (``2026`` or ``2026,2027``)."""
+    parts = [p for p in v.replace(",", " ").split() if p]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise argparse.ArgumentTypeError(f"{v!r}: give years such as 2026 or 2026,2027")
+    return [int(p) for p in parts]
+
+
+def _percent(v: str) -> float:
+    """An argparse type: a percentage above 0 (``10`` = ±10 %), returned as a share."""
+    try:
+        f = float(v.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{v!r} is not a number") from None
+    if not 0 < f <= 1000:
+        raise argparse.ArgumentTypeError(f"{v} must lie in (0, 1000] percent")
+    return f / 100.0
 
 
 def _int_at_least(low: int):
@@ -150,10 +251,25 @@ def _emit(text: str, out: str | None) -> None:
         sys.stdout.write(text)
 
 
+def _load(path: str):
+    """load_scenario, with a notice on stderr when a file was read in another encoding than UTF-8."""
+    s = load_scenario(path)
+    for notice in s.notices:
+        print(f"budgetsim: {notice}", file=sys.stderr)
+    return s
+
+
 def cmd_solve(a) -> int:
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
+    if (a.fix is None) != (a.fix_years is None):
+        raise BudgetsimError("--fix PLAN and --fix-years YEARS go together (e.g. --fix plan.xlsx --fix-years 2026)")
+    if a.fix is not None:
+        from .scenario.plans import read_plan, with_fixed_years
+
+        s = with_fixed_years(s, read_plan(s, a.fix).amounts, a.fix_years)
     cvar_opts = dict(alpha=a.alpha, cvar_weight=a.cvar_weight, samples=a.samples, seed=a.seed)
-    r = solve(s, a.objective, solver=a.solver, **(cvar_opts if a.objective == "cvar" else {}))
+    r = solve(s, a.objective, solver=a.solver, time_limit=a.time_limit,
+              **(cvar_opts if a.objective == "cvar" else {}))
     rb = (robustness(s, **cvar_opts, fresh_draws=a.check_draws, cvar_result=r)
           if a.objective == "cvar" and r.ok else None)
     if a.write_model:
@@ -169,21 +285,58 @@ def cmd_solve(a) -> int:
         _emit(buf.getvalue(), a.out)
     else:
         _emit(text_report(r, a.lang) + ("\n" + robustness_text(rb) if rb is not None else ""), a.out)
-    if r.status == "infeasible":
-        print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_SOLVER
+    return _exit_for(r)
+
+
+def _exit_for(r) -> int:
+    """The exit code a result's status stands for."""
+    return {"optimal": EXIT_OK, "infeasible": EXIT_INFEASIBLE, "time_limit": EXIT_TIME_LIMIT}.get(r.status, EXIT_SOLVER)
+
+
+def cmd_plan_template(a) -> int:
+    from .scenario.plans import write_plan
+
+    s = _load(a.scenario)
+    if a.prefill == "optimum":
+        r = solve(s)
+        if not r.ok:
+            print(f"budgetsim: {a.scenario}: no optimum to prefill with ({r.message})", file=sys.stderr)
+            return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+        x = r.x
+    else:
+        x = s.status_quo_allocation
+    path = write_plan(s, x, a.out, a.lang, a.layout)
+    print(f"wrote {path} ({len(s.channels)} channels × {len(s.years)} years, 万元)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check(a) -> int:
+    from .analysis.check import check
+    from .scenario.plans import read_plan
+
+    s = _load(a.scenario)
+    plan = read_plan(s, a.plan)
+    c = check(s, plan, improve=a.improve)
+    if a.format == "json":
+        d = c.to_dict()
+        d["plan_file"] = {"path": str(a.plan), "encoding": plan.encoding}
+        _emit(json.dumps(d, ensure_ascii=False, indent=2) + "\n", a.out)
+    else:
+        _emit(c.text(a.lang), a.out)
+    if not c.keeps_rules:
+        print(f"budgetsim: {a.plan}: the plan breaks {len(c.breaches)} rule row(s)", file=sys.stderr)
+        return EXIT_BREAKS_RULES
     return EXIT_OK
 
 
 def cmd_simulate(a) -> int:
-    s = load_scenario(a.scenario)
-    r = solve(s)
+    s = _load(a.scenario)
+    r = solve(s, time_limit=a.time_limit)
     if not r.ok:
         print(f"budgetsim: {a.scenario}: {r.message}", file=sys.stderr)
-        return EXIT_INFEASIBLE if r.status == "infeasible" else EXIT_SOLVER
+        return _exit_for(r)
     sim = simulate(r, a.draws, a.seed, alpha=a.alpha)
     if a.format == "json":
         _emit(json.dumps(sim.to_dict(), ensure_ascii=False, indent=2) + "\n", a.out)
@@ -197,7 +350,10 @@ def cmd_explain(a) -> int:
 
     hard = DEFAULT_HARD if a.hard is None else tuple(h for h in a.hard if h != "none")
     try:
-        ex = explain(a.scenario, hard=hard, objective=a.objective, solver=a.solver)
+        ex = explain(_load(a.scenario), hard=hard, objective=a.objective, solver=a.solver, time_limit=a.time_limit)
+    except TimeLimitError as err:
+        print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
     except SolverError as err:
         print(f"budgetsim: {a.scenario}: {err}", file=sys.stderr)
         return EXIT_SOLVER
@@ -216,7 +372,7 @@ def cmd_validate(a) -> int:
     code = EXIT_OK
     for path in a.scenarios:
         try:
-            load_scenario(path)
+            _load(path)
             print(f"{path}: ok")
         except ScenarioError as err:
             print(str(err), file=sys.stderr)
@@ -248,7 +404,7 @@ def cmd_compare(a) -> int:
         n = 2
         while name in results:
             name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(load_scenario(path), a.objective)
+        r = solve(_load(path), a.objective, time_limit=a.time_limit)
         if not r.ok:
             print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
         results[name] = r
@@ -314,7 +470,7 @@ def cmd_frontier(a) -> int:
     if a.chart and Path(a.chart).suffix.lower() not in (".html", ".json", ".png", ".svg"):
         print(f"budgetsim: --chart {a.chart!r}: allowed endings are .html, .json, .png, .svg", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     values = frontier_values(a.start, a.stop, a.steps)
     df = frontier(s, a.param, values, objective=a.objective, solver=a.solver, workers=a.workers)
     if a.out:
@@ -335,8 +491,98 @@ def cmd_frontier(a) -> int:
     return EXIT_OK
 
 
+def cmd_library(a) -> int:
+    from .library import Library, export_library, import_archive
+    from .present.labels import fmt_time, objective_label, t
+    lib = Library(a.library)
+    if a.library_command == "list":
+        entries = lib.entries(a.kind)
+        if a.format == "json":
+            print(json.dumps([e.to_dict() for e in entries], ensure_ascii=False, indent=1))
+            return EXIT_OK
+        L = a.lang
+        print(t("lib_caption", L, path=lib.path, n=len(entries), pins=sum(e.kind == "pin" for e in entries),
+                drafts=sum(e.kind == "draft" for e in entries)).replace("`", ""))
+        for e in entries:
+            print(f"{e.id:>4}  {t('lib_kind_' + e.kind, L)}  {e.name}  ·  {_headline_text(e.headline, L)}")
+            print(f"      {objective_label(e.objective, L)} · {e.author or t('no_author', L)} · "
+                  f"{fmt_time(e.updated_at)}" + (f" · {e.notes}" if e.notes else ""))
+        return EXIT_OK
+    if a.library_command == "show":
+        e = lib.find(a.entry)
+        if a.format == "yaml":
+            sys.stdout.write(e.diff_yaml)
+        elif a.format == "json":
+            print(json.dumps(e.to_dict() | {"diff_yaml": e.diff_yaml}, ensure_ascii=False, indent=1))
+        else:
+            L = a.lang
+            print(f"{e.id}  {e.name}")
+            print(t("lib_detail", L, kind=t("lib_kind_" + e.kind, L), question=objective_label(e.objective, L),
+                    author=e.author or t("no_author", L), saved=fmt_time(e.updated_at)))
+            print(_headline_text(e.headline, L))
+            if e.notes:
+                print(f"{t('col_notes', L)}: {e.notes}")
+            print()
+            sys.stdout.write(e.diff_yaml)
+        return EXIT_OK
+    if a.library_command == "export":
+        entries = [lib.find(x) for x in a.entries] if a.entries else lib.entries()
+        out = export_library(lib, a.out, entries)
+        print(f"wrote {out} ({len(entries)} scenario{'s' if len(entries) != 1 else ''})", file=sys.stderr)
+        return EXIT_OK
+    rep = import_archive(lib, a.archive)
+    print(f"imported {len(rep.added)} into {lib.path}; {len(rep.skipped)} already there"
+          + "".join(f"\n  {old} → {new} (name taken)" for old, new in rep.renamed.items()), file=sys.stderr)
+    return EXIT_OK
+
+
+def _headline_text(h: dict, L: str) -> str:
+    from .present.labels import fmt_money, status_label, t
+    if h.get("status") != "optimal" or h.get("performance") is None:
+        return status_label(str(h.get("status", "—")), L)
+    diff = h.get("performance_diff")
+    return (f"{t('kpi_performance', L)} {h['performance']:.2f}"
+            + ((f"（{t('kpi_vs_sq', L)} {diff:+.2f}）" if L == "zh" else f" ({t('kpi_vs_sq', L)} {diff:+.2f})")
+               if diff is not None else "")
+            + f" · {t('kpi_budget', L)} {fmt_money(h.get('budget_allocated_wan'), L)}"
+            + (f" · {t('kpi_targets', L)} {h['targets_met']}/{h['targets_total']}" if h.get("targets_total") else ""))
+
+
+def cmd_records_template(a) -> int:
+    from .analysis.calibration import status_quo_records
+    from .scenario.records import write_template
+
+    if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
+        print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
+        return EXIT_INPUT
+    s = load_scenario(a.scenario)
+    write_template(s, a.out, None if a.empty else status_quo_records(s))
+    print(f"wrote {a.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_calibrate(a) -> int:
+    from .analysis.calibration import calibrate
+    from .present.calibration_report import calibration_html, calibration_text
+
+    for opt, path, endings in (("--out", a.out, (".yaml", ".yml")), ("--report", a.report, (".html", ".htm"))):
+        if path and Path(path).suffix.lower() not in endings:
+            print(f"budgetsim: {opt} {path!r}: allowed endings are {', '.join(endings)}", file=sys.stderr)
+            return EXIT_INPUT
+    cal = calibrate(a.scenario, a.records, flips=not a.no_flips)
+    atomic_write_text(a.out, cal.yaml_text(a.out))
+    print(f"wrote {a.out}", file=sys.stderr)
+    if a.report:
+        atomic_write_text(a.report, calibration_html(cal, a.lang))
+        print(f"wrote {a.report}", file=sys.stderr)
+    sys.stdout.write(calibration_text(cal, a.lang))
+    return EXIT_OK
+
+
 COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier}
+            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
+            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+            "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,6 +592,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT
+    except TimeLimitError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_TIME_LIMIT
+    except SolverError as err:
+        print(f"budgetsim: {err}", file=sys.stderr)
+        return EXIT_SOLVER
     except BudgetsimError as err:
         print(f"budgetsim: {err}", file=sys.stderr)
         return EXIT_INPUT

@@ -22,8 +22,16 @@ from .model.rules import RULES, rule_label
 from .scenario.distributions import Draws
 from .scenario.loading import Scenario
 
+GIVEN = "given"  # the status of a plan a user gave (scored, not solved)
 INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
                        "run `budgetsim explain` to see which rules conflict and by how much.")
+
+
+def time_limit_sentence(limit: float) -> str:
+    """What a user reads when a solve ran out of time (no plan is shown)."""
+    return (f"The solver ran out of time ({limit:g} s) before it could prove a plan optimal; no plan is shown. "
+            f"Allow more time (--time-limit SECONDS, or time_limit= in Python) or simplify the scenario "
+            f"(fewer whole-project rules, coarser targets).")
 
 
 @dataclass
@@ -31,26 +39,46 @@ class Result:
     scenario: Scenario
     objective: str
     status: str
-    run: SolveRun = field(repr=False)
+    run: SolveRun | None = field(repr=False)
     message: str = ""
     risk: RiskSpec | None = field(default=None, repr=False)  # the samples of a cvar solve
+    given_x: np.ndarray | None = field(default=None, repr=False)  # a user's plan (status 'given'), J × T
+    given_evaluator: Evaluator | None = field(default=None, repr=False)
+
+    @classmethod
+    def of_plan(cls, scenario: Scenario, x: np.ndarray, evaluator: Evaluator | None = None,
+                message: str = "") -> "Result":
+        """A plan the user gave (channels × years, 万元), scored on the true curves with the same tables
+        as a solved plan; its status is ``given`` and it has no solver run."""
+        x = np.asarray(x, dtype=float)
+        ev = evaluator if evaluator is not None and evaluator.scenario is scenario else Evaluator(scenario)
+        if x.shape != (ev.mech.J, ev.mech.T):
+            raise ValueError(f"a plan is channels × years = {ev.mech.J} × {ev.mech.T}, got {x.shape}")
+        return cls(scenario, GIVEN, GIVEN, None, message, given_x=x.copy(), given_evaluator=ev)
 
     # ------------------------------------------------------------------ basics
     @property
     def ok(self) -> bool:
-        return self.status == "optimal"
+        """Whether there is a plan to show: solved to optimality, or given by the user."""
+        return self.status in ("optimal", GIVEN)
+
+    @property
+    def given(self) -> bool:
+        return self.status == GIVEN
 
     @property
     def mech(self) -> Mechanics:
-        return self.run.builder.mech  # the solve's own matrices, not built again
+        return self.evaluator.mech  # the solve's own matrices, not built again
 
     @property
     def evaluator(self) -> Evaluator:
-        return self.run.builder.ev
+        return self.run.builder.ev if self.run is not None else self.given_evaluator
 
     @cached_property
     def x(self) -> np.ndarray:
         """Allocation, channels × years, 万元 (zeros when there is no plan)."""
+        if self.given_x is not None:
+            return self.given_x
         if self.run.x is None:
             return np.zeros((self.mech.J, self.mech.T))
         return self.mech.unflatten(self.run.x)
@@ -77,19 +105,19 @@ class Result:
 
     @property
     def linearisation_gap(self) -> float:
-        return self.run.gap
+        return self.run.gap if self.run is not None else 0.0
 
     @property
     def build_seconds(self) -> float:
-        return self.run.build_seconds
+        return self.run.build_seconds if self.run is not None else 0.0
 
     @property
     def solve_seconds(self) -> float:
-        return self.run.solve_seconds
+        return self.run.solve_seconds if self.run is not None else 0.0
 
     @property
     def is_mip(self) -> bool:
-        return self.run.builder.lp.is_mip
+        return self.run is not None and self.run.builder.lp.is_mip
 
     # ------------------------------------------------------------------ tables
     def _labels(self, kind: str, ids: list[str], lang: str) -> list[str]:
@@ -373,7 +401,7 @@ class Result:
                 "indicators": {r.indicator: _num(r.diff) for r in tot.itertuples()} if self.ok else {},
             },
             "summary": self.summary(),
-            "solver": {
+            "solver": None if self.run is None else {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
                 "total_seconds": self.run.total_seconds,

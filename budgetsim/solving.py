@@ -9,7 +9,8 @@ import numpy as np
 from .scenario.distributions import sample
 from .exceptions import BudgetsimError
 from .model.builder import RiskSpec, optimise
-from .results import INFEASIBLE_SENTENCE, Result
+from .model.lp import time_limit_or_default
+from .results import INFEASIBLE_SENTENCE, Result, time_limit_sentence
 from .scenario.loading import Scenario, load_scenario
 
 
@@ -26,6 +27,10 @@ def solve(scenario: Scenario | str | Path, objective: str = "max-performance", *
     level ``alpha`` of performance over ``samples`` draws (``seed``) of the scenario's
     uncertain curve outputs; uncertain mode parameters are held at their base values
     there (they would make each draw's resources differ and the LP grow with S × segments).
+
+    ``time_limit`` (seconds, all refinement passes together; default
+    :data:`~budgetsim.model.lp.DEFAULT_TIME_LIMIT` = 60, ``math.inf`` for none): when it runs
+    out the result has status ``time_limit`` and no plan.
     """
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     risk = None
@@ -44,6 +49,8 @@ def solve(scenario: Scenario | str | Path, objective: str = "max-performance", *
         message = ""
     elif status == "infeasible":
         message = INFEASIBLE_SENTENCE
+    elif status == "time_limit":
+        message = time_limit_sentence(time_limit_or_default(time_limit))
     elif status == "unbounded":
         message = "The plan is unbounded: a mode without a budget row or cap can grow without limit."
     else:

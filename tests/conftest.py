@@ -12,6 +12,13 @@ BASELINE = SCENARIOS / "baseline.yaml"
 IMPOSSIBLE = {"impossible_ambition"}
 
 
+@pytest.fixture(autouse=True)
+def _own_library(tmp_path_factory, monkeypatch):
+    """Every test gets an empty scenario library of its own: nothing read from or written to the
+    user's real one (~/.local/share/budgetsim), nothing carried from one test to the next."""
+    monkeypatch.setenv("BUDGETSIM_LIBRARY", str(tmp_path_factory.mktemp("library") / "library.sqlite3"))
+
+
 @pytest.fixture(scope="session")
 def baseline() -> bs.Scenario:
     return bs.load_scenario(BASELINE)

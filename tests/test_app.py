@@ -72,7 +72,7 @@ def test_pin_two_scenarios_and_compare(at):
     at.run()
     pick = _by_key(at.multiselect, "compare_pick")
     assert pick.value == ["方案 1", "方案 2"]
-    tables = [df.value for df in at.dataframe]
+    tables = [df.value for df in at.dataframe] + [tb.value for tb in at.table]  # the summary is a static table
     summary = next(t for t in tables if "绩效指数" in getattr(t, "columns", []))
     assert list(summary["方案"]) == ["方案 1", "方案 2"]
     perf = list(summary["绩效指数"])
@@ -272,3 +272,74 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     after = compiled.counters()
     assert after.builds == builds, "a lever move must not build a new HiGHS model"
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
+
+
+# ----------------------------------------------------------------------------- the scenario library
+
+
+def _open_tab(at, title: str):
+    at.session_state[f"tab_{at.session_state['lang']}"] = title
+    return at.run()
+
+
+def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
+    from budgetsim.library import Library
+
+    at.text_input(key="pin_author").set_value("王科长")
+    at.text_input(key="pin_name_0_zh").set_value("基准留档")
+    _by_key(at.button, "pin").click().run()
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(70000).run()
+    at.text_input(key="pin_name_1_zh").set_value("七亿草稿")
+    at.text_area(key="pin_notes_1").set_value("先给处里看")
+    _by_key(at.button, "save_draft").click().run()
+    assert not at.exception
+    assert list(at.session_state["pins"]) == ["基准留档"]  # a draft is saved, not compared
+    got = {e.name: e for e in Library().entries()}
+    assert got["基准留档"].kind == "pin" and got["七亿草稿"].kind == "draft"
+    assert got["七亿草稿"].author == "王科长" and got["七亿草稿"].notes == "先给处里看"
+    assert "base_amount_wan: 70000" in got["七亿草稿"].diff_yaml
+
+    fresh = AppTest.from_file(APP, default_timeout=60).run()  # a reload: a new session, same library
+    assert list(fresh.session_state["pins"]) == ["基准留档"]
+    _open_tab(fresh, "方案库")
+    assert not fresh.exception
+    assert any("共 2 个方案" in c.value for c in fresh.caption)
+    pick = _by_key(fresh.selectbox, "lib_pick")
+    pick.set_value(got["七亿草稿"].id).run()
+    _by_key(fresh.button, f"lib_load_{got['七亿草稿'].id}").click().run()  # load: the draft becomes current
+    assert fresh.session_state["base"].spec.budget.base_amount_wan == 70000
+    assert fresh.session_state["base_source"] == "library:七亿草稿"
+    assert any("已从方案库载入：七亿草稿" in s.value for s in fresh.success)
+
+    did = got["七亿草稿"].id
+    fresh.text_input(key=f"lib_new_name_{did}").set_value("七亿方案")
+    _by_key(fresh.button, f"lib_rename_{did}").click().run()
+    assert Library().get(did).name == "七亿方案"
+    assert _by_key(fresh.button, f"lib_delete_{did}").disabled  # deleting needs the box ticked
+    fresh.checkbox(key=f"lib_sure_{did}").check().run()
+    _by_key(fresh.button, f"lib_delete_{did}").click().run()
+    assert [e.name for e in Library().entries()] == ["基准留档"]
+    assert not fresh.exception
+
+
+def test_a_damaged_library_is_reported_and_pins_stay_in_the_page(tmp_path, monkeypatch):
+    bad = tmp_path / "library.sqlite3"
+    bad.write_bytes(b"not a database at all" * 10)
+    monkeypatch.setenv("BUDGETSIM_LIBRARY", str(bad))
+    app = AppTest.from_file(APP, default_timeout=60).run()
+    assert not app.exception
+    _by_key(app.button, "pin").click().run()
+    assert not app.exception
+    assert list(app.session_state["pins"]) == ["方案 1"]  # kept for this page
+    text = " ".join(w.value for w in app.warning)
+    assert "方案库无法使用" in text and "not a budgetsim library" in text and "left untouched" in text
+    assert bad.read_bytes() == b"not a database at all" * 10
+
+
+def test_no_raw_ids_or_emoji_on_the_page(at):
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    assert "bundled:" not in caption and "内置情景" in caption
+    _open_tab(at, "指标与目标")
+    tbl = next(d.value for d in at.dataframe if "达成" in getattr(d.value, "columns", []))
+    assert set(tbl["达成"]) <= {"达成", "未达成", "—"}
+    assert "None" not in tbl.astype(str).to_string()

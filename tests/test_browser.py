@@ -6,11 +6,13 @@ where it must run.  Never downloads a browser.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -36,21 +38,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    """A fresh ``streamlit run app.py`` on a free local port; killed at the end."""
+@contextlib.contextmanager
+def _streamlit(library: Path):
+    """A fresh ``streamlit run app.py`` on a free local port with its own scenario library; stopped at the end."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
            "--server.headless", "true", "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tempfile.TemporaryFile()  # a file, not a pipe nobody reads: a full pipe would stall the server
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=os.environ | {"BUDGETSIM_LIBRARY": str(library)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     try:
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"streamlit exited early ({proc.returncode}):\n{out[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read().decode(errors='replace')[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                     if resp.status == 200:
@@ -67,6 +71,13 @@ def server():
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with _streamlit(tmp_path_factory.mktemp("served") / "library.sqlite3") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +184,7 @@ def test_upload_pin_compare_and_downloads_in_the_browser(browser, server, tmp_pa
     assert float(_metric(page, "绩效指数")) > float(before)
 
     # a chart as PNG (rendered on demand, CJK fonts)
-    dl = _download(page, lambda: page.get_by_role("button", name="⬇ 图片 PNG").first)
+    dl = _download(page, lambda: page.get_by_role("button", name="图片 PNG").first)
     png = Path(dl.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -217,4 +228,102 @@ def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
     page.get_by_text("已应用").first.wait_for(timeout=60_000)
     page.locator('[data-testid="stMetric"]').filter(has_text="目标达成").first.wait_for(timeout=60_000)
     assert _metric(page, "目标达成") == "2/2"
+    page.close()
+
+
+def _pin(page, name: str) -> None:
+    _idle(page)
+    box = page.get_by_label("方案名称")
+    box.fill(name)
+    box.press("Enter")
+    _idle(page)
+    page.get_by_role("button", name="固定当前方案").click()
+    page.get_by_text(f"已固定：{name}").first.wait_for(timeout=30_000)
+
+
+def _pins_listed(page, names: list[str]) -> None:
+    _idle(page)
+    page.get_by_role("tab").filter(has_text="情景对比").click()
+    for name in names:
+        page.locator("[data-testid=stMarkdownContainer] strong").filter(has_text=name).first.wait_for(timeout=60_000)
+
+
+def test_pins_survive_a_reload_and_a_server_restart(browser, tmp_path):
+    from budgetsim.library import Library
+
+    library = tmp_path / "library.sqlite3"
+    with _streamlit(library) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+        before = _metric(page, "绩效指数")
+        _pin(page, "甲：基准")
+        _idle(page)
+        box = page.get_by_label("2026 年预算总额（万元）")
+        box.fill("70000")
+        box.press("Enter")
+        page.wait_for_function(
+            "(before) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".find(e => e.innerText.includes('绩效指数')); return t && !t.innerText.includes(before); }",
+            arg=before, timeout=30_000)
+        _pin(page, "乙：预算 7 亿")
+        page.reload(wait_until="domcontentloaded")  # a reload is a new session: the pins come from the library
+        page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+        _pins_listed(page, ["甲：基准", "乙：预算 7 亿"])
+        page.close()
+    # the server is gone; a new one on the same library file
+    with _streamlit(library) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+        _pins_listed(page, ["甲：基准", "乙：预算 7 亿"])
+        page.get_by_text("主要结果").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(tmp_path / "pins_after_restart.png"))
+        page.close()
+    got = Library(library).entries("pin")
+    assert [e.name for e in got] == ["甲：基准", "乙：预算 7 亿"]
+    assert "base_amount_wan: 70000" in got[1].diff_yaml and "base_amount_wan" not in got[0].diff_yaml
+
+
+# every box of the tiles (value and label) and of the buttons whose content is wider or taller than the box:
+# text cut off ("110.58 …" once lost its unit at this size); inline boxes (no width of their own) skipped
+_CUT = """() => [...document.querySelectorAll(
+        '[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, '
+        + '[data-testid=stDownloadButton] button, [data-testid=stDownloadButton] button *, '
+        + '[data-testid=stButton] button, [data-testid=stButton] button *')]
+    .filter(e => e.offsetParent !== null && e.clientWidth > 0 && !e.closest('[data-testid=stIconMaterial]')
+                 && e.innerText !== e.querySelector('[data-testid=stIconMaterial]')?.innerText
+                 && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
+    .map(e => e.innerText)"""
+# Material icons are a font Streamlit serves itself (no emoji font needed): drawn, each is one glyph about
+# 20 px wide; a missing font would show its name as text ("push_pin"), far wider
+_ICONS_DRAWN = """() => [...document.querySelectorAll('[data-testid=stIconMaterial]')]
+    .filter(e => e.offsetParent !== null).map(e => [e.innerText, e.getBoundingClientRect().width])"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_nothing_is_cut_at_1280x720(browser, server, lang, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    page.locator(".vega-embed canvas, .vega-embed svg").first.wait_for(timeout=60_000)
+    words = {"zh": ("绩效指数", "撬动外部资金", "规划期预算"),
+             "en": ("Performance index", "External money mobilised", "Budget over the plan")}[lang]
+    if lang == "en":
+        _idle(page)
+        page.get_by_text("English").click()
+        page.get_by_text(words[0]).first.wait_for(timeout=60_000)
+    _idle(page)
+    assert page.evaluate(_CUT) == []
+    icons = page.evaluate(_ICONS_DRAWN)
+    assert icons and all(w < 32 for _, w in icons), icons
+    for label in words[1:]:  # the money tiles keep their unit, in full
+        tile = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+        assert re.fullmatch(r"\d[\d,]*\.\d\d 亿元", tile.locator('[data-testid="stMetricValue"]').inner_text())
+        assert tile.locator('[data-testid="stMetricLabel"]').inner_text().strip() == label  # no "…"
+    if lang == "zh":  # Streamlit's own English replaced: the uploader and the inputs' hint
+        button = page.locator('[data-testid="stFileUploaderDropzone"] button p')
+        assert button.evaluate("e => getComputedStyle(e, '::after').content") == '"选择文件"'
+        assert button.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+    page.screenshot(path=str(tmp_path / f"page_1280_{lang}.png"))
     page.close()

@@ -99,3 +99,17 @@ def test_console_script_json_is_clean_stdout():
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
+
+
+def test_running_out_of_time_has_its_own_exit_code(capsys):
+    from budgetsim.cli import EXIT_TIME_LIMIT
+
+    code, out, err = run(capsys, "solve", BASELINE, "--time-limit", "0.000001")
+    assert code == EXIT_TIME_LIMIT == 5
+    assert "ran out of time" in err and "Traceback" not in err
+    code, _, err = run(capsys, "explain", BASELINE, "--time-limit", "0.000001")
+    assert code == 5 and "ran out of time" in err
+    with pytest.raises(SystemExit) as info:
+        main(["solve", str(BASELINE), "--time-limit", "-1"])
+    assert info.value.code == 2
+    assert "5 the solver ran out of time" in sys.modules["budgetsim.cli"].__doc__

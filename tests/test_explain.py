@@ -192,7 +192,7 @@ def test_cli_impossible_exits_3_naming_rules_and_the_yaml_diff_solves(capsys, tm
     # the printed YAML diff, put in a file on top of the impossible scenario, solves
     diff = yaml.safe_load(d["relaxed_yaml"])
     fixed = tmp_path / "fixed.yaml"
-    fixed.write_text(yaml.safe_dump({"extends": str(IMPOSSIBLE_FILE.with_suffix("")), "id": "fixed", **diff},
+    fixed.write_text(yaml.safe_dump({"extends": IMPOSSIBLE_FILE.stem, "id": "fixed", **diff},
                                     allow_unicode=True))
     assert bs.solve(bs.load_scenario(fixed)).ok
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+
+import pytest
 from pathlib import Path
 
 from budgetsim.present.labels import UI, fmt_money, label, t
@@ -37,3 +39,19 @@ def test_scenario_labels(baseline):
     assert label(baseline, "categories", "basic_frontier", "zh") == "基础前沿类"
     assert label(baseline, "modes", "risk_pool", "en") == "Risk-compensation loan pool"
     assert t("kpi_performance", "en") == "Performance index"
+
+
+def test_scenario_problems_in_chinese_keep_the_path_and_the_english_reason():
+    import budgetsim as bs
+    from budgetsim.present.labels import problem_text
+
+    with pytest.raises(bs.ScenarioError) as err:
+        bs.load_scenario_text("extends: baseline\nbudget:\n  base_amount_wan: -5\n  colour: red\n", "x")
+    texts = {p.path: problem_text(p, "zh") for p in err.value.problems}
+    assert texts["budget.base_amount_wan"].startswith("`budget.base_amount_wan`：应在区间 (0, ")
+    assert "（当前值 -5）" in texts["budget.base_amount_wan"] and "原文：" in texts["budget.base_amount_wan"]
+    assert texts["budget.colour"].startswith("`budget.colour`：无法识别的键“colour”；允许的键：")
+    assert "原文：unexpected key 'colour'" in texts["budget.colour"]
+    assert {problem_text(p, "en") for p in err.value.problems} == {str(p) for p in err.value.problems}
+    odd = bs.Problem("rules.x", 1, "a reason nobody translated")
+    assert problem_text(odd, "zh") == "`rules.x`：a reason nobody translated（当前值 1）"

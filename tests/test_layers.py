@@ -22,6 +22,7 @@ LAYERS = [
     {"analysis"},
     {"runs"},
     {"present"},
+    {"library"},
     {"api"},
     {"cli"},
 ]

@@ -71,3 +71,20 @@ def test_unusual_values_widen_the_lever_ranges(baseline):
             assert lv.lo <= lv.value <= lv.hi, lv
     weights = [lv for lv in levers_for(s) if lv.group == "weights"]
     assert all(lv.step == 1.0 and lv.hi >= 100 for lv in weights)
+
+
+def test_lever_ranges_stay_inside_the_schema_bounds():
+    from budgetsim.scenario.schema import bounds_at
+    for path in bs.bundled_scenarios():
+        for lv in levers_for(bs.load_scenario(path)):
+            b = bounds_at(lv.path)
+            if lv.kind != "number" or b is None:
+                continue
+            assert b.lo <= lv.to_scenario(lv.lo) and lv.to_scenario(lv.hi) <= b.hi, (lv.path, lv.lo, lv.hi, b)
+
+
+def test_a_huge_budget_never_offers_a_slider_past_the_bound(baseline):
+    from budgetsim.scenario.schema import MAX_WAN
+    s = baseline.with_changes({"budget.base_amount_wan": MAX_WAN * 0.9})
+    lv = {x.path: x for x in levers_for(s)}["budget.base_amount_wan"]
+    assert lv.hi == MAX_WAN  # 4 × the budget would be past it

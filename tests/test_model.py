@@ -137,3 +137,55 @@ def test_unknown_objective_and_solver(baseline):
         bs.solve(baseline, "max-fun")
     with pytest.raises(bs.BudgetsimError, match="unknown solver"):
         bs.solve(baseline, solver="gurobi")
+
+
+# ----------------------------------------------------------------- time limits and finite models
+
+
+def test_every_solve_has_a_time_limit_and_running_out_is_a_status(baseline):
+    from budgetsim.model.lp import DEFAULT_TIME_LIMIT
+
+    assert 0 < DEFAULT_TIME_LIMIT < float("inf")
+    r = bs.solve(baseline, time_limit=1e-9)
+    assert r.status == "time_limit" and not r.ok and r.run.x is None
+    assert "ran out of time" in r.message and "--time-limit" in r.message
+    assert r.to_dict()["status"] == "time_limit" and r.to_dict()["performance"] is None
+    assert bs.solve(baseline, time_limit=30).ok  # and a later solve in the same session is unharmed
+
+
+def test_a_milp_out_of_time_gives_no_plan():
+    r = bs.solve(bs.load_scenario(SCENARIOS / "major_projects_lumpy.yaml"), time_limit=1e-9)
+    assert r.status == "time_limit" and r.run.x is None
+
+
+def test_a_nan_never_reaches_the_solver(baseline, monkeypatch):
+    from budgetsim.exceptions import NonFiniteModelError
+    from budgetsim.model import builder as builder_mod
+    from budgetsim.model.lp import LinearProgram
+
+    lp = LinearProgram()
+    lp.add_cols(["a", "b"], 0.0, np.inf)
+    lp.add_row("r", np.array([1.0, np.nan]), -np.inf, 1.0)
+    lp.set_objective(np.array([1.0, 1.0]), True)
+    with pytest.raises(NonFiniteModelError, match="row r"):
+        lp.solve()
+    lp.set_row(0, np.array([1.0, 1.0]), hi=1e21)  # HiGHS would read 1e21 as 'no bound': a lie
+    with pytest.raises(NonFiniteModelError, match="row bounds at r"):
+        lp.solve()
+    lp.set_row(0, hi=1.0)
+    lp.set_objective(np.array([np.inf, 1.0]), True)
+    with pytest.raises(NonFiniteModelError, match="objective"):
+        lp.solve()
+
+    # a curve that would return NaN (validation stops every such scenario; this is the last guard)
+    real = builder_mod.ModelBuilder._set_segments
+
+    def poisoned(self, bps):
+        real(self, bps)
+        self.lp.ub[self.segment_columns[0]] = np.nan
+
+    monkeypatch.setattr(builder_mod.ModelBuilder, "_set_segments", poisoned)
+    with pytest.raises(NonFiniteModelError, match="column bounds"):
+        optimise(baseline, reuse=False)
+    with pytest.raises(NonFiniteModelError):
+        optimise(baseline)  # the warm HiGHS session path checks too

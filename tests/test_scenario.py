@@ -29,7 +29,7 @@ EXPECTED = {
     "unknown_curve.yaml": ["categories.basic_frontier.response.key_technologies.curve", "unknown curve", "sigmoid"],
     "ineligible_target.yaml": ["rules.indicator_targets.targets.patents", "unknown indicator id",
                                "rules.lumpy_funding.projects.0", "not eligible"],
-    "many_problems.yaml": ["3 problems", "budget.base_amount_wan", "must be > 0",
+    "many_problems.yaml": ["3 problems", "budget.base_amount_wan", "must lie in (0, 1,000,000,000]",
                            "rules.mode_share_max.shares.risk_pool", "rules.leverage_floor.per_year"],
 }
 
@@ -126,3 +126,52 @@ def test_helpers():
     assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"b": 3}}) == {"a": {"b": 3, "c": 2}}
     assert set_path({"x": {2026: 1}}, "x.2026", 5) == {"x": {2026: 5}}
     assert BASELINE.exists() and isinstance(BASELINE, Path)
+
+
+# ----------------------------------------------------------------- bounds (one place: schema.py)
+
+# one path per kind of number; each must refuse .inf, .nan, true and values past its bounds
+BOUNDED_PATHS = [
+    "budget.base_amount_wan", "budget.growth_rate", "plan.discount_rate",
+    "indicators.transferred_results.reference_per_year", "dimensions.quality.weight",
+    "categories.basic_frontier.response.original_results.max",
+    "categories.basic_frontier.response.original_results.scale",
+    "categories.basic_frontier.response.invention_patents.coef",
+    "categories.basic_frontier.response.invention_patents.exponent",
+    "modes.risk_pool.leverage", "modes.risk_pool.pool.npl_rate", "modes.guidance_fund.fund.return_multiple",
+    "status_quo.budget_wan", "rules.leverage_floor.min_ratio", "rules.tax_expenditure_cap.cap_wan",
+    "rules.contingent_liability_cap.cap_wan", "rules.indicator_targets.targets.transferred_results",
+    "rules.category_share_min.shares.basic_frontier",
+]
+
+
+@pytest.mark.parametrize("path", BOUNDED_PATHS)
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), True, 1e308, -1e308])
+def test_every_number_is_finite_and_bounded(baseline, path, value):
+    with pytest.raises(bs.ScenarioError) as info:
+        baseline.with_changes({path: value})
+    text = str(info.value)
+    assert path in text
+    assert any(w in text for w in ("must lie in", "finite number", "not true/false", "must be in (0, 1]")), text
+
+
+def test_bound_messages_say_what_is_allowed(baseline):
+    with pytest.raises(bs.ScenarioError, match=r"budget.base_amount_wan: must be a finite number, not \.inf or "
+                       r"\.nan \(an amount in 万元 in \(0, 1,000,000,000\]\) \(got nan\)"):
+        baseline.with_changes({"budget.base_amount_wan": float("nan")})
+    with pytest.raises(bs.ScenarioError, match=r"budget.base_amount_wan: an amount in 万元 must lie in "
+                       r"\(0, 1,000,000,000\] \(got 1e\+20\)"):
+        baseline.with_changes({"budget.base_amount_wan": 1e20})
+    with pytest.raises(bs.ScenarioError, match=r"modes.risk_pool.leverage: a multiplier must lie in \[0, 1,000\]"):
+        baseline.with_changes({"modes.risk_pool.leverage": 1e6})
+    with pytest.raises(bs.ScenarioError, match=r"budget.per_year_wan.30000: a year must lie in \[1,900, 2,200\]"):
+        baseline.with_changes({"budget.base_amount_wan": None, "budget.base_year": None,
+                               "budget.per_year_wan": {30000: 1.0}})
+
+
+def test_bounds_at_reads_the_schema():
+    from budgetsim.scenario.schema import MAX_WAN, bounds_at
+    assert bounds_at("budget.base_amount_wan").hi == MAX_WAN
+    assert bounds_at("rules.leverage_floor.min_ratio.2027") == bounds_at("rules.leverage_floor.min_ratio")
+    assert bounds_at("rules.category_share_min.shares.basic_frontier").text() == "[0, 1]"
+    assert bounds_at("title.zh") is None

@@ -13,22 +13,21 @@ from budgetsim.present.labels import fmt_money, objective_label, status_label, t
 
 from . import engine
 from .page import Page, wide
-from .state import apply_relaxations
+from .state import apply_relaxations, save_current
 
 
 def kpi_tiles(r: bs.Result, L: str) -> None:
-    sm = r.summary()
+    sm, v = r.summary(), views.kpi_values(r, L)
     if r.ok:
         c = st.columns(5)
-        c[0].metric(t("kpi_performance", L), f"{sm['performance']:.2f}",
+        c[0].metric(t("kpi_performance", L), v[t("kpi_performance", L)],
                     f"{sm['performance_diff']:+.2f} {t('kpi_vs_sq', L)}")
-        c[1].metric(t("kpi_external", L), fmt_money(sm["external_wan"], L, short=True))
-        c[2].metric(t("kpi_leverage", L), f"{sm['leverage']:.2f}×",
+        c[1].metric(t("kpi_external", L), v[t("kpi_external", L)])
+        c[2].metric(t("kpi_leverage", L), v[t("kpi_leverage", L)],
                     f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}")
-        c[3].metric(t("kpi_targets", L),
-                    f"{sm['targets_met']}/{sm['targets_total']}" if sm["targets_total"] else t("kpi_no_targets", L))
+        c[3].metric(t("kpi_targets", L), v[t("kpi_targets", L)])
         saved = sm["budget_allocated_wan"] - sm["budget_envelope_wan"]
-        c[4].metric(t("kpi_budget", L), fmt_money(sm["budget_allocated_wan"], L, short=True),
+        c[4].metric(t("kpi_budget", L), v[t("kpi_budget", L)],
                     (f"{'-' if saved < 0 else '+'}{fmt_money(abs(saved), L, short=True)} {t('kpi_vs_envelope', L)}"
                      if abs(saved) > 0.5 else None), delta_color="inverse",
                     help=f"{t('col_envelope', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
@@ -37,11 +36,8 @@ def kpi_tiles(r: bs.Result, L: str) -> None:
                    + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
         st.markdown(f"**{t('status_quo_tiles', L)}**")
         c = st.columns(4)
-        c[0].metric(t("kpi_performance", L), f"{sm['status_quo_performance']:.2f}")
-        ext = float(r.leverage["status_quo_external_wan"].sum())
-        c[1].metric(t("kpi_external", L), fmt_money(ext, L, short=True))
-        c[2].metric(t("kpi_leverage", L), f"{sm['status_quo_leverage']:.2f}×")
-        c[3].metric(t("kpi_budget", L), fmt_money(float(r.budget["status_quo_wan"].sum()), L, short=True))
+        for col, (name, text) in zip(c, v.items()):
+            col.metric(name, text)
 
 
 def render_header(p: Page) -> None:
@@ -96,26 +92,53 @@ def render_diagnosis(p: Page) -> None:
                         if ss["base_ref"] is not None else ex.yaml_diff())
         st.download_button(t("diag_download", L), relaxed_yaml, file_name=f"{scenario.id}_relaxed.yaml",
                            mime="application/x-yaml", key="dl_relaxed_yaml", help=t("yaml_help", L),
-                           on_click="ignore")
+                           on_click="ignore", icon=":material/download:")
 
 
-def _pin() -> None:
+def _default_name(lang: str) -> str:
+    """'方案 N' with the first N no saved pin or draft of this library uses."""
     ss = st.session_state
-    lang, n = ss["lang"], len(ss["pins"])
-    name = (ss.get(f"pin_name_{n}_{lang}") or "").strip() or t("pin_default", lang, n=n + 1)
-    existed = name in ss["pins"]
-    scen, _ = ss.get("last_good", (ss["base"], {}))
-    ss["pins"][name] = {"scenario": scen, "objective": ss["objective"], "base": ss["base_ref"]}
-    picked = [n for n in ss.get("compare_pick", list(ss["pins"])[:-1]) if n in ss["pins"] and n != name]
-    ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]  # a new pin joins the comparison at once
-    ss["pin_notice"] = t("pinned", lang, name=name) + (" " + t("pin_exists", lang) if existed else "")
+    taken = set(ss["pins"]) | set(ss.get("draft_names", ()))
+    n = len(ss["pins"]) + 1
+    while t("pin_default", lang, n=n) in taken:
+        n += 1
+    return t("pin_default", lang, n=n)
+
+
+def _save(kind: str) -> None:
+    """Pin the current settings (they join the comparison) or save them as a draft, in the library."""
+    ss = st.session_state
+    lang, gen = ss["lang"], ss.setdefault("pin_gen", 0)
+    name = " ".join((ss.get(f"pin_name_{gen}_{lang}") or "").split()) or _default_name(lang)
+    existed = name in (ss["pins"] if kind == "pin" else ss.get("draft_names", ()))
+    err = save_current(kind, name, notes=ss.get(f"pin_notes_{gen}") or "", author=ss.get("pin_author") or "")
+    if kind == "pin":
+        picked = [n for n in ss.get("compare_pick", list(ss["pins"])[:-1]) if n in ss["pins"] and n != name]
+        ss["compare_pick"] = (picked + [name])[-MAX_COMPARED:]  # a new pin joins the comparison at once
+    done = t("pinned" if kind == "pin" else "draft_saved", lang, name=name) + (
+        " " + t("pin_exists", lang) if existed else "")
+    ss["pin_notice"] = ("warning", f"{done} {err}") if err else ("success", done)
+    ss["pin_gen"] = gen + 1  # fresh name and notes boxes for the next one
 
 
 def render_pin_bar(L: str) -> None:
     ss = st.session_state
-    pc = st.columns([3, 2, 3])
-    pc[0].text_input(t("pin_name", L), value=t("pin_default", L, n=len(ss["pins"]) + 1),
-                     key=f"pin_name_{len(ss['pins'])}_{L}", label_visibility="collapsed")
-    pc[1].button(t("pin", L), key="pin", on_click=_pin, width="stretch")
+    gen = ss.setdefault("pin_gen", 0)
+    try:
+        ss["draft_names"] = [e.name for e in engine.library().entries("draft")]
+    except BudgetsimError:
+        ss["draft_names"] = []
+    pc = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    pc[0].text_input(t("pin_name", L), value=_default_name(L), key=f"pin_name_{gen}_{L}",
+                     label_visibility="collapsed", placeholder=t("pin_name", L))
+    pc[1].button(t("pin", L), key="pin", on_click=_save, args=("pin",), width="stretch", icon=":material/push_pin:")
+    pc[2].button(t("save_draft", L), key="save_draft", on_click=_save, args=("draft",), width="stretch",
+                 icon=":material/bookmark:")
+    with pc[3].popover(t("pin_details", L), width="stretch", icon=":material/edit_note:"):
+        st.text_input(t("pin_author", L), key="pin_author")
+        st.text_area(t("pin_notes", L), key=f"pin_notes_{gen}", height=100)
     if ss.get("pin_notice"):
-        pc[2].success(ss.pop("pin_notice"))
+        level, text = ss.pop("pin_notice")
+        getattr(st, level)(text)
+    if ss.get("library_error"):
+        st.warning(t("lib_unavailable", L, err=ss["library_error"]))

@@ -11,7 +11,7 @@ import budgetsim as bs
 from budgetsim.present import charts
 from budgetsim.present.labels import t
 
-from .engine import scenario_key
+from .engine import CACHE_AGE, scenario_key
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,10 @@ def wide(first: str, *others: str) -> dict:
         c: st.column_config.TextColumn(width="medium") for c in others}
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+CHART_SPECS = 256  # about five charts per plan on screen: the last fifty or so plans drawn
+
+
+@st.cache_data(show_spinner=False, max_entries=CHART_SPECS, ttl=CACHE_AGE)
 def _chart_spec(kind: str, key: tuple, _build) -> dict:
     """A chart's Vega-Lite spec, built once per (chart, plan, language, options).
 
@@ -50,8 +53,9 @@ def chart_block(lang: str, kind: str, key: tuple, build, data: pd.DataFrame, nam
     """A chart with its data as CSV and the chart as PNG (rendered only when asked for)."""
     spec = _chart_spec(kind, key, build)
     st.vega_lite_chart(spec, width="stretch", theme=None)
-    c = st.columns([1, 1, 2])
-    c[0].download_button(t("download_csv", lang), data.to_csv(index=False).encode("utf-8-sig"),
-                         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore")
-    c[1].download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
-                         mime="image/png", key=f"png_{name}", on_click="ignore")
+    with st.container(horizontal=True, gap="small"):  # buttons as wide as their text, wrapping: never cut
+        st.download_button(t("download_csv", lang), data.to_csv(index=False).encode("utf-8-sig"),
+                           file_name=f"{name}.csv", mime="text/csv", key=f"csv_{name}", on_click="ignore",
+                           icon=":material/download:")
+        st.download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
+                           mime="image/png", key=f"png_{name}", on_click="ignore", icon=":material/download:")

@@ -10,7 +10,7 @@ from budgetsim.present.labels import objective_label, t
 from budgetsim.present.levers import lever_changes, levers_for
 
 from .engine import bundled
-from .state import load_text, on_bundled_change, on_paste, on_reset
+from .state import load_text, on_bundled_change, on_paste, on_reset, source_label
 
 LEVER_GROUPS = (("budget", True), ("categories", False), ("support", True), ("targets", False),
                 ("weights", False), ("rules", False))
@@ -47,7 +47,8 @@ def render_sidebar() -> tuple[bs.Scenario, str, dict]:
             st.success(ss["upload_notice"])
 
         base: bs.Scenario = ss["base"]
-        st.caption(f"{t('loaded_from', L)}: **{base.title(L)}** (`{ss['base_source']}`)")
+        st.caption(f"{t('loaded_from', L)}{'：' if L == 'zh' else ': '}**{base.title(L)}**"
+                   f"{'（' if L == 'zh' else ' ('}{source_label(ss['base_source'], L)}{'）' if L == 'zh' else ')'}")
 
         st.subheader(t("levers", L))
         objective = st.radio(t("question", L), list(OBJECTIVES), key="objective",

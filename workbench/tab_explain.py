@@ -41,7 +41,7 @@ def render_explain(p: Page) -> None:
                      width="stretch", hide_index=True, height=min(38 + 35 * len(bt), 390),
                      column_config=wide(t("col_rule", L), t("col_item", L)))
         st.download_button(t("download_csv", L), bt.to_csv(index=False).encode("utf-8-sig"),
-                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore")
+                           file_name="binding_rules.csv", mime="text/csv", key="csv_binding_rules", on_click="ignore", icon=":material/download:")
     sl = views.slack_table(ex, L)
     with st.expander(t("explain_slack", L, n=len(sl)), expanded=False):
         st.dataframe(sl, width="stretch", hide_index=True, column_config=wide(t("col_rule", L), t("col_item", L)))

@@ -65,7 +65,9 @@ def render_indicators(p: Page) -> None:
     st.markdown(f"**{t('ind_table', L)}**")
     tbl = pd.DataFrame({
         t("indicator", L): d["indicator_label"], t("unit", L): d["unit"],
-        t("plan", L): d["plan_total"], t("status_quo", L): d["status_quo_total"], t("target", L): d["target"],
-        t("met", L): d["target_met"].map({True: "✅", False: "❌"}).fillna("")})
+        t("plan", L): d["plan_total"], t("status_quo", L): d["status_quo_total"],
+        t("target", L): pd.to_numeric(d["target"], errors="coerce"),  # no target: NaN, shown as "—", never "None"
+        # words, not ✅/❌: emoji need a font a bureau's machine may not have
+        t("met", L): d["target_met"].map({True: t("met_yes", L), False: t("met_no", L)}).fillna("—")})
     st.dataframe(tbl.style.format({t("plan", L): "{:,.1f}", t("status_quo", L): "{:,.1f}", t("target", L): "{:,.0f}"},
                                   na_rep="—"), width="stretch", hide_index=True)

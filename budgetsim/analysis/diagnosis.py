@@ -176,7 +176,20 @@ def _param_path(s: Scenario, rid: str, meta: RowMeta, side: str) -> str:
         return "rules.status_quo_band.band"
     if rid == "priority_floor":
         return "rules.priority_floor.share_min"
+    if rid == "fixed_figures":
+        i = fixed_figure_index(s, meta)
+        field = {"=": "amount_wan", ">=": "min_wan", "<=": "max_wan"}[meta.sense]
+        return f"rules.fixed_figures.figures.{i}.{field}"
     raise BudgetsimError(f"no parameter path for rule {rid!r}")  # pragma: no cover
+
+
+def fixed_figure_index(s: Scenario, meta: RowMeta) -> int:
+    """Which entry of ``rules.fixed_figures.figures`` a fixed-figure row comes from."""
+    c, m = meta.key.split(".", 1)
+    for i, f in enumerate(s.rule("fixed_figures").figures):
+        if f.category == c and f.mode == m and f.year in (None, meta.year):
+            return i
+    raise BudgetsimError(f"no fixed figure for row {meta.name!r}")  # pragma: no cover
 
 
 _PER_YEAR_PATHS = {"budget.per_year_wan", "rules.leverage_floor.min_ratio",

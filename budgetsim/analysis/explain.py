@@ -54,7 +54,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import BudgetsimError, SolverError
+from ..exceptions import BudgetsimError, SolverError, TimeLimitError
 from ..model.builder import OBJECTIVES, ModelBuilder, RowMeta
 from ..model.lp import LPSolution
 from ..model.rules import RULES, rule_label
@@ -69,7 +69,8 @@ __all__ = ["Explanation", "explain", "DEFAULT_HARD"]
 
 
 def explain(scenario_or_result: Scenario | Result | str | Path, *, hard=DEFAULT_HARD,
-            objective: str = "max-performance", solver: str = "highs") -> Explanation:
+            objective: str = "max-performance", solver: str = "highs",
+            time_limit: float | None = None) -> Explanation:
     """Explain a plan: marginal value of budget, cost of binding rules, channels at the margin;
     or, for an impossible scenario, the least relaxation of the soft rules that makes it solvable.
 
@@ -91,10 +92,15 @@ def explain(scenario_or_result: Scenario | Result | str | Path, *, hard=DEFAULT_
         if objective not in OBJECTIVES:
             raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
         s = scenario_or_result if isinstance(scenario_or_result, Scenario) else load_scenario(scenario_or_result)
-        result = solve(s, objective, solver=solver)
+        result = solve(s, objective, solver=solver, time_limit=time_limit)
     s = result.scenario
+    if result.given:
+        raise BudgetsimError("explain needs a solved plan (duals, re-solves); a plan you give is checked with "
+                             "budgetsim check / budgetsim.check()")
     if result.status == "infeasible":
         return _diagnose(s, objective, hard, solver)
+    if result.status == "time_limit":
+        raise TimeLimitError(f"{s.id}: {result.message}")
     if not result.ok:
         raise SolverError(f"{s.id}: the solver stopped without a plan ({result.status}: {result.message})")
     return _explain_optimal(result, hard, solver)

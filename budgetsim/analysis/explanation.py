@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..scenario.loading import Scenario
+from ..scenario.loading import Scenario, get_path
 from .explain_text import explanation_text
 
 
@@ -51,7 +51,15 @@ class Explanation:
         if not self.relaxation_changes:
             return ""
         doc: dict = {}
+        relaxed = None
         for path, value in self.relaxation_changes.items():
+            parts = path.split(".")
+            for k in range(1, len(parts)):  # a change inside a list: a diff replaces lists whole
+                if isinstance(get_path(self.scenario.raw, ".".join(parts[:k]), None), list):
+                    relaxed = relaxed or self.relaxed_scenario()
+                    path = ".".join(parts[:k])
+                    value = get_path(relaxed.raw, path)
+                    break
             node = doc
             parts = path.split(".")
             for part in parts[:-1]:

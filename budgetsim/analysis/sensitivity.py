@@ -58,6 +58,8 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
         return _Sens(None, 1.0, 0.0)
     if rid in ("contingent_liability_cap", "tax_expenditure_cap"):
         return _Sens(None, 0.0, 1.0)
+    if rid == "fixed_figures":  # the figure itself: an exact one moves both bounds, a floor or a cap its own
+        return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max",
                "priority_floor", "leverage_floor"):
         return _Sens(-b.X(mech.budget[t]), 0.0, 0.0)
@@ -121,10 +123,12 @@ def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None) -> L
         return lp.solve(solver, mip_rel_gap=MIP_GAP)
     import highspy
 
-    from ..model.lp import new_highs, read_highs_solution
+    from ..model.lp import DEFAULT_TIME_LIMIT, new_highs, read_highs_solution
 
+    lp.check_finite()
     h = new_highs()
     h.setOptionValue("mip_rel_gap", MIP_GAP)
+    h.setOptionValue("time_limit", DEFAULT_TIME_LIMIT)
     h.passModel(lp.to_highs_lp())
     given = highspy.HighsSolution()
     given.col_value = list(start)

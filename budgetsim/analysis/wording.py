@@ -22,6 +22,7 @@ UNIT = {
     "stable_competitive_band": "share", "leverage_floor": "ratio", "indicator_targets": "indicator",
     "category_smoothing": "rate", "status_quo_band": "rate", "contingent_liability_cap": "wan",
     "priority_floor": "share", "tax_expenditure_cap": "wan", "lumpy_funding": "wan",
+    "fixed_figures": "wan",
 }
 WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band"})  # relaxing always widens
 MIN_MAGNITUDE = {"share": 0.01, "rate": 0.01, "ratio": 0.1, "indicator": 1.0, "wan": 1.0}
@@ -49,6 +50,10 @@ def _key_label(s: Scenario, rule: str, key: str | None, lang: str) -> str:
     for src in (spec.categories, spec.modes, spec.indicators):
         if key in src:
             return getattr(src[key], f"label_{lang}")
+    if "." in key and rule in ("fixed_figures", "lumpy_funding"):  # a channel: category.mode
+        c, m = key.split(".", 1)
+        if c in spec.categories and m in spec.modes:
+            return f"{getattr(spec.categories[c], f'label_{lang}')} × {getattr(spec.modes[m], f'label_{lang}')}"
     if rule == "stable_competitive_band":
         return {"min": ("稳定支持占比下限", "stable share floor"),
                 "max": ("稳定支持占比上限", "stable share cap")}[key][0 if lang == "zh" else 1]

@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
+import pickle
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .curves import fine_center, initial_breakpoints, zoned_breakpoints
+from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
 from .compiled import session_for
-from .lp import LinearProgram, LPSolution
+from .lp import LinearProgram, LPSolution, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
 from ..scenario.loading import Scenario
@@ -85,9 +85,13 @@ class ModelBuilder:
         self.mech = self.ev.mech
         self.years = self.s.years
         self.T = len(self.years)
+        fixed = self.s.rule("fixed_figures")
+        # years already spent (a rolling re-plan): their figures are fixed facts, so rows about
+        # those years alone are left out; rows linking them to later years (growth, smoothing) stay
+        self.spent_years = frozenset(fixed.spent_years) if fixed is not None else frozenset()
         if self.channel_breakpoints is None:
-            sq = self.mech.flatten(self.s.status_quo_allocation)
-            self.channel_breakpoints = channel_grid(channel_coarse_grids(self.mech), sq, self.mech)
+            start = self.mech.flatten(start_allocation(self.s))
+            self.channel_breakpoints = channel_grid(channel_coarse_grids(self.mech), start, self.mech)
 
     # ---- helpers used by rule builders
     def X(self, row_over_x: np.ndarray) -> np.ndarray:
@@ -103,6 +107,8 @@ class ModelBuilder:
     def add(self, name: str, vec: np.ndarray, lo: float = -np.inf, hi: float = np.inf, *,
             rule: str | None = None, year: int | None = None, key: str | None = None,
             param: float | None = None, sense: str = "<=") -> None:
+        if rule is not None and rule != "fixed_figures" and year in self.spent_years:
+            return
         self.lp.add_row(name, vec, lo, hi)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
@@ -359,15 +365,34 @@ def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
     lin_ind = builder.modelled_indicators(sol).sum(axis=1)
     true_ind = ev.indicators.sum(axis=1)
     rel = np.abs(true_ind - lin_ind) / np.maximum(np.abs(true_ind), 1e-9)
+    if builder.objective == "min-budget":
+        # only the targeted indicators steer this LP: nothing makes it fill the segments of an
+        # untargeted one in order, so its linear reading says nothing (its true value is reported)
+        rel = rel[[builder.s.indicators.index(iid) for iid in builder._target_rows]]
     return float(rel.max()) if rel.size else 0.0
 
 
 def coarse_grids(s: Scenario, mech: Mechanics, ratio: float = INITIAL_RATIO) -> dict[tuple[int, int], np.ndarray]:
     """The coarse geometric breakpoint grid of every category-year (before any fine zone)."""
-    e_max = mech.effective_max()
     T = len(s.years)
-    return {(c, t): initial_breakpoints(e_max[c * T + t], ratio=ratio)
-            for c in range(len(s.categories)) for t in range(T)}
+    grids = coarse_grid_matrix(mech.effective_max(), ratio)
+    return {(c, t): grids[c * T + t] for c in range(len(s.categories)) for t in range(T)}
+
+
+def start_allocation(s: Scenario) -> np.ndarray:
+    """Where the first grid's fine zones go: the status quo, with fixed figures put in (an exact figure
+    replaces its channel-year, a floor or a cap clips it), so that a fixed plan sits on breakpoints."""
+    x = s.status_quo_allocation.copy()
+    fixed = s.rule("fixed_figures")
+    for f in (fixed.figures if fixed is not None else []):
+        j = s.channels.index((f.category, f.mode))
+        for y in ([f.year] if f.year is not None else s.years):
+            t = s.years.index(y)
+            if f.amount_wan is not None:
+                x[j, t] = f.amount_wan
+            else:
+                x[j, t] = min(max(x[j, t], f.min_wan or 0.0), f.max_wan if f.max_wan is not None else np.inf)
+    return x
 
 
 CHANNEL_RATIO = 2.0  # channel curves' coarse grid: each breakpoint twice the last (the fine zone does the work)
@@ -396,7 +421,9 @@ def channel_grid(coarse: dict[tuple[int, int], np.ndarray], x: np.ndarray,
 
 
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
-    h = hashlib.sha1(json.dumps(s.raw, sort_keys=True, default=str).encode())
+    # pickle is ten times faster than canonical JSON; the same content written in another key
+    # order gets another key, which only costs the shortcut (the passes find the same final LP)
+    h = hashlib.sha1(pickle.dumps(s.raw, protocol=5))
     h.update(objective.encode())
     if risk is not None:
         h.update(np.ascontiguousarray(risk.mult).tobytes())
@@ -417,7 +444,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     and the true-vs-linear gap is below ``gap_target``.  Moving a zone changes numbers,
     not structure, so with HiGHS all passes — and later scenarios of the same structure
     (``reuse``) — run warm in one solver instance (:mod:`budgetsim.compiled`).
-    ``trace``, if given, collects a copy of the linear program of every pass."""
+    ``trace``, if given, collects a copy of the linear program of every pass.  ``time_limit``
+    (seconds, default :data:`~budgetsim.model.lp.DEFAULT_TIME_LIMIT`) bounds all passes
+    together: when it runs out the run ends with status ``time_limit`` and no plan."""
     if objective not in OBJECTIVES:
         raise BudgetsimError(f"unknown objective {objective!r}; allowed: {', '.join(OBJECTIVES)}")
     if solver not in SOLVERS:
@@ -426,15 +455,17 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         raise BudgetsimError("objective min-budget needs targets: enable rules.indicator_targets "
                              "with at least one target")
     t_start = time.perf_counter()
+    limit = time_limit_or_default(time_limit)
     solve_s = 0.0
     ev = Evaluator(s)  # one set of mechanics matrices for the whole solve (builder and result share it)
     mech = ev.mech
     e_max = mech.effective_max()
     T = len(s.years)
-    coarse = coarse_grids(s, mech, initial_ratio)
+    coarse = coarse_grid_matrix(e_max, initial_ratio)
+    cells = [(c, t) for c in range(len(s.categories)) for t in range(T)]
 
     def grid(centers: np.ndarray) -> dict:
-        return {(c, t): zoned_breakpoints(bp, centers[c * T + t]) for (c, t), bp in coarse.items()}
+        return dict(zip(cells, zoned_grid_matrix(coarse, centers)))
 
     # Fine zones start at the status quo's resources, whatever else was solved before: a
     # scenario always walks the same sequence of grids, so it gets the same plan whether it
@@ -443,11 +474,11 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # which gives the very same final LP in one pass.
     ch_coarse = channel_coarse_grids(mech)
     ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
-    x_sq = mech.flatten(s.status_quo_allocation)
-    centers = fine_center(mech.resources(x_sq), e_max)
-    ch_centers = x_sq[ch_idx]
+    x_start = mech.flatten(start_allocation(s))
+    centers = fine_center(mech.resources(x_start), e_max)
+    ch_centers = x_start[ch_idx]
     builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev,
-                           channel_breakpoints=channel_grid(ch_coarse, x_sq, mech)).build()
+                           channel_breakpoints=channel_grid(ch_coarse, x_start, mech)).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None
 
@@ -456,8 +487,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         xx[ch_idx] = cc
         return channel_grid(ch_coarse, xx, mech)
 
-    if session is not None and key in session.final_centers:
-        centers, ch_centers = session.final_centers[key]
+    remembered = session.recall_grid(key) if session is not None else None
+    if remembered is not None:
+        centers, ch_centers = remembered
         builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
     only_segments = False  # the first load of a scenario compares everything
 
@@ -468,15 +500,19 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     for passes in range(1, max_passes + 1):
         if trace is not None:
             trace.append(copy.deepcopy(builder.lp))
+        left = limit - (time.perf_counter() - t_start)
+        if left <= 0:
+            return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
+                                   f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
         if session is not None:
             with session.lock:
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
                     session.load(builder.lp)
-                sol = session.run(builder.lp.is_mip, time_limit)
+                sol = session.run(builder.lp.is_mip, left)
         else:
-            sol = builder.lp.solve(solver, time_limit=time_limit)
+            sol = builder.lp.solve(solver, time_limit=left)
         solve_s += sol.solve_seconds
         if not sol.ok:
             return done(sol, None, passes, float("nan"))

@@ -8,24 +8,38 @@ solve compares the new matrix form with the one HiGHS holds and pushes only the 
 costs, bounds and coefficients, then re-runs from the previous basis.  A different
 structure (a rule switched on, a category added) gets its own session, transparently.
 
-Sessions live in a small per-process cache guarded by locks (the app serves several
-sessions from threads).  HiGHS fixes its thread count at the first solve of a process;
-this module never changes it, and every run's status is checked.
+Many users at once (the workbench serves every browser session from threads of one process):
+
+* A session's lock is held for one load + one run — a single solve pass, never a whole
+  refinement or an explanation — so a request waits for at most one pass of each request
+  ahead of it on the same structure; other structures have their own sessions and locks.
+  HiGHS releases the GIL while it runs, so other threads keep working meanwhile.
+* Requests on one structure interleave pass by pass.  A pass may push only the numbers that
+  its own previous pass changed (segment columns and rows) only if no other request loaded
+  its numbers in between; otherwise everything is compared again.  Without that check a
+  request would silently solve with another user's budget or floors.
+* Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
+  dropped; about 5 MB each for the baseline's size: HiGHS's copy plus ours), and each keeps
+  at most ``MAX_GRIDS`` remembered final grids (one small vector each).
+
+HiGHS fixes its thread count at the first solve of a process; this module never changes it,
+and every run's status is checked.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution
+from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution, time_limit_or_default
 
-MAX_SESSIONS = 8
-MAX_GRIDS = 256  # remembered final grids per session
+MAX_SESSIONS = 8  # model structures kept warm (least recently used dropped)
+MAX_GRIDS = 256  # remembered final grids per session (least recently used dropped)
 
 
 @dataclass
@@ -48,22 +62,45 @@ class HighsSession:
     """A HiGHS instance holding one model structure, and the numbers it currently holds."""
 
     key: tuple
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)  # held for one load + run
     # final breakpoint-zone centres of scenarios solved in this session (by content hash)
     final_centers: OrderedDict = field(default_factory=OrderedDict)
+    _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _holder: weakref.ref | None = field(default=None, repr=False)  # the program whose numbers HiGHS holds
 
-    def remember_grid(self, scenario_key: str, centers: np.ndarray) -> None:
-        self.final_centers[scenario_key] = centers
-        self.final_centers.move_to_end(scenario_key)
-        while len(self.final_centers) > MAX_GRIDS:
-            self.final_centers.popitem(last=False)
+    def remember_grid(self, scenario_key: str, centers) -> None:
+        with self._grid_lock:
+            self.final_centers[scenario_key] = centers
+            self.final_centers.move_to_end(scenario_key)
+            while len(self.final_centers) > MAX_GRIDS:
+                self.final_centers.popitem(last=False)
+
+    def recall_grid(self, scenario_key: str):
+        """The final grid centres (category and channel zones) remembered for ``scenario_key``, or None
+        (safe while others remember theirs)."""
+        with self._grid_lock:
+            return self.final_centers.get(scenario_key)
 
     def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.
 
         ``cols``/``rows``, when given, promise that nothing changed outside those columns
         (costs, bounds) and those rows' coefficients at those columns (breakpoint moves),
-        so only they are compared.  Returns how many numbers were pushed."""
+        so only they are compared — a promise about ``lp``'s own previous load, so it is ignored
+        when another program was loaded since.  Call with :attr:`lock` held.  Returns how many
+        numbers were pushed."""
+        lp.check_finite()  # a NaN or an infinity never reaches HiGHS
+        try:
+            return self._load(lp, cols, rows)
+        except BaseException:  # half-pushed numbers: drop the instance, the next request builds afresh
+            if hasattr(self, "h"):
+                del self.h
+            self._holder = None
+            raise
+
+    def _load(self, lp: LinearProgram, cols, rows) -> int:
+        holder = self._holder() if self._holder is not None else None
+        self._holder = weakref.ref(lp)
         if not hasattr(self, "h"):
             self.h = new_highs()
             self.h.passModel(lp.to_highs_lp())
@@ -77,6 +114,8 @@ class HighsSession:
 
         inf = highspy.kHighsInf
         n = 0
+        if holder is not lp:  # another request's numbers are loaded: compare everything
+            cols = rows = None
         scope = np.arange(lp.n_cols) if cols is None else np.asarray(cols)
         obj = lp.obj[scope]
         ch = obj != self._obj[scope]
@@ -101,7 +140,7 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-            r_idx, c_idx = np.nonzero(A != self._A)
+            r_idx, c_idx = np.divmod(np.flatnonzero(A.ravel() != self._A.ravel()), A.shape[1])
         else:
             r_list = np.asarray(rows if rows is not None else [], dtype=int)
             sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
@@ -121,13 +160,13 @@ class HighsSession:
         (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
         is run again from scratch before anyone sees it."""
         h = self.h
-        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else float("inf"))
+        h.setOptionValue("time_limit", time_limit_or_default(time_limit))
         if is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
         h.run()
         sol = read_highs_solution(h, time.perf_counter() - t0, is_mip)
-        if sol.status not in ("optimal", "infeasible"):
+        if sol.status not in ("optimal", "infeasible", "time_limit"):
             COUNTERS.cold_retries += 1
             h.clearSolver()
             t0 = time.perf_counter()

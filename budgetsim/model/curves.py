@@ -152,9 +152,18 @@ def initial_breakpoints(e_max: float, ratio: float = 1.12, floor_share: float = 
     matters because the optimum of a category may sit anywhere between a few 万元 and
     the whole budget.
     """
-    lo = max(e_max * floor_share, 1e-6)
-    n = int(np.ceil(np.log(e_max / lo) / np.log(ratio))) + 1
-    return np.concatenate(([0.0], np.geomspace(lo, e_max, n)))
+    return coarse_grid_matrix(np.array([e_max], dtype=float), ratio, floor_share)[0]
+
+
+def coarse_grid_matrix(e_max: np.ndarray, ratio: float, floor_share: float = 5e-4) -> np.ndarray:
+    """:func:`initial_breakpoints` for many ``e_max`` at once, one grid per row.  The grid has
+    the same number of points whatever ``e_max`` is, so the rows are one template scaled."""
+    e_max = np.maximum(np.asarray(e_max, dtype=float), 1e-6 / floor_share)
+    n = int(np.ceil(np.log(1.0 / floor_share) / np.log(ratio))) + 1
+    template = np.concatenate(([0.0], np.geomspace(floor_share, 1.0, n)))
+    grids = e_max[:, None] * template[None, :]
+    grids[:, -1] = e_max  # the last point exactly e_max
+    return grids
 
 
 FINE_OFFSETS = np.array([0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1.0, 1.005, 1.01, 1.02, 1.05, 1.1, 1.25])
@@ -174,8 +183,11 @@ def zoned_breakpoints(coarse: np.ndarray, center: float) -> np.ndarray:
     changes numbers (segment widths and slopes), never the model's structure: the same
     solver instance can re-solve warm.  Points that would coincide are pushed apart by
     a tiny gap instead of being dropped."""
-    e_max = coarse[-1]
-    merged = np.sort(np.concatenate((coarse, center * FINE_OFFSETS)))
-    gap = MIN_GAP * e_max
-    steps = gap * np.arange(len(merged))
-    return np.maximum.accumulate(merged - steps) + steps
+    return zoned_grid_matrix(np.asarray(coarse, dtype=float)[None, :], np.array([center], dtype=float))[0]
+
+
+def zoned_grid_matrix(coarse: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """:func:`zoned_breakpoints` of every row of ``coarse`` around ``centers`` at once."""
+    merged = np.sort(np.concatenate((coarse, centers[:, None] * FINE_OFFSETS[None, :]), axis=1), axis=1)
+    steps = (MIN_GAP * coarse[:, -1])[:, None] * np.arange(merged.shape[1])[None, :]
+    return np.maximum.accumulate(merged - steps, axis=1) + steps

@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..exceptions import NonFiniteModelError
+
 INF = float("inf")
+# Every solve has a time limit (seconds, wall clock): the API's and the command line's default.
+# The app uses a shorter one; `time_limit=math.inf` lifts it.  Running out of time is the
+# status "time_limit", never a plan.
+DEFAULT_TIME_LIMIT = 60.0
+HIGHS_INF = 1e20  # HiGHS reads any bound at or beyond this as infinite: a finite bound must stay below it
+
+
+def time_limit_or_default(time_limit: float | None) -> float:
+    return DEFAULT_TIME_LIMIT if time_limit is None else float(time_limit)
 
 _highs_banner_done = False
 
@@ -63,7 +74,7 @@ def new_highs():
 
 @dataclass
 class LPSolution:
-    status: str  # optimal | infeasible | unbounded | error
+    status: str  # optimal | infeasible | unbounded | time_limit | error
     objective: float = float("nan")
     x: np.ndarray | None = None
     row_activity: np.ndarray | None = None
@@ -158,6 +169,7 @@ class LinearProgram:
         """The constraint matrix, dense (rows × columns)."""
         if self._A is None:
             self._A = np.vstack(self.row_dense) if self.row_dense else np.zeros((0, self.n_cols))
+            self.row_dense = list(self._A)  # rows become views of A: one copy of the numbers, not two
         return self._A
 
     @property
@@ -229,8 +241,39 @@ class LinearProgram:
                                for b in self.integrality]
         return lp
 
+    def check_finite(self) -> None:
+        """Refuse to hand the solver a NaN or an infinity where a number must be finite.
+
+        Costs and coefficients must be finite; bounds may be ±inf only on their own side (a
+        column's upper bound, a row's open side) and a finite bound must stay below HiGHS's
+        infinity (1e20), or HiGHS would silently drop it.  Validation keeps every scenario
+        number finite and bounded, so this never fires on a valid scenario: it is the last
+        guard against a model that would make HiGHS spin or lie."""
+        problems = []
+        if self.obj is not None and not np.isfinite(self.obj).all():
+            problems.append(("objective", self.col_names[int(np.flatnonzero(~np.isfinite(self.obj))[0])]))
+        A = self.A
+        if A.size and not np.isfinite(A).all():
+            r, c = np.argwhere(~np.isfinite(A))[0]
+            problems.append((f"row {self.row_names[r]}", self.col_names[c]))
+        lb, ub = self.lb, self.ub
+        bad = np.isnan(lb) | np.isnan(ub) | (lb == INF) | (ub == -INF) | _huge(lb) | _huge(ub)
+        if bad.any():
+            problems.append(("column bounds", self.col_names[int(np.flatnonzero(bad)[0])]))
+        lo, hi = np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float)
+        bad = np.isnan(lo) | np.isnan(hi) | (lo == INF) | (hi == -INF) | _huge(lo) | _huge(hi)
+        if bad.any():
+            problems.append(("row bounds", self.row_names[int(np.flatnonzero(bad)[0])]))
+        if problems:
+            where = "; ".join(f"{what} at {name}" for what, name in problems)
+            raise NonFiniteModelError(f"the model holds a number that is not finite or too large for the solver "
+                                      f"({where}); no solve was started")
+
     def solve(self, solver: str = "highs", time_limit: float | None = None,
               mip_rel_gap: float = 1e-4) -> LPSolution:
+        """Solve with ``solver`` within ``time_limit`` seconds (default :data:`DEFAULT_TIME_LIMIT`)."""
+        self.check_finite()
+        time_limit = time_limit_or_default(time_limit)
         if solver == "highs":
             return self._solve_highs(time_limit, mip_rel_gap)
         if solver == "cbc":
@@ -240,8 +283,7 @@ class LinearProgram:
     def _solve_highs(self, time_limit, mip_rel_gap) -> LPSolution:
 
         h = new_highs()
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
+        h.setOptionValue("time_limit", float(time_limit))
         if self.is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         h.passModel(self.to_highs_lp())
@@ -255,8 +297,8 @@ class LinearProgram:
 
         prob, cols, row_cons = self._build_pulp()
         # the same tight dual tolerance as HiGHS (see new_highs)
-        opts = dict(msg=False, timeLimit=time_limit, gapRel=mip_rel_gap if self.is_mip else None,
-                    options=["dualTolerance 1e-10"])
+        opts = dict(msg=False, timeLimit=None if np.isinf(time_limit) else time_limit,
+                    gapRel=mip_rel_gap if self.is_mip else None, options=["dualTolerance 1e-10"])
         with warnings.catch_warnings():
             # PuLP 3.3 flags its bundled CBC as deprecated; it is still the CBC that ships with it
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -270,6 +312,10 @@ class LinearProgram:
         seconds = time.perf_counter() - t0
         status = {pulp.LpStatusOptimal: "optimal", pulp.LpStatusInfeasible: "infeasible",
                   pulp.LpStatusUnbounded: "unbounded"}.get(prob.status, "error")
+        if status == "optimal" and prob.sol_status != pulp.LpSolutionOptimal and seconds >= 0.95 * time_limit:
+            status = "time_limit"  # CBC stopped at the limit with a plan it could not prove optimal
+        elif status == "error" and seconds >= 0.95 * time_limit:
+            status = "time_limit"
         if status != "optimal":
             return LPSolution(status=status, solve_seconds=seconds, solver="cbc", is_mip=self.is_mip,
                               message=pulp.LpStatus.get(prob.status, "?"))
@@ -327,6 +373,10 @@ class LinearProgram:
             prob.writeLP(path)
 
 
+def _huge(v: np.ndarray) -> np.ndarray:
+    return np.isfinite(v) & (np.abs(v) >= HIGHS_INF)
+
+
 def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:
     import highspy
 
@@ -343,4 +393,6 @@ def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:
         return LPSolution("infeasible", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
     if status == S.kUnbounded:
         return LPSolution("unbounded", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
+    if status == S.kTimeLimit:
+        return LPSolution("time_limit", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
     return LPSolution("error", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))

@@ -173,6 +173,32 @@ def _tax(m, r):
                   rule="tax_expenditure_cap", year=y, param=float(caps[t]), sense="<=")
 
 
+@rule("fixed_figures", "固定数额（已批续拨项目、已签承诺、已执行年度）",
+      "Fixed figures (approved projects, signed commitments, years already spent)")
+def _fixed(m, r):
+    """One row per fixed channel-year: exact (=), or a floor and/or a cap, in 万元.
+
+    Rows are named ``fixed_figure_<category>_<mode>_<year>`` (``_min_``/``_max_`` for floors and
+    caps); their key is ``category.mode``, their parameter the figure itself."""
+    s = m.s
+    for f in r.figures:
+        j = s.channels.index((f.category, f.mode))
+        for y in ([f.year] if f.year is not None else m.years):
+            vec = np.zeros(len(m.x_cols))
+            vec[m.mech.col(j, m.years.index(y))] = 1.0
+            key = f"{f.category}.{f.mode}"
+            if f.amount_wan is not None:
+                m.add(f"fixed_figure_{f.category}_{f.mode}_{y}", m.X(vec), lo=f.amount_wan, hi=f.amount_wan,
+                      rule="fixed_figures", year=y, key=key, param=float(f.amount_wan), sense="=")
+                continue
+            if f.min_wan is not None:
+                m.add(f"fixed_figure_min_{f.category}_{f.mode}_{y}", m.X(vec), lo=f.min_wan,
+                      rule="fixed_figures", year=y, key=key, param=float(f.min_wan), sense=">=")
+            if f.max_wan is not None:
+                m.add(f"fixed_figure_max_{f.category}_{f.mode}_{y}", m.X(vec), hi=f.max_wan,
+                      rule="fixed_figures", year=y, key=key, param=float(f.max_wan), sense="<=")
+
+
 def _lumpy_columns(m: "ModelBuilder", r) -> None:
     """Integer columns: project counts and on/off switches for minimum tickets."""
     s = m.s

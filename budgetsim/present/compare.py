@@ -27,7 +27,7 @@ from ..fileio import atomic_write_bytes, atomic_write_text
 from .labels import label, objective_label, status_label, t
 from ..results import Result
 from ..model.rules import RULES, rule_label
-from ..scenario.loading import BUNDLED_DIR, Scenario, load_scenario
+from ..scenario.loading import BUNDLED_DIR, Scenario, is_scenario_name, load_scenario
 
 SHEETS = ("summary", "allocation", "indicators", "rules", "changes")
 MAX_COMPARED = 5
@@ -80,7 +80,7 @@ def dotted(diff: dict, prefix: str = "") -> dict[str, Any]:
 def base_scenario(s: Scenario) -> Scenario | None:
     """The bundled scenario ``s`` extends (by its ``extends`` name), if any."""
     name = s.raw.get("extends")
-    if not isinstance(name, str):
+    if not isinstance(name, str) or not is_scenario_name(name):  # a name, never a path
         return None
     path = BUNDLED_DIR / f"{name}.yaml"
     return load_scenario(path) if path.is_file() else None

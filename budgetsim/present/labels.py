@@ -54,7 +54,11 @@ UI: dict[str, tuple[str, str]] = {
     "loaded_from": ("当前情景", "Current scenario"),
     "upload_bad": ("情景文件有误，仍保留上一个有效情景。问题如下：", "The scenario file has problems; the last good scenario is kept:"),
     "upload_too_big": ("文件过大（{size} kB），上限 {cap} kB。", "File too large ({size} kB); the limit is {cap} kB."),
-    "upload_not_text": ("文件不是 UTF-8 文本。", "The file is not UTF-8 text."),
+    "upload_not_text": ("文件不是 UTF-8、UTF-16 或 GBK/GB18030 文本；请另存为 UTF-8 后再上传。",
+                        "The file is not UTF-8, UTF-16 or GBK/GB18030 text; save it as UTF-8 and upload it again."),
+    # hostile input (issue 11): a file read in another encoding than UTF-8
+    "upload_encoding": ("注意：该文件按 {encoding} 编码读取（不是 UTF-8），建议另存为 UTF-8。",
+                        "Note: the file was read as {encoding}, not UTF-8; consider saving it as UTF-8."),
     "upload_ok": ("已载入：{title}", "Loaded: {title}"),
     # levers
     "levers": ("调整参数", "Levers"),
@@ -137,8 +141,8 @@ UI: dict[str, tuple[str, str]] = {
     "ind_vs_sq": ("规划期指标：现状 = 100", "Indicators over the plan: status quo = 100"),
     "relative": ("相对现状（现状 = 100）", "Relative to status quo (= 100)"),
     "ind_table": ("指标明细（规划期合计）", "Indicator detail (plan total)"),
-    "download_csv": ("⬇ 数据 CSV", "⬇ Data (CSV)"),
-    "download_png": ("⬇ 图片 PNG", "⬇ Chart (PNG)"),
+    "download_csv": ("数据 CSV", "Data (CSV)"),
+    "download_png": ("图片 PNG", "Chart (PNG)"),
     "png_unavailable": ("无法生成 PNG：{err}", "PNG export unavailable: {err}"),
     # pinning and comparison
     "pin": ("固定当前方案", "Pin current settings"),
@@ -181,6 +185,7 @@ UI: dict[str, tuple[str, str]] = {
     "status_infeasible": ("不可行", "infeasible"),
     "status_unbounded": ("无界", "unbounded"),
     "status_error": ("求解出错", "solver error"),
+    "status_time_limit": ("求解超时", "out of time"),
     "on": ("启用", "on"),
     "off": ("关闭", "off"),
     "solve_time": ("求解用时 {ms} 毫秒（{src}）", "Solved in {ms} ms ({src})"),
@@ -248,7 +253,7 @@ UI: dict[str, tuple[str, str]] = {
                             "these chances together with the budget it saves."),
     "relaxed_note": ("本情景已按诊断放宽了冲突的规则。", "This scenario has the conflicting rules relaxed as diagnosed."),
     "diag_running": ("正在诊断不可行的原因……", "Diagnosing why no plan exists…"),
-    "diag_download": ("⬇ 放宽修改 YAML", "⬇ Relaxations (YAML)"),
+    "diag_download": ("放宽修改 YAML", "Relaxations (YAML)"),
     # uncertainty (budgetsim.uncertainty)
     "tab_uncertainty": ("不确定性", "Uncertainty"),
     "unc_draws": ("模拟次数", "Draws"),
@@ -282,7 +287,212 @@ UI: dict[str, tuple[str, str]] = {
     "loss_plan_mean": ("方案：均值", "Plan: mean"),
     "loss_plan_p95": ("方案：P95", "Plan: P95"),
     "loss_sq_mean": ("现状：均值", "Status quo: mean"),
+    # calibration from a bureau's records (issue 14): report, CLI summary and the workbench tab
+    "cal_title": ("响应曲线校准报告", "Response-curve calibration report"),
+    "cal_intro": ("按 {records}（{y0}–{y1} 年，sha256 {sha}）拟合情景“{scenario}”的响应曲线：最大后验估计，"
+                  "后验区间用拉普拉斯近似（在最优点求海森矩阵）。先验放在当前支出处的弹性和饱和度上；"
+                  "数据权重 = 1 − 后验方差/先验方差（弹性的 logit），低于 0.5 即“先验主导”。"
+                  "绩效指数的参照水平改为 {y1} 年实际产出（100 = 该年实际产出）。",
+                  "Response curves of scenario “{scenario}” fitted to {records} ({y0}–{y1}, sha256 {sha}) by "
+                  "maximum a posteriori estimation, with the Laplace approximation (the Hessian at the optimum) for "
+                  "the spread. Priors sit on the elasticity and the saturation at current spending; data weight = "
+                  "1 − posterior / prior variance (of the logit elasticity); below 0.5 the prior dominates. The "
+                  "index's reference levels are now the {y1} actual outputs (100 = that year's output)."),
+    "cal_summary": ("各曲线一览", "Curves at a glance"),
+    "cal_category": ("专项类别", "Category"),
+    "cal_indicator": ("指标", "Indicator"),
+    "cal_points": ("数据点", "Points"),
+    "cal_elasticity": ("当前支出处弹性（90% 区间）", "Elasticity at current spending (90 % interval)"),
+    "cal_prior_elasticity": ("先验弹性", "Prior elasticity"),
+    "cal_data_weight": ("数据权重", "Data weight"),
+    "cal_shift": ("偏离先验（先验标准差）", "Moved from prior (prior sds)"),
+    "cal_level": ("当前产出 较先验曲线", "Output now vs prior curve"),
+    "cal_rmse": ("残差（均方根）", "Residuals (RMS)"),
+    "cal_flag": ("判断", "Verdict"),
+    "cal_prior_dominates": ("先验主导：数据不足以确定曲线形状，拟合接近先验",
+                            "Prior dominates: the data cannot identify the curve's shape; the fit stays near the prior"),
+    "cal_data_moved": ("数据确定", "Identified by the data"),
+    "cal_no_data": ("无记录：沿用原曲线", "No records: curve unchanged"),
+    "cal_current": ("当前支出（有效资源）", "Current spending (effective resources)"),
+    "cal_params": ("拟合参数", "Fitted parameters"),
+    "cal_prior_params": ("先验曲线参数", "Prior curve parameters"),
+    "cal_saturation": ("饱和度（已达上限的比例）", "Saturation (share of the ceiling reached)"),
+    "cal_noise": ("年度波动（拟合）", "Year-to-year scatter (fitted)"),
+    "cal_output_cv": ("产出不确定性（写入 uncertainty，±50% 支出范围内）",
+                      "Output uncertainty (written to uncertainty:, over ±50 % of current spending)"),
+    "cal_prior_source": ("先验来源", "Prior source"),
+    "cal_residuals": ("残差", "Residuals"),
+    "cal_year": ("年度", "Year"),
+    "cal_effective": ("有效资源（万元）", "Effective resources (万元)"),
+    "cal_observed": ("实际", "Observed"),
+    "cal_fitted": ("拟合", "Fitted"),
+    "cal_residual": ("残差", "Residual"),
+    "cal_band": ("90% 区间", "90 % band"),
+    "cal_prior_curve": ("先验曲线", "Prior curve"),
+    "cal_refs": ("绩效指数参照水平（每年）", "Index reference levels (per year)"),
+    "cal_ref_old": ("原参照", "Before"),
+    "cal_ref_new": ("校准后", "Calibrated"),
+    "cal_ref_basis": ("依据", "Basis"),
+    "cal_basis_observed": ("{y} 年实际", "{y} actual"),
+    "cal_basis_observed+fitted": ("{y} 年实际（部分类别用拟合值）", "{y} actual (fitted where a category has no record)"),
+    "cal_basis_unchanged": ("无记录，未改", "no records, unchanged"),
+    "cal_flips": ("区间内会翻转的建议", "Recommendations that flip within the bands"),
+    "cal_flips_intro": ("把每条曲线的弹性移到 90% 区间两端重新求解；下表列出方案建议因此改变的资金渠道"
+                        "（增加 ↔ 减少，或安排 ↔ 不安排）。这些决定对该曲线敏感，宜先补充数据。",
+                        "Each curve's elasticity moved to either end of its 90 % interval and the plan re-solved; "
+                        "the channels whose recommendation changes (up ↔ down, funded ↔ not funded) are listed. "
+                        "Those decisions are sensitive to that curve: get better data first."),
+    "cal_no_flips": ("在各曲线的 90% 区间内，方案建议都不翻转。", "No recommendation flips within the curves' 90 % bands."),
+    "cal_flips_skipped": ("未计算（--no-flips）。", "Not computed (--no-flips)."),
+    "cal_curve": ("曲线", "Curve"),
+    "cal_end": ("区间端", "End of band"),
+    "cal_end_low": ("弹性下端", "low elasticity"),
+    "cal_end_high": ("弹性上端", "high elasticity"),
+    "cal_channel": ("资金渠道", "Channel"),
+    "cal_from_to": ("建议：原 → 变为", "Recommendation: was → becomes"),
+    "cal_rec_up": ("增加", "up"),
+    "cal_rec_down": ("减少", "down"),
+    "cal_rec_hold": ("持平", "hold"),
+    "cal_rec_off": ("不安排", "not funded"),
+    "cal_perf_change": ("绩效指数变化", "Index change"),
+    "cal_record_warnings": ("记录文件提示", "Notes on the records file"),
+    "cal_plan_perf": ("校准后方案绩效指数 {p:.1f}（100 = {y} 年实际产出）。",
+                      "Calibrated plan's performance index {p:.1f} (100 = the {y} actual output)."),
+    "cal_chart_title": ("{cat} · {ind}", "{cat} · {ind}"),
+    "cal_tab": ("按记录校准", "Calibrate to records"),
+    "cal_upload": ("上传记录文件（Excel 或 CSV）", "Upload a records file (Excel or CSV)"),
+    "cal_upload_help": ("往年决算支出与产出；可先下载模板填写。", "Past spending and outputs; start from the template."),
+    "cal_template_xlsx": ("下载记录模板（Excel）", "Download the records template (Excel)"),
+    "cal_example": ("或使用示例记录", "Or use an example records file"),
+    "cal_none": ("（不使用）", "(none)"),
+    "cal_run": ("校准", "Calibrate"),
+    "cal_running": ("正在拟合曲线并检验建议……", "Fitting curves and testing the recommendations…"),
+    "cal_bad": ("记录文件有误，问题如下：", "The records file has problems:"),
+    "cal_apply": ("设为当前情景", "Make it the current scenario"),
+    "cal_applied": ("已设为当前情景：{title}", "Now the current scenario: {title}"),
+    "cal_download_yaml": ("下载校准情景（YAML）", "Download the calibrated scenario (YAML)"),
+    "cal_download_html": ("下载校准报告（HTML）", "Download the calibration report (HTML)"),
+    "cal_prior_dominates_n": ("{n} 条曲线先验主导", "{n} curves: prior dominates"),
+    "cal_fitted_n": ("{n} 条曲线按 {k} 年记录拟合", "{n} curves fitted to {k} years of records"),
+    # many users at once (issue 17): a failed solve is this session's message, never a traceback
+    "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
+                     "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
+                     "nobody else is affected."),
+    # scenario library: saved pins and drafts (budgetsim.library, the 方案库 tab, `budgetsim library`)
+    "tab_library": ("方案库", "Library"),
+    "lib_kind_pin": ("已固定", "pinned"),
+    "lib_kind_draft": ("草稿", "draft"),
+    "col_id": ("编号", "No."),
+    "col_name": ("名称", "Name"),
+    "col_kind": ("类型", "Kind"),
+    "col_author": ("作者", "Author"),
+    "col_saved": ("保存时间", "Saved"),
+    "col_notes": ("备注", "Notes"),
+    "lib_caption": ("方案库保存在 `{path}`，服务器重启后仍在；共 {n} 个方案（已固定 {pins} 个，草稿 {drafts} 个）。",
+                    "The library is kept in `{path}` and survives a server restart: {n} saved (pinned: {pins}, "
+                    "drafts: {drafts})."),
+    "lib_empty": ("方案库还是空的：用上方的“固定当前方案”或“存为草稿”保存方案。",
+                  "The library is empty: save with “Pin current settings” or “Save as draft” above."),
+    "lib_pick": ("选择方案", "Saved scenario"),
+    "lib_load": ("载入为当前情景", "Load as the current scenario"),
+    "lib_load_help": ("把这个方案作为起始情景载入（参数随之更新）。", "Start from this saved scenario (the levers follow)."),
+    "lib_loaded": ("已从方案库载入：{name}", "Loaded from the library: {name}"),
+    "lib_rename_to": ("新名称", "New name"),
+    "lib_rename": ("重命名", "Rename"),
+    "lib_renamed": ("已重命名为：{name}", "Renamed to: {name}"),
+    "lib_delete": ("删除", "Delete"),
+    "lib_delete_confirm": ("确认删除“{name}”", "Yes, delete “{name}”"),
+    "lib_deleted": ("已删除：{name}", "Deleted: {name}"),
+    "lib_download_zip": ("导出整个方案库（zip）", "Export the whole library (zip)"),
+    "lib_unavailable": ("方案库无法使用，本次固定的方案只保存在当前页面中：{err}",
+                        "The library cannot be used; pins made now live in this page only: {err}"),
+    "lib_detail": ("{kind} · {question} · 作者 {author} · 保存于 {saved}",
+                   "{kind} · {question} · by {author} · saved {saved}"),
+    "lib_broken_entry": ("方案“{name}”无法载入（可能由其他版本保存）：{err}",
+                         "Saved scenario “{name}” cannot be loaded (saved by another version?): {err}"),
+    "save_draft": ("存为草稿", "Save as draft"),
+    "draft_saved": ("已存为草稿：{name}", "Saved as a draft: {name}"),
+    "pin_details": ("备注与作者", "Notes and author"),
+    "pin_author": ("作者（可不填）", "Author (optional)"),
+    "pin_notes": ("备注（可不填）", "Notes (optional)"),
+    "no_author": ("未署名", "anonymous"),
+    # Streamlit's own widget texts in the page's language (workbench/style.py), start-scenario sources
+    "st_upload_button": ("选择文件", "Upload"),
+    "st_upload_limits": ("YAML 文件，不超过 1 MB", "1MB per file • YAML, YML"),
+    "st_press_enter": ("按回车键生效", "Press Enter to apply"),
+    "st_press_ctrl_enter": ("按 Ctrl+回车 生效", "Press Ctrl+Enter to apply"),
+    "pick_placeholder": ("请选择", "Choose"),
+    "src_bundled": ("内置情景", "bundled scenario"),
+    "src_upload": ("上传的文件 {name}", "uploaded file {name}"),
+    "src_paste": ("粘贴的文本", "pasted text"),
+    "src_relaxed": ("按诊断放宽后的情景", "relaxed as diagnosed"),
+    "src_library": ("方案库：{name}", "library: {name}"),
+    "met_yes": ("达成", "met"),
+    "met_no": ("未达成", "not met"),
 }
+
+
+def fmt_time(iso: str) -> str:
+    """An ISO 8601 time (as the library stores it, in UTC) in the machine's local time, to the minute."""
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(iso)
+
+
+# scenario problems in Chinese (the app's error boxes): the common reasons, matched on the English text that
+# budgetsim.scenario writes; the English reason stays beside, and anything not matched stays in English
+_REASONS_ZH: list[tuple[str, str]] = [
+    (r"must be ≥ (.+)", "应不小于 {0}"),
+    (r"must be > (.+)", "应大于 {0}"),
+    (r"must be ≤ (.+)", "应不大于 {0}"),
+    (r"must be < (.+)", "应小于 {0}"),
+    (r"(?:.+ )?must lie in ([\[(].+[\])])", "应在区间 {0} 内"),
+    (r"min above max: the (.+) floor exceeds (\S+) = (.+)", "下限高于上限：超过 {1} = {2}"),
+    (r"min above max: exceeds (\S+) = (.+)", "下限高于上限：超过 {0} = {1}"),
+    (r"must be a finite number.*", "应为有限的数（不能是 .inf 或 .nan）"),
+    (r"must be a whole number.*", "应为整数"),
+    (r"must be a number.*", "应为数字"),
+    (r"must be one of (.+)", "应为以下之一：{0}"),
+    (r"must be a mapping of keys to values", "应为“键: 值”的映射"),
+    (r"must be a list", "应为列表"),
+    (r"must be text", "应为文字"),
+    (r"must not be empty", "不能为空"),
+    (r"required key is missing", "缺少此项（必填）"),
+    (r"unexpected key '([^']+)'; allowed keys are (.+)", "无法识别的键“{0}”；允许的键：{1}"),
+    (r"unknown category id; known: (.+)", "未知的专项类别编号；可用：{0}"),
+    (r"unknown mode id; known: (.+)", "未知的支持方式编号；可用：{0}"),
+    (r"unknown indicator id; known: (.+)", "未知的指标编号；可用：{0}"),
+    (r"unknown dimension; known: (.+)", "未知的评价维度；可用：{0}"),
+    (r"unknown reference id; known: (.+)", "未知的参考文献编号；可用：{0}"),
+    (r"not valid YAML: line (\d+), column (\d+): (.+)", "不是有效的 YAML：第 {0} 行第 {1} 列（{2}）"),
+    (r"not valid YAML: (.+)", "不是有效的 YAML：{0}"),
+    (r"file larger than (.+)", "文件超过 {0}"),
+    (r"unknown base scenario.*", "找不到 extends 指定的基准情景"),
+    (r"must be a scenario name, not a path.*", "应为情景名称，不能是文件路径"),
+    (r"the status-quo shares must sum to 1", "现状各项占比之和应为 1"),
+    (r"must give every plan year; missing (.+)", "须列出规划期的每一年；缺少 {0}"),
+]
+
+
+def problem_text(problem, lang: str = "zh") -> str:
+    """A scenario :class:`~budgetsim.exceptions.Problem` for the page: in Chinese where the reason is a
+    common one, with the dotted path and the English reason kept beside (they are what to search the file
+    and the docs for); in English as ``str(problem)``."""
+    import re
+    text = str(problem)
+    if lang != "zh":
+        return text
+    where = f"`{problem.path}`" if problem.path else "文件"
+    head = f"{problem.path or '(file)'}: {problem.reason}"
+    rest = text[len(head):].strip() if text.startswith(head) else ""
+    value = f"（当前值 {rest[5:-1]}）" if rest.startswith("(got ") and rest.endswith(")") else ""
+    for pattern, zh in _REASONS_ZH:
+        m = re.fullmatch(pattern, problem.reason, flags=re.S)
+        if m:
+            return f"{where}：{zh.format(*m.groups())}{value}。原文：{problem.reason}"
+    return f"{where}：{problem.reason}{value}"
 
 
 def t(key: str, lang: str = "zh", **fmt) -> str:

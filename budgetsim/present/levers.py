@@ -3,7 +3,8 @@
 :func:`levers_for` lists the levers a scenario offers (budget, growth, category floors and
 caps, the stable/competitive band, the leverage floor, indicator targets, dimension weights,
 rule switches) with their current value, range and step, in *display* units (percent for
-shares, 万元 for money).  :func:`apply_levers` turns the moved values back into scenario
+shares, 万元 for money); every range stays inside the bounds the scenario format sets for
+that field (:func:`budgetsim.scenario.schema.bounds_at`).  :func:`apply_levers` turns the moved values back into scenario
 units and applies them through :meth:`Scenario.with_changes`, so every change is validated.
 Only values that differ from the scenario's own are written, so a lever left alone never
 turns into a change.
@@ -17,6 +18,7 @@ from typing import Any
 from .labels import t
 from ..model.rules import RULES, rule_label
 from ..scenario.loading import Scenario
+from ..scenario.schema import bounds_at
 
 # Levers listed per group, in the order the app shows them.
 GROUPS = ("budget", "categories", "support", "targets", "weights", "rules")
@@ -71,6 +73,9 @@ def levers_for(s: Scenario) -> list[Lever]:
     def add(path, group, kind, labels, value, lo=0.0, hi=1.0, step=1.0, scale=1.0):
         if kind == "number":  # a file may hold values beyond the usual range: widen, never clip
             lo, hi = min(lo, float(value)), max(hi, float(value))
+            b = bounds_at(path)  # ... but never past what the scenario format allows
+            if b is not None:
+                lo, hi = max(lo, b.lo / scale), min(hi, b.hi / scale)
         out.append(Lever(path, group, kind, labels[0], labels[1], value, lo, hi, step, scale))
 
     # budget

@@ -111,6 +111,8 @@ def text_report(r: Result, lang: str = "zh") -> str:
         _t(lang, "撬动外部资金", "external"): cf["external_wan"].round(0),
         _t(lang, "预期损失", "exp. losses"): cf["expected_losses_wan"].round(0),
         _t(lang, "风险敞口", "risk exposure"): cf["risk_exposure_wan"].round(0)}).to_string(index=False))
+    if r.run is None:  # a given plan: scored, not solved
+        return "\n".join(out) + "\n"
     out.append("")
     out.append(_t(lang, "求解", "Solver") + f": {r.run.solution.solver}{' (MILP)' if r.is_mip else ''}, "
                + _t(lang, "建模", "build") + f" {r.build_seconds * 1000:.1f} ms, "

@@ -1,4 +1,4 @@
-"""Reader-facing tables of an explanation and a simulation, labelled in one language.
+"""Reader-facing tables of an explanation and a simulation, and the KPI tiles' values, labelled in one language.
 
 The app (and scripts) show these as they are: every column is already a label from the
 scenario, the rule registry or :mod:`budgetsim.labels`, every value in the rule's own unit.
@@ -14,7 +14,8 @@ import pandas as pd
 
 from ..analysis.explain import Explanation, _fmt_param, _key_label
 from ..analysis.explain_text import STATUS_TEXT
-from .labels import label, t, unit
+from .labels import fmt_money, label, t, unit
+from ..results import Result
 from ..analysis.uncertainty import Simulation
 
 
@@ -24,6 +25,25 @@ def _year(v) -> str:
 
 def _key(ex: Explanation, rid: str, key, lang: str) -> str:
     return _key_label(ex.scenario, rid, key, lang) if isinstance(key, str) else ""
+
+
+def kpi_values(r: Result, lang: str = "zh") -> dict[str, str]:
+    """The KPI tiles' values exactly as the workbench shows them, label → text: the plan's, or the
+    status quo's when there is no plan.  Scripts that watch the page (``bench/load.py``) and the
+    tests compare a page's tiles with these for the answer ``budgetsim.solve`` gives."""
+    sm = r.summary()
+    if not r.ok:
+        return {t("kpi_performance", lang): f"{sm['status_quo_performance']:.2f}",
+                t("kpi_external", lang): fmt_money(float(r.leverage["status_quo_external_wan"].sum()), lang,
+                                                   short=True),
+                t("kpi_leverage", lang): f"{sm['status_quo_leverage']:.2f}×",
+                t("kpi_budget", lang): fmt_money(float(r.budget["status_quo_wan"].sum()), lang, short=True)}
+    return {t("kpi_performance", lang): f"{sm['performance']:.2f}",
+            t("kpi_external", lang): fmt_money(sm["external_wan"], lang, short=True),
+            t("kpi_leverage", lang): f"{sm['leverage']:.2f}×",
+            t("kpi_targets", lang): (f"{sm['targets_met']}/{sm['targets_total']}" if sm["targets_total"]
+                                     else t("kpi_no_targets", lang)),
+            t("kpi_budget", lang): fmt_money(sm["budget_allocated_wan"], lang, short=True)}
 
 
 def gain_column(objective: str, lang: str) -> str:

@@ -29,7 +29,8 @@ import pandas as pd
 
 from ..exceptions import BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError, SweepError
 from ..model.builder import OBJECTIVES, SOLVERS
-from ..scenario.loading import Scenario, parse_yaml
+from ..scenario.loading import Scenario
+from ..scenario.reading import read_yaml
 from .sweep import Sweep, is_sweep_document, load_sweep
 from .executors import _DaskPool, _LocalPool, _default_workers, result_row, solve_item
 from .items import BatchItem, input_hash, iter_items
@@ -190,7 +191,7 @@ def _count(items_list: list) -> Iterator[None]:
             yield from (None for _ in range(len(it)))
         elif isinstance(it, (str, Path)) and Path(it).is_file():
             try:
-                doc = parse_yaml(Path(it).read_text(encoding="utf-8"), str(it))
+                doc, _ = read_yaml(it)
             except ScenarioError:
                 yield None
                 continue
@@ -213,7 +214,7 @@ def _sweep_defaults(items_list: list) -> dict:
             sw = it
         elif isinstance(it, (str, Path)) and Path(it).is_file():
             try:
-                doc = parse_yaml(Path(it).read_text(encoding="utf-8"), str(it))
+                doc, _ = read_yaml(it)
             except ScenarioError:
                 continue
             if is_sweep_document(doc):

@@ -12,7 +12,8 @@ from typing import Any
 
 
 from ..exceptions import BudgetsimError, Problem, ScenarioError, ScenarioNotFoundError
-from ..scenario.loading import Scenario, _key, load_scenario, parse_yaml
+from ..scenario.loading import Scenario, _key, load_scenario
+from ..scenario.reading import read_yaml
 from .sweep import Sweep, is_sweep_document, load_sweep
 
 
@@ -84,7 +85,7 @@ def _file_items(path: Path) -> Iterator[BatchItem]:
     if not path.is_file():
         raise ScenarioNotFoundError([Problem("", str(path), "file not found")], str(path))
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        doc, _ = read_yaml(path)
     except ScenarioError as err:
         yield BatchItem(path.stem, None, {}, str(path), error=_one_line(err))
         return

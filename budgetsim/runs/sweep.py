@@ -28,7 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..exceptions import MISSING, Problem, ScenarioError, SweepError
 from ..model.builder import OBJECTIVES, SOLVERS
-from ..scenario.loading import BUNDLED_DIR, Scenario, _resolve_extends, get_path, load_scenario, parse_yaml
+from ..scenario.loading import BUNDLED_DIR, Scenario, _resolve_extends, get_path, load_scenario
+from ..scenario.reading import read_yaml
 from ..scenario.validation import structural_problems
 
 MAX_POINTS = 1_000_000
@@ -239,6 +240,8 @@ def _resolve_base(name: str, here: Path) -> Path | None:
     cand = Path(name)
     if cand.is_absolute() and cand.is_file():
         return cand
+    if len(cand.parts) > 1:  # a path relative to the sweep file (sweeps are the command line's, not uploads)
+        return here / cand if (here / cand).is_file() else None
     for d in (here, here.parent, BUNDLED_DIR):
         hit = _resolve_extends(name, d)
         if hit is not None:
@@ -280,7 +283,7 @@ def load_sweep(path: str | Path) -> Sweep:
     if not path.is_file():
         raise SweepError([Problem("", str(path), "sweep file not found")], str(path))
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+        doc, _ = read_yaml(path)
     except ScenarioError as err:
         raise SweepError(err.problems, str(path)) from None
     return sweep_from_dict(doc, source=str(path), here=path.parent)

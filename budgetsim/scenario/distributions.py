@@ -24,22 +24,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .schema import ScenarioSpec, UncertainParameter
+from .schema import ScenarioSpec, UncertainParameter, bounds_at
 
-# mode parameters that may be uncertain, with the range a drawn value is clipped to
+# mode parameters that may be uncertain, with the range a drawn value is clipped to: the
+# schema's own bounds for that field (one place says what is sensible)
+_MODE_PARAM_NAMES = (
+    "fiscal_effectiveness", "leverage", "external_effectiveness",
+    "pool.npl_rate", "pool.loss_share", "pool.recovery_rate",
+    "fund.management_fee", "fund.write_off_rate", "fund.return_multiple",
+    "post_subsidy.subsidy_rate", "post_subsidy.success_rate",
+)
 MODE_PARAMS: dict[str, tuple[float, float]] = {
-    "fiscal_effectiveness": (0.0, 1.0),
-    "leverage": (0.0, np.inf),
-    "external_effectiveness": (0.0, 1.0),
-    "pool.npl_rate": (0.0, 0.5),
-    "pool.loss_share": (0.0, 1.0),
-    "pool.recovery_rate": (0.0, 1.0),
-    "fund.management_fee": (0.0, 0.02),
-    "fund.write_off_rate": (0.0, 1.0),
-    "fund.return_multiple": (0.0, np.inf),
-    "post_subsidy.subsidy_rate": (1e-6, 1.0),
-    "post_subsidy.success_rate": (1e-6, 1.0),
+    name: (bounds_at(f"modes.m.{name}").lo, bounds_at(f"modes.m.{name}").hi) for name in _MODE_PARAM_NAMES
 }
+# a curve's output multiplier (base 1) is a multiplier like any other
+_MULTIPLIER = bounds_at("modes.m.leverage")
+CURVE_MULTIPLIER = (_MULTIPLIER.lo, _MULTIPLIER.hi)
 
 
 @dataclass(frozen=True)
@@ -131,10 +131,10 @@ def parameter_problems(spec: ScenarioSpec) -> list[tuple[str, object, str]]:
             elif not p.low <= p.mode <= p.high:
                 out.append((f"{where}.mode", p.mode, f"need low ≤ mode ≤ high; got {p.low}, {p.mode}, {p.high}"))
             elif targets:
-                lo, hi = (0.0, np.inf) if targets[0].kind == "curve" else MODE_PARAMS[targets[0].b]
+                lo, hi = CURVE_MULTIPLIER if targets[0].kind == "curve" else MODE_PARAMS[targets[0].b]
                 if p.low < lo or p.high > hi:
                     out.append((f"{where}.low", p.low, f"values of {targets[0].b if targets[0].kind == 'mode' else 'an output multiplier'} "
-                                f"must lie in [{lo}, {hi}]"))
+                                f"must lie in [{lo:g}, {hi:g}]"))
             if p.cv is not None:
                 out.append((f"{where}.cv", p.cv, "only lognormal takes cv; a triangular takes low/mode/high"))
     return out
@@ -205,7 +205,7 @@ def sample(spec: ScenarioSpec, draws: int, rng: np.random.Generator, *, modes: b
             vals = _draw(p, base, draws, rng, common)  # always drawn, so the stream does not depend on `modes`
             for t, v in zip(targets, vals):
                 if t.kind == "curve":
-                    mult[cats.index(t.a), inds.index(t.b)] = np.maximum(v, 0.0)
+                    mult[cats.index(t.a), inds.index(t.b)] = np.clip(v, *CURVE_MULTIPLIER)
                 elif modes:
                     lo, hi = MODE_PARAMS[t.b]
                     mode_values.setdefault(t.a, {})[t.b] = np.clip(v, lo, hi)

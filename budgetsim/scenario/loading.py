@@ -9,61 +9,27 @@ This layer knows no solver.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
 from ..exceptions import MISSING, Problem, ScenarioError, ScenarioNotFoundError
 from .schema import Mode, ScenarioSpec
+from .reading import MAX_FILE_BYTES, parse_yaml, read_yaml
 from .validation import semantic_problems, structural_problems
 
-MAX_FILE_BYTES = 1_000_000
+__all__ = ["BUNDLED_DIR", "MAX_FILE_BYTES", "Scenario", "bundled_scenarios", "deep_merge", "get_path",
+           "is_scenario_name", "load_scenario", "load_scenario_text", "parse_yaml", "scenario_from_dict", "set_path"]
+
 BUNDLED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 
 
-# ----------------------------------------------------------------------------- YAML
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader (no tags that run code) that also rejects duplicate keys."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    out: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def parse_yaml(text: str, source: str) -> dict:
-    """Parse YAML text safely into a mapping, or raise ScenarioError naming the line."""
-    if len(text.encode("utf-8")) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem("", MISSING, f"file larger than {MAX_FILE_BYTES // 1000} kB")], source)
-    try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([Problem("", MISSING, f"not valid YAML: {where}{what}")], source) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem("", type(data).__name__, "a scenario file must be a mapping of keys")], source)
-    return data
+# ----------------------------------------------------------------------------- merging
 
 
 def deep_merge(base: dict, diff: dict) -> dict:
@@ -126,36 +92,75 @@ def _key(part: str, node: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- loading
+#
+# `extends:` stays inside a sandbox.  It names a scenario, never a path: a bundled scenario,
+# or (from the command line and the API) a file in the extending file's own folder, or (in
+# the app) a file uploaded earlier in the same session.  Anything else is refused before any
+# file is opened, so nothing of another file can show up in a message.
 
 
-def _resolve_extends(name: str, here: Path) -> Path | None:
-    for cand in (here / name, here / f"{name}.yaml", here / f"{name}.yml", BUNDLED_DIR / f"{name}.yaml"):
-        if cand.is_file():
-            return cand
+def is_scenario_name(name: str) -> bool:
+    """A bare file name: no folder part, not '.'/'..', not absolute, no drive, no NUL."""
+    return (bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name
+            and "\x00" not in name and ":" not in name and Path(name).name == name and len(name) <= 200)
+
+
+def _extends_name(doc: dict, source: str, where: str) -> str | None:
+    """The checked ``extends`` value of ``doc`` (None when it has none)."""
+    if "extends" not in doc or doc["extends"] is None:
+        return None
+    parent = doc["extends"]
+    if not isinstance(parent, str):
+        raise ScenarioError([Problem("extends", parent, "must be the name of a scenario")], source)
+    if not is_scenario_name(parent):
+        raise ScenarioError([Problem("extends", parent, f"must be a scenario name, not a path: a bundled "
+                                     f"scenario ({', '.join(_bundled_names()[:8])}, …) or {where}")], source)
+    return parent
+
+
+def _bundled_names() -> list[str]:
+    return [p.stem for p in bundled_scenarios()]
+
+
+def _in_folder(name: str, folder: Path) -> Path | None:
+    """``name`` (with or without .yaml/.yml) as a regular file directly inside ``folder``."""
+    try:
+        real = folder.resolve()
+        for cand in (folder / name, folder / f"{name}.yaml", folder / f"{name}.yml"):
+            if cand.is_file() and cand.resolve().parent == real:
+                return cand
+    except OSError:
+        return None
     return None
 
 
-def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, Path | None]:
+def _resolve_extends(name: str, here: Path) -> Path | None:
+    """The file a plain ``extends`` name means: in ``here`` (the extending file's folder), else bundled."""
+    if not is_scenario_name(name):
+        return None
+    return _in_folder(name, here) or _in_folder(name, BUNDLED_DIR)
+
+
+def _read_chain(path: Path, seen: tuple[Path, ...] = (), notices: list[str] | None = None
+                ) -> tuple[dict, dict, Path | None]:
     """(merged document, this file's own document, the path of the base it extends)."""
     source = str(path)
-    if not path.is_file():
-        raise ScenarioNotFoundError([Problem("", str(path), "scenario file not found")], source)
-    doc = parse_yaml(path.read_text(encoding="utf-8"), source)
-    parent = doc.get("extends")
+    doc, tf = read_yaml(path, source, what="scenario file")
+    if tf.notice and notices is not None:
+        notices.append(tf.notice)
+    parent = _extends_name(doc, source, "a file in the same folder as this one")
     if parent is None:
         return doc, doc, None
-    if not isinstance(parent, str):
-        raise ScenarioError([Problem("extends", parent, "must be the name of a scenario file")], source)
     base_path = _resolve_extends(parent, path.parent)
     if base_path is None:
-        known = sorted({p.stem for p in BUNDLED_DIR.glob("*.yaml")} |
+        known = sorted(set(_bundled_names()) |
                        {p.stem for p in path.parent.glob("*.y*ml") if p != path})[:12]
         raise ScenarioNotFoundError(
             [Problem("extends", parent, f"unknown base scenario: no file '{parent}.yaml' next to this one; "
                      f"known: {known}")], source)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise ScenarioError([Problem("extends", parent, "extends chain loops back on itself")], source)
-    base_doc, _, _ = _read_chain(base_path, seen + (path.resolve(),))
+    base_doc, _, _ = _read_chain(base_path, seen + (path.resolve(),), notices)
     own = {k: v for k, v in doc.items() if k != "extends"}
     merged = deep_merge(base_doc, own)
     merged["extends"] = parent
@@ -165,39 +170,64 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, dict, Pa
 def load_scenario(path: str | Path) -> "Scenario":
     """Load, merge (``extends``) and validate a scenario file.
 
-    Raises :class:`ScenarioNotFoundError` for a missing file or base, and
-    :class:`ScenarioError` listing every problem otherwise.
-    """
+    ``extends`` may name a bundled scenario or a file in this file's own folder.  Raises
+    :class:`ScenarioNotFoundError` for a missing file or base, and :class:`ScenarioError`
+    listing every problem otherwise.  A file read in another encoding than UTF-8 carries a
+    notice (``Scenario.notices``)."""
     path = Path(path)
-    merged, own, base_path = _read_chain(path)
+    notices: list[str] = []
+    merged, own, base_path = _read_chain(path, notices=notices)
     merged.setdefault("id", path.stem)
     if own.get("id") is None:
         merged["id"] = path.stem
-    return scenario_from_dict(merged, source=str(path), own=own, base_path=base_path)
+    return scenario_from_dict(merged, source=str(path), own=own, base_path=base_path, notices=tuple(notices))
 
 
-def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path | None = None) -> "Scenario":
-    """Load a scenario from YAML text (e.g. an upload); ``extends`` resolves in ``base_dir``."""
+def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path | None = None,
+                       uploads: Mapping[str, str] | None = None) -> "Scenario":
+    """Load a scenario from YAML text (an upload or a paste).
+
+    ``extends`` may name a bundled scenario, a file directly in ``base_dir`` (when given), or
+    one of ``uploads`` (the session's own earlier uploads: name → YAML text); never a path."""
+    where = "a file uploaded earlier in this session" if uploads is not None else "a bundled scenario"
+    uploads = {Path(k).stem: v for k, v in (uploads or {}).items()}
     doc = parse_yaml(text, name)
-    base_dir = Path(base_dir) if base_dir else BUNDLED_DIR
-    base_path = None
-    merged = doc
-    if "extends" in doc:
-        parent = doc["extends"]
-        base_path = _resolve_extends(str(parent), base_dir) if isinstance(parent, str) else None
-        if base_path is None:
-            known = sorted(p.stem for p in base_dir.glob("*.y*ml"))
-            raise ScenarioNotFoundError(
-                [Problem("extends", parent, f"unknown base scenario; known: {known}")], name)
-        base_doc, _, _ = _read_chain(base_path)
+    merged, base_path, chain = doc, None, [name]
+    parent = _extends_name(doc, name, where)
+    if parent is not None:
+        base_doc, base_path = _text_base(parent, name, Path(base_dir) if base_dir else None, uploads, where, chain)
         merged = deep_merge(base_doc, {k: v for k, v in doc.items() if k != "extends"})
         merged["extends"] = parent
     merged.setdefault("id", name)
     return scenario_from_dict(merged, source=name, own=doc, base_path=base_path)
 
 
+def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[str, str], where: str,
+               chain: list[str]) -> tuple[dict, Path | None]:
+    """The merged document ``parent`` names for a text scenario, and its file when it is one."""
+    stem = Path(parent).stem if parent.endswith((".yaml", ".yml")) else parent
+    if stem in uploads:
+        if stem in chain:
+            raise ScenarioError([Problem("extends", parent, "extends chain loops back on itself")], source)
+        doc = parse_yaml(uploads[stem], stem)
+        grand = _extends_name(doc, stem, where)
+        if grand is None:
+            return doc, None
+        base_doc, base_path = _text_base(grand, stem, base_dir, uploads, where, chain + [stem])
+        merged = deep_merge(base_doc, {k: v for k, v in doc.items() if k != "extends"})
+        merged["extends"] = grand
+        return merged, base_path
+    path = (_in_folder(parent, base_dir) if base_dir else None) or _in_folder(parent, BUNDLED_DIR)
+    if path is None:
+        known = sorted(set(_bundled_names()) | set(uploads) |
+                       ({p.stem for p in base_dir.glob("*.y*ml")} if base_dir else set()))[:12]
+        raise ScenarioNotFoundError([Problem("extends", parent, f"unknown base scenario; known: {known}")], source)
+    base_doc, _, _ = _read_chain(path)
+    return base_doc, path
+
+
 def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = None,
-                       base_path: Path | None = None) -> "Scenario":
+                       base_path: Path | None = None, notices: tuple[str, ...] = ()) -> "Scenario":
     try:
         spec = ScenarioSpec.model_validate(doc)
     except ValidationError as err:
@@ -206,7 +236,7 @@ def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = Non
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(spec=spec, raw=copy.deepcopy(doc), source=source,
-                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path)
+                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path, notices=notices)
 
 
 def bundled_scenarios() -> list[Path]:
@@ -227,6 +257,7 @@ class Scenario:
     source: str = "<dict>"
     own: dict = field(default_factory=dict, repr=False)
     base_path: Path | None = None
+    notices: tuple[str, ...] = ()  # e.g. "read as GB18030 (GBK), not UTF-8": shown once, where it was loaded
 
     # --- identity
     @property

@@ -7,9 +7,13 @@ concave curves — live in :mod:`budgetsim.validation`.  Every model forbids unk
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+import math
+import types
+import typing
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 # The curve shapes a scenario may name, and the parameters each takes (model.curves implements them).
 CURVE_PARAMS = {
@@ -21,17 +25,76 @@ CURVE_PARAMS = {
 
 
 
-def _share(v: float) -> float:
-    if not 0.0 <= v <= 1.0:
-        raise ValueError("a share must lie in [0, 1]")
+# ----------------------------------------------------------------------------- bounds
+#
+# What "sensible" means for every number in a scenario, in one place.  Each bounded type
+# below is a finite float (or int) with its range; every numeric field of the file format
+# uses one of them, the validator words its messages from them ("a share must lie in
+# [0, 1]") and the workbench's lever ranges read them (:func:`bounds_at`).  ``.inf``,
+# ``.nan`` and true/false are refused everywhere.
+
+MAX_WAN = 1e9          # 万元: 10 trillion yuan, far above any city's S&T budget
+MAX_QUANTITY = 1e12    # indicator outputs, curve maxima and coefficients, targets
+MAX_MULTIPLIER = 1000  # leverage and money-back multiples (loans per pool 万元 are 10–50)
+MAX_WEIGHT = 1e6       # evaluation weights (shares or points)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range of a bounded number: ``name`` says what it is, in the validator's words."""
+
+    name: str
+    lo: float
+    hi: float
+    lo_open: bool = False
+    whole: bool = False
+
+    def text(self) -> str:
+        return f"{'(' if self.lo_open else '['}{_num(self.lo)}, {_num(self.hi)}]"
+
+    def contains(self, v: float) -> bool:
+        return math.isfinite(v) and (v > self.lo if self.lo_open else v >= self.lo) and v <= self.hi
+
+
+def _num(v: float) -> str:
+    """1000000000.0 → '1,000,000,000'; 0.5 → '0.5' (range ends in messages)."""
+    return f"{int(v):,}" if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+
+def _not_bool(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("must be a number, not true/false")
     return v
 
 
-Share = Annotated[float, AfterValidator(_share)]
-NonNeg = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-PerYear = Union[NonNeg, dict[int, NonNeg]]
-SharePerYear = Union[Share, dict[int, Share]]
+def bounded(name: str, lo: float, hi: float, *, lo_open: bool = False, whole: bool = False) -> Any:
+    """A finite number type in [lo, hi] (or (lo, hi] with ``lo_open``), ``whole`` for integers.
+
+    Other modules (and new schema fields) build their own bounded types with it:
+    ``Capacity = bounded("an amount in 万元", 0, MAX_WAN)``."""
+    meta = Bounds(name, float(lo), float(hi), lo_open, whole)
+    limits = {"gt": lo} if lo_open else {"ge": lo}
+    if whole:
+        return Annotated[int, BeforeValidator(_not_bool), Field(le=hi, **limits), meta]
+    return Annotated[float, BeforeValidator(_not_bool), Field(le=hi, allow_inf_nan=False, **limits), meta]
+
+
+Money = bounded("an amount in 万元", 0, MAX_WAN)
+PositiveMoney = bounded("an amount in 万元", 0, MAX_WAN, lo_open=True)
+CurveScale = bounded("a curve scale in 万元", 1, MAX_WAN)   # below 1 万元 a curve is a step, not a curve
+Share = bounded("a share", 0, 1)
+Rate = bounded("a rate", 0, 0.5)                            # discount, NPL, return discount
+GrowthRate = bounded("a growth rate", -0.5, 1)
+Multiplier = bounded("a multiplier", 0, MAX_MULTIPLIER)
+Quantity = bounded("a quantity", 0, MAX_QUANTITY)
+PositiveQuantity = bounded("a quantity", 0, MAX_QUANTITY, lo_open=True)
+Weight = bounded("a weight", 0, MAX_WEIGHT)
+Finite = bounded("a number", -MAX_QUANTITY, MAX_QUANTITY)  # shape parameters checked in validation
+Year = bounded("a year", 1900, 2200, whole=True)
+Years = bounded("a number of years", 0, 50, whole=True)
+Count = bounded("a whole number", 0, 1_000_000_000, whole=True)  # firms, people, projects
+PerYear = Union[Money, dict[Year, Money]]
+MultiplierPerYear = Union[Multiplier, dict[Year, Multiplier]]
 
 
 class Strict(BaseModel):
@@ -49,23 +112,23 @@ class Reference(Strict):
 
 
 class Plan(Strict):
-    years: list[int] = Field(min_length=1, max_length=15)
-    discount_rate: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    years: list[Year] = Field(min_length=1, max_length=15)
+    discount_rate: Rate = 0.0
     source: str = "illustrative"
 
 
 class Budget(Strict):
-    base_year: int | None = None
-    base_amount_wan: Positive | None = None
-    growth_rate: Annotated[float, Field(ge=-0.5, le=1.0)] = 0.0
-    per_year_wan: dict[int, Positive] | None = None
+    base_year: Year | None = None
+    base_amount_wan: PositiveMoney | None = None
+    growth_rate: GrowthRate = 0.0
+    per_year_wan: dict[Year, PositiveMoney] | None = None
     source: str = "illustrative"
 
 
 class Dimension(Strict):
     label_zh: str
     label_en: str
-    weight: NonNeg
+    weight: Weight
     source: str = "illustrative"
 
 
@@ -75,19 +138,19 @@ class Indicator(Strict):
     unit_zh: str
     unit_en: str
     dimension: str
-    weight: NonNeg = 1.0
-    reference_per_year: Positive
+    weight: Weight = 1.0
+    reference_per_year: PositiveQuantity
     source: str = "illustrative"
 
 
 class CurveSpec(Strict):
     curve: str
-    max: Positive | None = None
-    scale: Positive | None = None
-    coef: Positive | None = None
-    exponent: float | None = None
-    half: Positive | None = None
-    n: float | None = None
+    max: PositiveQuantity | None = None
+    scale: CurveScale | None = None
+    coef: PositiveQuantity | None = None
+    exponent: Finite | None = None
+    half: CurveScale | None = None
+    n: Finite | None = None
     source: str = "illustrative"
 
 
@@ -101,7 +164,7 @@ class Category(Strict):
 class PoolTerms(Strict):
     """Risk-compensation pool: banks lend ``leverage`` × pool; the pool pays a share of losses."""
 
-    npl_rate: Annotated[float, Field(ge=0, le=0.5)]
+    npl_rate: Rate
     loss_share: Share
     recovery_rate: Share = 0.0
     source: str = "illustrative"
@@ -118,11 +181,11 @@ class FundTerms(Strict):
     ``return_discount``: the rate at which money returned is valued today (the user's call)."""
 
     pay_in: list[Share] = Field(min_length=1, max_length=10)
-    management_fee: Annotated[float, Field(ge=0, le=0.02)] = 0.02
+    management_fee: bounded("a yearly fee rate", 0, 0.02) = 0.02
     write_off_rate: Share = 0.6
-    return_multiple: NonNeg = 2.0
-    return_after_years: Annotated[int, Field(ge=1, le=20)] = 8
-    return_discount: Annotated[float, Field(ge=0, le=0.5)] = 0.08
+    return_multiple: Multiplier = 2.0
+    return_after_years: bounded("a number of years", 1, 20, whole=True) = 8
+    return_discount: Rate = 0.08
     source: str = "illustrative"
 
 
@@ -133,8 +196,8 @@ class PostSubsidyTerms(Strict):
     included, at their own risk), so the leverage (firm money per fiscal 万元) is derived:
     1 / (subsidy_rate × success_rate) − 1."""
 
-    subsidy_rate: Annotated[float, Field(gt=0, le=1)]
-    success_rate: Annotated[float, Field(gt=0, le=1)]
+    subsidy_rate: bounded("a rate", 0.01, 1)
+    success_rate: bounded("a rate", 0.01, 1)
     source: str = "illustrative"
 
     @property
@@ -154,9 +217,9 @@ class Mode(Strict):
     support_type: Literal["stable", "competitive", "market"]
     on_budget: bool = True
     fiscal_effectiveness: Share
-    leverage: NonNeg
+    leverage: Multiplier
     external_effectiveness: Share
-    lag_years: Annotated[int, Field(ge=0, le=10)] = 0
+    lag_years: bounded("a number of years", 0, 10, whole=True) = 0
     pool: PoolTerms | None = None
     fund: FundTerms | None = None
     post_subsidy: PostSubsidyTerms | None = None
@@ -204,10 +267,10 @@ class ChannelSpec(Strict):
 
 
 class StatusQuo(Strict):
-    base_year: int
-    budget_wan: Positive
+    base_year: Year
+    budget_wan: PositiveMoney
     split: dict[str, dict[str, Share]]
-    off_budget_wan: dict[str, dict[str, NonNeg]] = Field(default_factory=dict)
+    off_budget_wan: dict[str, dict[str, Money]] = Field(default_factory=dict)
     source: str = "illustrative"
 
 
@@ -223,7 +286,7 @@ class BudgetEnvelopeRule(RuleBase):
 
 
 class GrowthFloorRule(RuleBase):
-    min_growth: Annotated[float, Field(ge=-0.5, le=1.0)]
+    min_growth: GrowthRate
 
 
 class SharesRule(RuleBase):
@@ -236,19 +299,19 @@ class StableBandRule(RuleBase):
 
 
 class LeverageFloorRule(RuleBase):
-    min_ratio: PerYear
+    min_ratio: MultiplierPerYear
 
 
 class TargetsRule(RuleBase):
-    targets: dict[str, NonNeg]
+    targets: dict[str, Quantity]
 
 
 class SmoothingRule(RuleBase):
-    max_change: Annotated[float, Field(gt=0, le=10)]
+    max_change: bounded("a relative change", 0, 10, lo_open=True)
 
 
 class StatusQuoBandRule(RuleBase):
-    band: Annotated[float, Field(ge=0, le=10)]
+    band: bounded("a relative band", 0, 10)
 
 
 class CapRule(RuleBase):
@@ -263,13 +326,37 @@ class PriorityFloorRule(RuleBase):
 class ProjectUnit(Strict):
     category: str
     mode: str
-    unit_wan: Positive
+    unit_wan: PositiveMoney
 
 
 class MinTicket(Strict):
     category: str
     mode: str
-    min_wan: Positive
+    min_wan: PositiveMoney
+
+
+class FixedFigure(Strict):
+    """One channel's amount in 万元 that the optimiser may not move (or may move only within a floor
+    and a cap): an approved multi-year project (续拨), a signed commitment, a year already spent.
+
+    ``year`` omitted: every plan year.  Give ``amount_wan`` (exact) or ``min_wan`` and/or ``max_wan``.
+    For a guidance fund the amount is the year's commitment (the decision), not its pay-in."""
+
+    category: str
+    mode: str
+    year: Year | None = None
+    amount_wan: Money | None = None
+    min_wan: Money | None = None
+    max_wan: Money | None = None
+    note: str | None = None
+
+
+class FixedFiguresRule(RuleBase):
+    """``spent_years``: years already spent (a rolling re-plan) — their figures are facts, so rules about
+    those years alone no longer constrain the plan; rules that link them to later years still do."""
+
+    figures: list[FixedFigure] = Field(min_length=1)
+    spent_years: list[Year] = Field(default_factory=list)
 
 
 class LumpyRule(RuleBase):
@@ -292,6 +379,7 @@ class Rules(Strict):
     contingent_liability_cap: CapRule | None = None
     priority_floor: PriorityFloorRule | None = None
     tax_expenditure_cap: CapRule | None = None
+    fixed_figures: FixedFiguresRule | None = None
     lumpy_funding: LumpyRule | None = None
 
 
@@ -310,10 +398,10 @@ class UncertainParameter(Strict):
 
     path: str
     dist: Literal["lognormal", "triangular"]
-    cv: NonNeg | None = None
-    low: float | None = None
-    mode: float | None = None
-    high: float | None = None
+    cv: bounded("a coefficient of variation", 0, 10) | None = None
+    low: Finite | None = None
+    mode: Finite | None = None
+    high: Finite | None = None
     correlation: Share = 0.0
     group: str | None = None
     source: str = "illustrative"
@@ -321,6 +409,42 @@ class UncertainParameter(Strict):
 
 class Uncertainty(Strict):
     parameters: list[UncertainParameter] = Field(min_length=1)
+    source: str = "illustrative"
+
+
+class PriorValue(Strict):
+    """A prior belief about a share-like quantity in (0, 1): its mean and standard deviation."""
+
+    mean: bounded("a share strictly between 0 and 1", 0.001, 0.999)
+    sd: bounded("a standard deviation", 0.001, 1)
+
+
+class CurvePrior(Strict):
+    """Priors for fitting response curves to records (``budgetsim calibrate``).
+
+    ``category`` and ``indicator`` say which curves the entry covers (``*``: every one; the most
+    specific entry that gives a field wins).  ``elasticity``: the elasticity of the output with
+    respect to the category's resources at current spending (1 = proportional, 0 = saturated).
+    ``saturation``: for curves with a ceiling (saturating_exp, hill), the share of the ceiling
+    already reached at current spending.  ``level_sd``: how far (log scale) the output at current
+    spending may stray from the scenario's own curve (the data normally settle it)."""
+
+    category: str = "*"
+    indicator: str = "*"
+    elasticity: PriorValue | None = None
+    saturation: PriorValue | None = None
+    level_sd: bounded("a standard deviation (log scale)", 0.01, 10) | None = None
+    source: str = "illustrative"
+
+
+class Calibration(Strict):
+    """How ``budgetsim calibrate`` fits this scenario's curves to a bureau's records.
+
+    ``noise_cv``: the prior for the year-to-year scatter of recorded outputs around the curve
+    (a coefficient of variation; its own spread is a factor of about 1.6)."""
+
+    priors: list[CurvePrior] = Field(default_factory=list)
+    noise_cv: bounded("a coefficient of variation", 0.001, 2) = 0.10
     source: str = "illustrative"
 
 
@@ -344,3 +468,60 @@ class ScenarioSpec(Strict):
     channels: dict[str, dict[str, ChannelSpec]] = Field(default_factory=dict)
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None
+    calibration: Calibration | None = None
+
+
+# ----------------------------------------------------------------------------- bounds by path
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The alternatives of a Union (``X | None``), each kept with its Annotated metadata."""
+    origin = typing.get_origin(annotation)
+    if origin is Union or origin is types.UnionType:
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return [annotation]
+
+
+def _bare(annotation: Any) -> tuple[Any, list[Any]]:
+    if typing.get_origin(annotation) is Annotated:
+        base, *meta = typing.get_args(annotation)
+        inner, more = _bare(base)
+        return inner, meta + more
+    return annotation, []
+
+
+def bounds_at(path: str | tuple | list, root: type[BaseModel] | None = None) -> Bounds | None:
+    """The :class:`Bounds` of the number at a dotted scenario ``path`` (None when it is not a
+    bounded number).  ``rules.leverage_floor.min_ratio`` and ``…min_ratio.2027`` both give the
+    multiplier's bounds; a ``[key]`` part (pydantic's marker for a bad mapping key) gives the key's."""
+    parts = path.split(".") if isinstance(path, str) else list(path)
+    current: list[Any] = [root or ScenarioSpec]
+    for k, part in enumerate(parts):
+        if part == "[key]":
+            return None if k != len(parts) - 1 else _first_bounds(current, key=True)
+        nxt: list[Any] = []
+        for cand in (m for c in current for m in _members(c)):
+            bare, _ = _bare(cand)
+            if isinstance(bare, type) and issubclass(bare, BaseModel):
+                f = bare.model_fields.get(str(part))
+                if f is not None:
+                    nxt.append(Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation)
+            elif typing.get_origin(bare) is dict:
+                nxt.append(typing.get_args(bare)[0 if k + 1 < len(parts) and parts[k + 1] == "[key]" else 1])
+            elif typing.get_origin(bare) is list and (isinstance(part, int) or str(part).isdigit()):
+                nxt.append(typing.get_args(bare)[0])
+        current = nxt
+        if not current:
+            return None
+    return _first_bounds(current)
+
+
+def _first_bounds(cands: list[Any], key: bool = False) -> Bounds | None:
+    for cand in (m for c in cands for m in _members(c)):
+        bare, meta = _bare(cand)
+        if key and typing.get_origin(bare) is dict:
+            bare, meta = _bare(typing.get_args(bare)[0])
+        for m in meta:
+            if isinstance(m, Bounds):
+                return m
+    return None

@@ -6,6 +6,7 @@ user sees every problem of a file at once.  Paths use dots (``rules.category_sha
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from .distributions import parameter_problems
 from ..exceptions import MISSING, Problem
-from .schema import CURVE_PARAMS, ScenarioSpec
+from .schema import CURVE_PARAMS, Bounds, ScenarioSpec, bounds_at
 
 
 
@@ -59,11 +60,16 @@ def allowed_keys(root: type[BaseModel], loc: tuple) -> list[str] | None:
 
 def structural_problems(err: ValidationError, root: type[BaseModel] = ScenarioSpec) -> list[Problem]:
     problems = []
-    for e in err.errors():
+    for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
         kind = e["type"]
         value = e.get("input", MISSING)
         ctx = e.get("ctx", {}) or {}
+        # Union members add their own names to the path (e.g. 'float', 'dict[int,...]'): drop them.
+        clean = tuple(p for p in loc if not (isinstance(p, str) and p != "[key]" and _is_member_name(p)))
+        bounds = bounds_at(clean, root) if kind in _NUMBER_ERRORS else None
+        if bounds is not None and isinstance(value, float) and not math.isfinite(value):
+            kind = "finite_number"  # say 'not .inf or .nan' rather than 'must lie in' for them
         if kind == "extra_forbidden":
             allowed = allowed_keys(root, loc[:-1]) or []
             reason = f"unexpected key '{loc[-1]}'; allowed keys are {sorted(allowed)}"
@@ -71,6 +77,8 @@ def structural_problems(err: ValidationError, root: type[BaseModel] = ScenarioSp
         elif kind == "missing":
             reason = "required key is missing"
             value = MISSING
+        elif bounds is not None and kind != "value_error":
+            reason = _bounds_reason(bounds, kind)
         elif kind == "greater_than_equal":
             reason = f"must be ≥ {ctx.get('ge')}"
         elif kind == "greater_than":
@@ -79,7 +87,9 @@ def structural_problems(err: ValidationError, root: type[BaseModel] = ScenarioSp
             reason = f"must be ≤ {ctx.get('le')}"
         elif kind == "less_than":
             reason = f"must be < {ctx.get('lt')}"
-        elif kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        elif kind == "finite_number":
+            reason = "must be a finite number (not .inf or .nan)"
+        elif kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
             reason = "must be a number"
         elif kind == "value_error":
             reason = str(ctx.get("error", e["msg"]))
@@ -91,16 +101,38 @@ def structural_problems(err: ValidationError, root: type[BaseModel] = ScenarioSp
             reason = "must be a list"
         elif kind == "too_short":
             reason = "must not be empty"
+        elif kind == "too_long":
+            reason = f"may hold at most {ctx.get('max_length')} items (got {ctx.get('actual_length')})"
+            value = MISSING
+        elif kind == "string_type":
+            reason = "must be text"
         else:
             reason = e["msg"]
-        # Union members add their own names to the path (e.g. 'float', 'dict[int,...]'): drop them.
-        clean = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in ("float", "int", "constrained-float"))))
-        problems.append(Problem(path_str(clean), value, reason))
+        problems.append(Problem(path_str([p for p in clean if p != "[key]"]), value, reason))
     # pydantic reports each member of a union separately; keep one message per path
     seen: dict[str, Problem] = {}
     for p in problems:
         seen.setdefault(p.path, p)
     return list(seen.values())
+
+
+_NUMBER_ERRORS = {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "finite_number",
+                  "float_parsing", "float_type", "int_parsing", "int_type", "int_from_float", "value_error"}
+
+
+def _is_member_name(part: str) -> bool:
+    return "[" in part or part in ("float", "int", "constrained-float", "constrained-int") or part.startswith(
+        ("function-", "lax-", "strict-"))
+
+
+def _bounds_reason(b: Bounds, kind: str) -> str:
+    """'a share must lie in [0, 1]' — the same words for every bounded number."""
+    allowed = f"{b.name} in {b.text()}"
+    if kind == "finite_number":
+        return f"must be a finite number, not .inf or .nan ({allowed})"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        return f"must be {'a whole number' if b.whole else 'a number'} ({allowed})"
+    return f"{b.name} must lie in {b.text()}"
 
 
 def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
@@ -267,6 +299,21 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             check_source(f"uncertainty.parameters.{k}", par.source)
         for path, value, reason in parameter_problems(spec):
             add(path, MISSING if value is None else value, reason)
+    if spec.calibration is not None:
+        check_source("calibration", spec.calibration.source)
+        for k, prior in enumerate(spec.calibration.priors):
+            where = f"calibration.priors.{k}"
+            check_source(where, prior.source)
+            if prior.category != "*" and prior.category not in cats:
+                add(f"{where}.category", prior.category, f"unknown category id; known: {sorted(cats)} or '*'")
+            if prior.indicator != "*" and prior.indicator not in inds:
+                add(f"{where}.indicator", prior.indicator, f"unknown indicator id; known: {sorted(inds)} or '*'")
+            if (prior.category in cats and prior.indicator in inds
+                    and prior.indicator not in cats[prior.category].response):
+                add(f"{where}.indicator", prior.indicator, f"category '{prior.category}' has no curve for it; "
+                    f"its curves: {sorted(cats[prior.category].response)}")
+            if prior.elasticity is None and prior.saturation is None and prior.level_sd is None:
+                add(where, MISSING, "give at least one of elasticity, saturation, level_sd")
     return out
 
 
@@ -327,9 +374,42 @@ def _rule_problems(spec: ScenarioSpec, add, check_channel, eligible) -> None:
             check_channel(f"rules.lumpy_funding.projects.{i}", pu.category, pu.mode)
         for i, mt in enumerate(r.lumpy_funding.min_tickets):
             check_channel(f"rules.lumpy_funding.min_tickets.{i}", mt.category, mt.mode)
+    if r.fixed_figures is not None:
+        _fixed_figure_problems(r.fixed_figures, add, check_channel, years)
     if not r.budget_envelope.enabled:
         add("rules.budget_envelope.enabled", False, "the budget envelope cannot be switched off: every plan needs one")
     off_budget_used = any(not modes[m].on_budget for (c, m) in eligible if m in modes)
     if off_budget_used and (r.tax_expenditure_cap is None or not r.tax_expenditure_cap.enabled):
         add("rules.tax_expenditure_cap", MISSING,
             "an off-budget mode (tax incentive) is eligible, so the tax-expenditure cap must be given and enabled")
+
+
+def _fixed_figure_problems(rule, add, check_channel, years: list[int]) -> None:
+    """Fixed figures: an eligible channel, a plan year, exact or floor/cap (not both), min ≤ max, once each."""
+    seen: dict[tuple, int] = {}
+    for i, y in enumerate(rule.spent_years):
+        if y not in years:
+            add(f"rules.fixed_figures.spent_years.{i}", y, f"year outside the plan {years[0]}–{years[-1]}")
+    for i, f in enumerate(rule.figures):
+        p = f"rules.fixed_figures.figures.{i}"
+        check_channel(p, f.category, f.mode)
+        if f.year is not None and f.year not in years:
+            add(f"{p}.year", f.year, f"year outside the plan {years[0]}–{years[-1]} (leave it out for every year)")
+        bounded = f.min_wan is not None or f.max_wan is not None
+        if f.amount_wan is None and not bounded:
+            add(p, MISSING, "give amount_wan (an exact figure) or min_wan and/or max_wan (a floor and/or a cap)")
+        elif f.amount_wan is not None and bounded:
+            add(f"{p}.amount_wan", f.amount_wan, "give either amount_wan or min_wan/max_wan, not both")
+        if f.min_wan is not None and f.max_wan is not None and f.min_wan > f.max_wan:
+            add(f"{p}.min_wan", f.min_wan, f"min above max: exceeds max_wan = {f.max_wan}")
+        for y in ([f.year] if f.year is not None else years):
+            k = (f.category, f.mode, y)
+            if k in seen:
+                add(p, f"{f.category}.{f.mode} {y}",
+                    f"this channel-year is already fixed by rules.fixed_figures.figures.{seen[k]}; give it once")
+            else:
+                seen[k] = i
+    fixed = {(c, m, y) for c, m, y in seen}
+    for y in rule.spent_years:
+        if y in years and not any(k[2] == y for k in fixed):
+            add("rules.fixed_figures.spent_years", y, f"a spent year needs its figures fixed: none are given for {y}")

@@ -1,0 +1,83 @@
+"""Two users of one workbench server at once: each sees its own answer, and one user's error is its own.
+
+AppTest runs the page in this process, so two AppTest sessions share the engine's caches and the
+compiled HiGHS sessions exactly as two browser sessions of one ``streamlit run`` do; here their
+reruns run at the same time from two threads.  The same in Chromium is in ``test_browser.py``'s
+style at the end (two browser contexts against one server).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+import budgetsim as bs  # noqa: E402
+from budgetsim.present.views import kpi_values  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def _tiles(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _session(bundled_id: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if bundled_id != "baseline":
+        at.selectbox(key="bundled_choice_zh").set_value(bundled_id).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _budget_box(at):
+    key = f"lv{at.session_state['lever_gen']}:budget.base_amount_wan"
+    return next(w for w in at.number_input if w.key == key)
+
+
+def test_two_sessions_moving_levers_at_once_keep_their_own_answers():
+    users = {"budget_plus_10": [61_000, 64_500, 70_000, 58_000], "leverage_push": [52_000, 66_000, 75_500, 57_500]}
+    sessions = {sid: _session(sid) for sid in users}
+    bases = {sid: bs.load_scenario(ROOT / "scenarios" / f"{sid}.yaml") for sid in users}
+    for step in range(4):
+        errors: list[str] = []
+
+        def move(sid: str) -> None:
+            try:
+                _budget_box(sessions[sid]).set_value(users[sid][step]).run()
+            except BaseException as err:  # reported below
+                errors.append(f"{sid}: {err!r}")
+
+        threads = [threading.Thread(target=move, args=(sid,)) for sid in users]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(timeout=300)
+        assert not errors, errors
+        for sid, at in sessions.items():
+            assert not at.exception, [e.value for e in at.exception]
+            want = kpi_values(bs.solve(bases[sid].with_changes({"budget.base_amount_wan": users[sid][step]})))
+            assert _tiles(at) == want, (sid, step)
+    assert _tiles(sessions["budget_plus_10"]) != _tiles(sessions["leverage_push"])
+
+
+def test_a_failed_solve_is_a_message_for_that_user_only():
+    """Least budget with the targets switched off cannot be solved: that user gets a sentence, the
+    other user's page is untouched."""
+    broken, other = _session("baseline"), _session("budget_plus_10")
+    before = _tiles(other)
+    key = f"lv{broken.session_state['lever_gen']}:rules.indicator_targets.enabled"
+    next(w for w in broken.toggle if w.key == key).set_value(False).run()
+    broken.radio(key="objective").set_value("min-budget").run()
+    assert not broken.exception, [e.value for e in broken.exception]
+    assert broken.error and "无法求解当前设置" in broken.error[0].value and "indicator_targets" in broken.error[0].value
+    assert not broken.metric
+    other.run()
+    assert not other.exception and not other.error
+    assert _tiles(other) == before

@@ -1,0 +1,60 @@
+"""The page's look from 1280×720 up, and Streamlit's own widget texts in the page's language.
+
+Streamlit writes a few texts of its own in English and offers no setting for them: the file
+uploader's button ("Upload") and its limits line ("1MB per file • YAML, YML"), and the hint under
+text and number inputs ("Press Enter to apply", "Press Ctrl+Enter to apply").  On the Chinese page
+CSS hides those texts and shows ours in their place (the element stays, so it is still clickable and
+keeps its accessible name); everything else Streamlit lets us set (labels, help, placeholders) is set
+where the widget is drawn.  Texts still in English: the menus of tables (download, search, full
+screen) and of charts, the uploader's message for a refused file type, and the "Running…" status —
+Streamlit draws those with no hook for CSS or parameters.
+
+Layout: less side padding in the wide layout, KPI values that shrink with the window instead of
+being cut ("110.58 …" lost its unit at 1280 px), labels that wrap instead of ending in "…".
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from budgetsim.present.labels import t
+
+_LAYOUT = """
+[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; padding-top: 3rem; }
+[data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2vw, 2.25rem); }
+[data-testid="stMetricValue"] .stMarkdownEllipsis, [data-testid="stMetricValue"] p,
+[data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
+    white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
+[data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
+"""
+
+# CSS `content:` strings, escaped for a double-quoted CSS string
+_REPLACED = """
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+    content: "{upload_button}"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; white-space: normal; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "{upload_limits}"; font-size: 0.875rem; }
+[data-testid="InputInstructions"] > span { font-size: 0; }
+[data-testid="InputInstructions"] > span::after { content: "{press_enter}"; font-size: 0.75rem; }
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span::after { content: "{press_ctrl_enter}"; }
+"""
+
+
+def _css_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def widget_text_css(lang: str) -> str:
+    """The CSS that replaces Streamlit's own English widget texts (none on the English page)."""
+    if lang == "en":
+        return ""
+    css = _REPLACED
+    for key in ("upload_button", "upload_limits", "press_enter", "press_ctrl_enter"):
+        css = css.replace("{" + key + "}", _css_string(t(f"st_{key}", lang)))
+    return css
+
+
+def apply_style(lang: str) -> None:
+    """Inject the layout rules and, on the Chinese page, the replaced widget texts."""
+    st.html(f"<style>{_LAYOUT}{widget_text_css(lang)}</style>")
