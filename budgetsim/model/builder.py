@@ -398,26 +398,29 @@ def start_allocation(s: Scenario) -> np.ndarray:
 CHANNEL_RATIO = 2.0  # channel curves' coarse grid: each breakpoint twice the last (the fine zone does the work)
 
 
-def channel_coarse_grids(mech: Mechanics, ratio: float = CHANNEL_RATIO) -> dict[tuple[int, int], np.ndarray]:
-    """The coarse grid of every curve channel-year, from 0 to far beyond anything the budget
-    allows (the last breakpoint caps the channel, so it must never bind): three times the
-    year's envelope (divided by a fund's first pay-in share) or 20 capacities."""
+def channel_coarse_grids(mech: Mechanics, ratio: float = CHANNEL_RATIO) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The coarse grids of the curve channel-years (cells, one grid per row), from 0 to far beyond
+    anything the budget allows (the last breakpoint caps the channel, so it must never bind):
+    three times the year's envelope (divided by a fund's first pay-in share) or 20 capacities."""
     xmax = mech.channel_max()
-    out = {}
+    cells, tops = [], []
     for j in mech.curve_channels:
         m = mech.scenario.mode(mech.scenario.channels[j][1])
         stretch = 3.0 / (m.fund.pay_in[0] if m.fund is not None and m.fund.pay_in[0] > 0 else 1.0)
         for t in range(mech.T):
-            top = max(stretch * xmax[mech.col(j, t)], 20.0 * mech.capacity[j])
-            out[(j, t)] = initial_breakpoints(top, ratio=ratio, floor_share=1e-4)
-    return out
+            cells.append((j, t))
+            tops.append(max(stretch * xmax[mech.col(j, t)], 20.0 * mech.capacity[j]))
+    return cells, coarse_grid_matrix(np.array(tops), ratio, floor_share=1e-4) if cells else np.zeros((0, 2))
 
 
-def channel_grid(coarse: dict[tuple[int, int], np.ndarray], x: np.ndarray,
+def channel_grid(coarse: tuple[list[tuple[int, int]], np.ndarray], x: np.ndarray,
                  mech: Mechanics) -> dict[tuple[int, int], np.ndarray]:
     """Channel grids with their fine zone centred on flat allocation ``x``."""
-    return {(j, t): zoned_breakpoints(bp, float(fine_center(x[mech.col(j, t)], bp[-1] * 1e-2)))
-            for (j, t), bp in coarse.items()}
+    cells, grids = coarse
+    if not cells:
+        return {}
+    centers = fine_center(x[[mech.col(j, t) for j, t in cells]], grids[:, -1] * 1e-2)
+    return dict(zip(cells, zoned_grid_matrix(grids, centers)))
 
 
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:

@@ -250,9 +250,9 @@ class ChannelSpec(Strict):
     capacity · (1 − exp(−x / capacity)): the first 万元 are fully useful, then less and less.
     A channel without a capacity is linear (no limit of its own)."""
 
-    capacity_wan: Positive | None = None
-    units: Positive | None = None
-    unit_wan: Positive | None = None
+    capacity_wan: PositiveMoney | None = None
+    units: PositiveQuantity | None = None
+    unit_wan: PositiveMoney | None = None
     basis_zh: str | None = None
     basis_en: str | None = None
     source: str = "illustrative"
