@@ -17,6 +17,7 @@ import pandas as pd
 
 from .model.evaluate import Evaluation, Evaluator, cvar, evaluate_draws
 from .model.mechanics import Mechanics
+from .model.continuity import stability
 from .model.builder import RiskSpec, SolveRun
 from .model.rules import RULES, rule_label
 from .scenario.distributions import Draws
@@ -339,6 +340,17 @@ class Result:
             "peak_risk_exposure_wan": float(self.cash_flows["risk_exposure_wan"].max()) if self.ok else None,
         }
 
+    @cached_property
+    def stability(self) -> dict[str, Any] | None:
+        """How the plan moves from year to year and from the status-quo year
+        (:func:`budgetsim.model.continuity.stability`); None without a plan."""
+        if not self.ok:
+            return None
+        s = self.scenario
+        cash = np.array([self.mech.category_spend[c] @ self.mech.flatten(self.x) for c in s.categories])
+        band = s.rule("channel_band")
+        return stability(s, self.x, cash, band.max_change if band is not None else None)
+
     def to_dict(self) -> dict[str, Any]:
         s = self.scenario
         sq_alloc = [{"category": c, "mode": m, "year": y, "amount_wan": float(self.status_quo_x[j, t])}
@@ -401,6 +413,7 @@ class Result:
                 "indicators": {r.indicator: _num(r.diff) for r in tot.itertuples()} if self.ok else {},
             },
             "summary": self.summary(),
+            "stability": _jsonable(self.stability),
             "solver": None if self.run is None else {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
@@ -421,6 +434,19 @@ class Result:
                               self.evaluator).performance
         return {"alpha": R.alpha, "weight": R.weight, "samples": int(R.mult.shape[2]),
                 "mean": float(perf.mean()), "cvar": cvar(perf, R.alpha)}
+
+
+def _jsonable(v: Any) -> Any:
+    """Plain JSON values (numpy numbers → float/int, NaN → None) through dicts and lists."""
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (bool, str)) or v is None:
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    return _num(v)
 
 
 def _num(v: Any) -> float | None:

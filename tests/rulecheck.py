@@ -31,9 +31,13 @@ def violations(r) -> list[str]:
             check(spend[t] <= b + tol(b), f"budget exceeded {y}: {spend[t]} > {b}")
             if rule.full_allocation and r.objective == "max-performance":
                 check(abs(spend[t] - b) <= 1e-4 * b, f"budget not fully allocated {y}")
+    sq = s.spec.status_quo
+    from_base = sq.base_year < s.years[0]  # continuity rules tie the first plan year to the status-quo year
     if (rule := s.rule("budget_growth_floor")) is not None:
         for t in range(1, len(s.years)):
             check(spend[t] >= (1 + rule.min_growth) * spend[t - 1] - tol(spend[t]), f"growth floor {s.years[t]}")
+        if from_base:
+            check(spend[0] >= (1 + rule.min_growth) * sq.budget_wan - tol(spend[0]), f"growth floor {s.years[0]}")
     for rid, table in (("category_share_min", cat), ("mode_share_min", mode)):
         if (rule := s.rule(rid)) is not None:
             for k, sh in rule.shares.items():
@@ -68,6 +72,29 @@ def violations(r) -> list[str]:
             for t in range(1, len(s.years)):
                 prev, cur = cat.loc[c, s.years[t - 1]], cat.loc[c, s.years[t]]
                 check(abs(cur - prev) <= rule.max_change * prev + tol(prev), f"smoothing {c} {s.years[t]}")
+            if from_base:
+                prev = sum(sq.split.get(c, {}).values()) * sq.budget_wan
+                cur = cat.loc[c, s.years[0]]
+                check(abs(cur - prev) <= rule.max_change * prev + tol(prev), f"smoothing {c} {s.years[0]}")
+    # decisions per channel and year, with the status-quo year's in front
+    dec = a.pivot_table(index=["category", "mode"], columns="year", values="amount_wan", aggfunc="sum")
+    for (c, m) in s.channels:
+        base = sq.split.get(c, {}).get(m, 0.0) * sq.budget_wan
+        row = [base] + [dec.loc[(c, m), y] for y in s.years]
+        on = s.mode(m).on_budget
+        if (rule := s.rule("channel_band")) is not None and on:
+            for t in range(1, len(row)):
+                if t == 1 and not from_base:
+                    continue
+                prev, cur = row[t - 1], row[t]
+                hi = rule.start_wan if (t == 1 and prev <= 0) else (1 + rule.max_change) * prev
+                check((1 - rule.max_change) * prev - tol(prev) <= cur <= hi + tol(hi),
+                      f"channel band {c}.{m} {s.years[t - 1]}: {prev} → {cur}")
+        if (rule := s.rule("stable_support_continuity")) is not None and on and s.mode(m).support_type == "stable":
+            for t in range(1, len(row)):
+                if t == 1 and not from_base:
+                    continue
+                check(row[t] >= rule.min_keep * row[t - 1] - tol(row[t - 1]), f"stable support {c}.{m} {s.years[t - 1]}")
     if (rule := s.rule("status_quo_band")) is not None:
         sq = a[a["on_budget"]].pivot_table(index="category", columns="year", values="status_quo_cash_wan", aggfunc="sum")
         for c in s.categories:

@@ -310,6 +310,36 @@ class SmoothingRule(RuleBase):
     max_change: bounded("a relative change", 0, 10, lo_open=True)
 
 
+class ChannelBandRule(RuleBase):
+    """Each channel's yearly decision within ±``max_change`` of the year before (the first plan
+    year: of the status-quo year); a channel not funded in the status-quo year may start with up
+    to ``start_wan`` in the first plan year."""
+
+    max_change: bounded("a relative change", 0, 10, lo_open=True) = 0.3
+    start_wan: Money = 0.0
+
+
+class StableContinuityRule(RuleBase):
+    """Stable (institutional) support keeps at least ``min_keep`` of last year's amount (the
+    first plan year: of the status-quo year): it is never switched off and on again."""
+
+    min_keep: Share = 0.9
+
+
+class RiskAppetiteRule(RuleBase):
+    """Expected fiscal losses (risk-pool draws, fund write-offs) each year at most
+    ``max_loss_share`` of that year's budget envelope."""
+
+    max_loss_share: Share
+
+
+class PostPlanRule(RuleBase):
+    """Pay-ins falling due after the plan (fund commitments, multi-year awards) at most
+    ``cap_wan`` in total: the post-plan allowance they are charged against."""
+
+    cap_wan: Money
+
+
 class StatusQuoBandRule(RuleBase):
     band: bounded("a relative band", 0, 10)
 
@@ -375,6 +405,10 @@ class Rules(Strict):
     leverage_floor: LeverageFloorRule | None = None
     indicator_targets: TargetsRule | None = None
     category_smoothing: SmoothingRule | None = None
+    channel_band: ChannelBandRule | None = None
+    stable_support_continuity: StableContinuityRule | None = None
+    risk_appetite: RiskAppetiteRule | None = None
+    post_plan_commitments: PostPlanRule | None = None
     status_quo_band: StatusQuoBandRule | None = None
     contingent_liability_cap: CapRule | None = None
     priority_floor: PriorityFloorRule | None = None
