@@ -338,7 +338,30 @@ class Result:
             "fund_commitments_wan": float(self.cash_flows["fund_commitments_wan"].sum()) if self.ok else None,
             "expected_losses_wan": float(self.cash_flows["expected_losses_wan"].sum()) if self.ok else None,
             "peak_risk_exposure_wan": float(self.cash_flows["risk_exposure_wan"].max()) if self.ok else None,
+            # risk priced: the index minus the expected losses at the bureau's price (the objective)
+            "risk_price_points_per_wan": (self.scenario.spec.risk_price.points_per_wan
+                                          if self.scenario.spec.risk_price is not None else None),
+            "risk_cost_points": self.risk_cost_points,
+            "net_performance": (self.performance - self.risk_cost_points) if self.ok else None,
+            "status_quo_risk_cost_points": self.risk_cost(self.mech.flatten(self.status_quo_x)),
+            "due_after_plan_wan": self.due_after_plan_wan,
         }
+
+    def risk_cost(self, x_flat: np.ndarray) -> float:
+        """Index points the plan's expected losses cost at the scenario's ``risk_price`` (0 without one)."""
+        price = self.scenario.spec.risk_price
+        if price is None:
+            return 0.0
+        return float(price.points_per_wan * self.scenario.discount @ (self.mech.expected_losses @ x_flat))
+
+    @property
+    def risk_cost_points(self) -> float | None:
+        return self.risk_cost(self.mech.flatten(self.x)) if self.ok else None
+
+    @property
+    def due_after_plan_wan(self) -> float | None:
+        """Pay-ins and payouts of commitments made in the plan that fall due after it (万元)."""
+        return float(self.mech.due_after_plan @ self.mech.flatten(self.x)) if self.ok else None
 
     @cached_property
     def stability(self) -> dict[str, Any] | None:

@@ -106,10 +106,13 @@ def test_simulate_tables(baseline_result):
     assert (losses.loc[("plan", "total"), "mean"]
             == pytest.approx(losses.loc[("plan", "pool_draws"), "mean"] + losses.loc[("plan", "fund_write_offs"), "mean"]))
     assert 0 <= sim.prob_beats_status_quo["plan"] <= 1
-    # the plan fills the liability cap at the base loss share; a higher drawn share breaks it
+    # with risk priced the plan holds its pools well below the liability cap; the status quo's
+    # bigger pool breaks it in the worst draws of the loss share
     exp = sim.exposure.set_index("plan")
-    assert 0 < exp.loc["plan", "prob_above_cap"] < 1
-    assert exp.loc["plan", "p95"] > baseline_result.scenario.rule("contingent_liability_cap").cap_wan
+    cap = baseline_result.scenario.rule("contingent_liability_cap").cap_wan
+    assert exp.loc["plan", "prob_above_cap"] == 0 and exp.loc["plan", "p95"] < cap
+    assert 0 < exp.loc["status_quo", "prob_above_cap"] < 1 and exp.loc["status_quo", "p95"] < cap
+    assert (exp["p5"] < exp["p50"]).all() and (exp["p50"] < exp["p95"]).all()
 
 
 def test_vectorised_draws_equal_a_per_draw_loop(baseline, baseline_result):

@@ -61,6 +61,7 @@ from ..model.rules import RULES, rule_label
 from ..results import Result
 from ..scenario.loading import Scenario, load_scenario
 from .diagnosis import _diagnose
+from .risk import risk_tradeoff
 from .explanation import Explanation, _empty_conflicts, _int_years
 from .sensitivity import _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
 from .wording import BINDING_COLUMNS, CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS, DEFAULT_HARD, FD_REL_STEP, MBV_COLUMNS, MIP_GAP, SLACK_COLUMNS, UNIT, _fmt_param, _key_label, _unit_text
@@ -241,6 +242,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     perf = result.performance
     return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
                        _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
+                       risk=risk_tradeoff(result, solver),
                        accuracy=MIP_GAP * abs(obj0) if is_mip else 0.0,
                        message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
@@ -282,7 +284,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
     """Per channel-year: return of one more 万元, what the rules add or take, the budget's price, reduced cost.
 
     ``marginal_return`` is the return through the response curves (including the value of
-    meeting output targets); ``rule_value`` is what the 万元 is worth through every rule row
+    meeting output targets), net of the risk price of the channel's expected losses; ``rule_value`` is what the 万元 is worth through every rule row
     it enters (negative when it tightens a binding cap, positive when it helps a binding
     floor); ``budget_value`` is the envelope's dual; ``reduced_cost`` = return + rule value −
     budget value: zero for funded channels, the shortfall for unfunded ones.  For integer
@@ -315,6 +317,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
         return out * sgn
 
     ret, rules_v, budget_v = contrib(link_rows), contrib(rule_rows), -contrib(budget_rows)
+    ret = ret + lp.obj[b.x_cols] * sgn  # net of the risk price (expected losses × points per 万元)
     specific_v = {}
     for j, (c, m) in enumerate(s.channels):
         rows = [i for i in rule_rows if _specific(b.rows[i], c, m, s)]

@@ -23,8 +23,10 @@ UNIT = {
     "category_smoothing": "rate", "status_quo_band": "rate", "contingent_liability_cap": "wan",
     "priority_floor": "share", "tax_expenditure_cap": "wan", "lumpy_funding": "wan",
     "fixed_figures": "wan",
+    "channel_band": "rate", "stable_support_continuity": "share", "risk_appetite": "share",
+    "post_plan_commitments": "wan",
 }
-WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band"})  # relaxing always widens
+WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band", "channel_band"})  # relaxing always widens
 MIN_MAGNITUDE = {"share": 0.01, "rate": 0.01, "ratio": 0.1, "indicator": 1.0, "wan": 1.0}
 DECIMALS = {"share": 4, "rate": 4, "ratio": 2, "wan": 0}
 

@@ -93,6 +93,15 @@ class ModelBuilder:
             start = self.mech.flatten(start_allocation(self.s))
             self.channel_breakpoints = channel_grid(channel_coarse_grids(self.mech), start, self.mech)
 
+    def risk_cost_row(self) -> np.ndarray:
+        """Index points of risk per 万元 of each channel-year: the scenario's price × the discounted
+        expected losses (zero without a ``risk_price``).  Index points objectives only; the
+        least-budget question counts 万元 and leaves risk to the risk-appetite rule."""
+        price = self.s.spec.risk_price
+        if price is None or price.points_per_wan == 0:
+            return np.zeros(self.mech.n)
+        return price.points_per_wan * (self.s.discount @ self.mech.expected_losses)
+
     # ---- helpers used by rule builders
     def X(self, row_over_x: np.ndarray) -> np.ndarray:
         """Embed a row over the allocation columns into a row over all columns."""
@@ -168,6 +177,8 @@ class ModelBuilder:
             maximize = True
         else:
             raise BudgetsimError(f"unknown objective {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
+        if maximize:  # expected fiscal losses at the bureau's price come off the objective
+            obj[self.x_cols] -= self.risk_cost_row()
         # slightly different weights per channel-year, so that no two plans tie exactly (equal
         # total deviation, e.g. fund commitments moved between years with the same effect):
         # the optimum is then unique, and the same whichever basis HiGHS starts from

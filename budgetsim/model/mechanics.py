@@ -309,6 +309,26 @@ class Mechanics:
         return out
 
     @cached_property
+    def expected_losses(self) -> np.ndarray:
+        """T × n: expected fiscal losses per year — risk pools' draws for loan losses and guidance
+        funds' expected write-offs (the same rows the pool and fund tables report)."""
+        out = np.zeros((self.T, self.n))
+        for j in self.pool_channels:
+            out += self.pool_rows(j)["draws"]
+        for j in self.fund_channels:
+            out += self.fund_rows(j)["write_offs"]
+        return out
+
+    @cached_property
+    def due_after_plan(self) -> np.ndarray:
+        """n: cash each 万元 of a channel-year's decision still owes after the plan's last year
+        (pay-in or payout shares that fall beyond it)."""
+        out = np.zeros(self.n)
+        for j in range(self.J):
+            out[j * self.T:(j + 1) * self.T] = 1.0 - self.cash_kernel(j).sum(axis=0)
+        return np.maximum(out, 0.0)
+
+    @cached_property
     def external(self) -> np.ndarray:
         """T × n: external money mobilised per year by on-budget modes (co-funding, loans, private capital)."""
         out = np.zeros((self.T, self.n))

@@ -207,6 +207,22 @@ def _stable_continuity(m, r):
                   year=y, key=f"{c}.{mo}", param=k, sense=">=")
 
 
+@rule("risk_appetite", "风险偏好：预期损失上限", "Risk appetite: cap on expected losses")
+def _risk_appetite(m, r):
+    """Expected fiscal losses (pool draws, fund write-offs) each year ≤ max_loss_share × the envelope."""
+    for t, y in enumerate(m.years):
+        cap = r.max_loss_share * float(m.s.budget_wan[t])
+        m.add(f"risk_appetite_{y}", m.X(m.mech.expected_losses[t]), hi=cap,
+              rule="risk_appetite", year=y, param=r.max_loss_share, sense="<=")
+
+
+@rule("post_plan_commitments", "规划期后到期支付上限", "Cap on pay-ins due after the plan")
+def _post_plan(m, r):
+    """Commitments made in the plan whose pay-ins fall due after it, in total ≤ cap_wan."""
+    m.add("post_plan_commitments", m.X(m.mech.due_after_plan), hi=float(r.cap_wan),
+          rule="post_plan_commitments", param=float(r.cap_wan), sense="<=")
+
+
 @rule("status_quo_band", "增量预算：现状分配浮动区间", "Band around the status-quo split")
 def _sq_band(m, r):
     sq = m.mech.flatten(m.s.status_quo_allocation)

@@ -266,6 +266,15 @@ class ChannelSpec(Strict):
         return self
 
 
+class RiskPrice(Strict):
+    """What a 万元 of expected fiscal loss (risk-pool draws, fund write-offs) costs the plan, in
+    index points: the optimiser maximises the performance index minus this price × the plan's
+    discounted expected losses (the index itself is reported unchanged, the risk cost beside it)."""
+
+    points_per_wan: bounded("a price in index points per 万元", 0, 1)
+    source: str = "illustrative"
+
+
 class StatusQuo(Strict):
     base_year: Year
     budget_wan: PositiveMoney
@@ -500,6 +509,7 @@ class ScenarioSpec(Strict):
     eligibility: dict[str, list[str]]
     status_quo: StatusQuo
     channels: dict[str, dict[str, ChannelSpec]] = Field(default_factory=dict)
+    risk_price: RiskPrice | None = None
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None
     calibration: Calibration | None = None

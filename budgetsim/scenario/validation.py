@@ -279,6 +279,9 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             if mid in modes and modes[mid].on_budget:
                 add(f"status_quo.off_budget_wan.{cid}.{mid}", mid, "only off-budget modes belong here")
 
+    if spec.risk_price is not None:
+        check_source("risk_price", spec.risk_price.source)
+
     # channels' own limits
     for cid, by_mode in spec.channels.items():
         for mid, ch in by_mode.items():
