@@ -22,6 +22,7 @@ from .model.builder import RiskSpec, SolveRun
 from .model.rules import RULES, rule_label
 from .scenario.distributions import Draws
 from .scenario.loading import Scenario
+from .scenario.provenance import Provenance, provenance
 
 GIVEN = "given"  # the status of a plan a user gave (scored, not solved)
 INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
@@ -345,6 +346,8 @@ class Result:
             "net_performance": (self.performance - self.risk_cost_points) if self.ok else None,
             "status_quo_risk_cost_points": self.risk_cost(self.mech.flatten(self.status_quo_x)),
             "due_after_plan_wan": self.due_after_plan_wan,
+            "inputs_sourced": self.inputs.counts()["sourced"],
+            "inputs_illustrative": self.inputs.counts()["illustrative"],
         }
 
     def risk_cost(self, x_flat: np.ndarray) -> float:
@@ -362,6 +365,11 @@ class Result:
     def due_after_plan_wan(self) -> float | None:
         """Pay-ins and payouts of commitments made in the plan that fall due after it (万元)."""
         return float(self.mech.due_after_plan @ self.mech.flatten(self.x)) if self.ok else None
+
+    @cached_property
+    def inputs(self) -> Provenance:
+        """Which of the scenario's inputs are sourced and which illustrative (:mod:`budgetsim.scenario.provenance`)."""
+        return provenance(self.scenario)
 
     @cached_property
     def stability(self) -> dict[str, Any] | None:
@@ -437,6 +445,7 @@ class Result:
             },
             "summary": self.summary(),
             "stability": _jsonable(self.stability),
+            "inputs": self.inputs.to_dict(),
             "solver": None if self.run is None else {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,

@@ -54,7 +54,8 @@ def render_header(p: Page) -> None:
 def render_tiles(p: Page) -> None:
     kpi_tiles(p.result, p.lang)
     secs = p.result.build_seconds + p.result.solve_seconds
-    st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang)))
+    st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang))
+               + " · " + p.result.inputs.sentence(p.lang))
     if p.result.status == "infeasible":
         render_diagnosis(p)
 

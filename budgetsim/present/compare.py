@@ -182,6 +182,8 @@ def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | N
             "external_wan": sm["external_wan"], "leverage": sm["leverage"],
             "status_quo_leverage": sm["status_quo_leverage"],
             "targets_met": sm["targets_met"], "targets_total": sm["targets_total"],
+            "risk_cost_points": sm["risk_cost_points"], "net_performance": sm["net_performance"],
+            "inputs_sourced": sm["inputs_sourced"], "inputs_illustrative": sm["inputs_illustrative"],
             "message": r.message,
         })
         a = r.allocation
