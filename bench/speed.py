@@ -43,7 +43,7 @@ def sweep(base: bs.Scenario, n: int, seed: int) -> list[bs.Scenario]:
     out = []
     for _ in range(n):
         out.append(base.with_changes({
-            "budget.base_amount_wan": float(rng.uniform(59000, 68000)),  # reachable from 2025 (continuity)
+            "budget.base_amount_wan": float(rng.uniform(59000, 66000)),  # reachable from 2025 (continuity)
             "budget.growth_rate": float(rng.uniform(0.03, 0.08)),
             "rules.category_share_min.shares.basic_frontier": float(rng.uniform(0.08, 0.2)),
             "rules.leverage_floor.min_ratio": float(rng.uniform(0.8, 1.6)),

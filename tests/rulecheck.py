@@ -125,5 +125,23 @@ def violations(r) -> list[str]:
             amts = a[(a["category"] == mt.category) & (a["mode"] == mt.mode)]["amount_wan"]
             for v in amts:
                 check(v < 1e-6 or v >= mt.min_wan - 1e-6, f"min ticket {mt.category}.{mt.mode}: {v}")
+    if (rule := s.rule("tax_entitlement")) is not None:
+        top = s.per_year(rule.top_up_max_wan)
+        for c, by_mode in rule.forecast_wan.items():
+            for m, value in by_mode.items():
+                fc = s.per_year(value)
+                for t, y in enumerate(s.years):
+                    if np.isnan(fc[t]):
+                        continue
+                    v = dec.loc[(c, m), y]
+                    check(fc[t] - tol(fc[t]) <= v <= fc[t] + np.nan_to_num(top[t]) + tol(fc[t]),
+                          f"tax entitlement {c}.{m} {y}: {v} vs forecast {fc[t]}")
+    if (rule := s.rule("risk_appetite")) is not None:
+        losses = r.cash_flows["expected_losses_wan"].to_numpy()
+        for t, y in enumerate(s.years):
+            cap = rule.max_loss_share * s.budget_wan[t]
+            check(losses[t] <= cap + tol(cap), f"risk appetite {y}")
+    if (rule := s.rule("post_plan_commitments")) is not None:
+        check(r.due_after_plan_wan <= rule.cap_wan + tol(rule.cap_wan), "post-plan commitments")
     check((a["amount_wan"] >= -1e-9).all(), "negative allocation")
     return out

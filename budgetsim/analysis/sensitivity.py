@@ -59,6 +59,8 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
         return _Sens(None, 1.0, 0.0)
     if rid in ("contingent_liability_cap", "tax_expenditure_cap"):
         return _Sens(None, 0.0, 1.0)
+    if rid == "tax_entitlement":  # the forecast (and forecast + top-up) itself
+        return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid == "fixed_figures":  # the figure itself: an exact one moves both bounds, a floor or a cap its own
         return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max",

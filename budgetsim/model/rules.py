@@ -207,6 +207,30 @@ def _stable_continuity(m, r):
                   year=y, key=f"{c}.{mo}", param=k, sense=">=")
 
 
+@rule("tax_entitlement", "税收优惠为法定权益（按预测计）", "Tax incentive as an entitlement (a forecast)")
+def _tax_entitlement(m, r):
+    """Forgone tax of each entitlement channel-year: the forecast, plus at most the city top-up."""
+    s = m.s
+    top = s.per_year(r.top_up_max_wan)
+    for c, by_mode in r.forecast_wan.items():
+        for mo, value in by_mode.items():
+            j = s.channels.index((c, mo))
+            fc = s.per_year(value)
+            for t, y in enumerate(m.years):
+                if np.isnan(fc[t]):
+                    continue
+                vec, key = m.X(_channel_unit(m, j, t)), f"{c}.{mo}"
+                up = float(np.nan_to_num(top[t]))
+                if up <= 0:
+                    m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]), hi=float(fc[t]),
+                          rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense="=")
+                    continue
+                m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]),
+                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense=">=")
+                m.add(f"tax_top_up_{c}_{mo}_{y}", vec, hi=float(fc[t]) + up,
+                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]) + up, sense="<=")
+
+
 @rule("risk_appetite", "风险偏好：预期损失上限", "Risk appetite: cap on expected losses")
 def _risk_appetite(m, r):
     """Expected fiscal losses (pool draws, fund write-offs) each year ≤ max_loss_share × the envelope."""

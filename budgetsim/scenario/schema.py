@@ -335,6 +335,16 @@ class StableContinuityRule(RuleBase):
     min_keep: Share = 0.9
 
 
+class TaxEntitlementRule(RuleBase):
+    """The R&D super-deduction is national law: its forgone revenue follows firms' R&D, not a city
+    decision.  ``forecast_wan`` (category → mode → one amount or per year) is what the city
+    forgoes anyway; ``top_up_max_wan`` (one amount or per year, default none) is an optional city
+    top-up on top of it — the only part that is a lever."""
+
+    forecast_wan: dict[str, dict[str, PerYear]]
+    top_up_max_wan: PerYear = 0.0
+
+
 class RiskAppetiteRule(RuleBase):
     """Expected fiscal losses (risk-pool draws, fund write-offs) each year at most
     ``max_loss_share`` of that year's budget envelope."""
@@ -417,6 +427,7 @@ class Rules(Strict):
     channel_band: ChannelBandRule | None = None
     stable_support_continuity: StableContinuityRule | None = None
     risk_appetite: RiskAppetiteRule | None = None
+    tax_entitlement: TaxEntitlementRule | None = None
     post_plan_commitments: PostPlanRule | None = None
     status_quo_band: StatusQuoBandRule | None = None
     contingent_liability_cap: CapRule | None = None

@@ -379,6 +379,15 @@ def _rule_problems(spec: ScenarioSpec, add, check_channel, eligible) -> None:
             check_channel(f"rules.lumpy_funding.min_tickets.{i}", mt.category, mt.mode)
     if r.fixed_figures is not None:
         _fixed_figure_problems(r.fixed_figures, add, check_channel, years)
+    if r.tax_entitlement is not None:
+        for cid, by_mode in r.tax_entitlement.forecast_wan.items():
+            for mid, value in by_mode.items():
+                path = f"rules.tax_entitlement.forecast_wan.{cid}.{mid}"
+                check_channel(path, cid, mid)
+                if mid in modes and modes[mid].on_budget:
+                    add(path, mid, "only off-budget modes (tax incentives) are entitlements")
+                _per_year_problems(add, path, value, years)
+        _per_year_problems(add, "rules.tax_entitlement.top_up_max_wan", r.tax_entitlement.top_up_max_wan, years)
     if not r.budget_envelope.enabled:
         add("rules.budget_envelope.enabled", False, "the budget envelope cannot be switched off: every plan needs one")
     off_budget_used = any(not modes[m].on_budget for (c, m) in eligible if m in modes)
