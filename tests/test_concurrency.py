@@ -133,8 +133,8 @@ def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
     from budgetsim.model.builder import ModelBuilder, coarse_grids
     from budgetsim.model.mechanics import Mechanics
 
-    a = baseline.with_changes({"budget.base_amount_wan": 50_000})
-    b = baseline.with_changes({"budget.base_amount_wan": 80_000})
+    a = baseline.with_changes({"budget.base_amount_wan": 59_000})  # both reachable from 2025 (continuity)
+    b = baseline.with_changes({"budget.base_amount_wan": 66_000})
     lp_a = ModelBuilder(a, "max-performance", coarse_grids(a, Mechanics(a))).build().lp
     lp_b = ModelBuilder(b, "max-performance", coarse_grids(b, Mechanics(b))).build().lp
     sess = compiled.session_for(lp_a, reuse=False)

@@ -209,6 +209,8 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
             dp = direction * step
             new = _relaxed_row(lp, i, sens, dp)
             gain = sign * (resolve({i: new}, warm=True) - obj0)
+            if not math.isfinite(gain):
+                continue  # this step makes the plan impossible (e.g. a forecast pushed past its cap)
             q = _sens_at(sens, x, sd)
             if best is None or gain > best[0]:
                 best = (gain, sd, step, dp, q)
