@@ -21,10 +21,12 @@ from workbench.header import render_header, render_pin_bar, render_tiles  # noqa
 from workbench.page import Page  # noqa: E402
 from workbench.sidebar import render_sidebar  # noqa: E402
 from workbench.state import init_state  # noqa: E402
+from workbench.tab_calibration import render_calibration  # noqa: E402
 from workbench.tab_compare import render_compare  # noqa: E402
 from workbench.style import apply_style  # noqa: E402
 from workbench.tab_explain import render_explain  # noqa: E402
 from workbench.tab_library import render_library  # noqa: E402
+from workbench.tab_myplan import render_myplan  # noqa: E402
 from workbench.tab_plan import render_curves, render_indicators, render_plan  # noqa: E402
 from workbench.tab_uncertainty import render_uncertainty  # noqa: E402
 
@@ -66,8 +68,17 @@ render_pin_bar(L)
 # tab.  The tabs track which one is open, so hidden tabs cost nothing on a rerun (a lever move).
 TABS = (("tab_plan", render_plan), ("tab_explain", render_explain), ("tab_curves", render_curves),
         ("tab_indicators", render_indicators), ("tab_uncertainty", render_uncertainty),
-        ("tab_compare", render_compare), ("tab_library", render_library))
-for tab, (_, render) in zip(st.tabs([t(k, L) for k, _ in TABS], key=f"tab_{L}", on_change="rerun"), TABS):
+        ("tab_myplan", render_myplan), ("tab_compare", render_compare), ("tab_library", render_library),
+        ("cal_tab", render_calibration))
+# One tab widget per language (its titles are part of it); the open tab is kept by its id, so a
+# language switch opens the same tab in the other language instead of jumping back to the first.
+tab_titles = {k: t(k, L) for k, _ in TABS}
+open_tab = ss.get("open_tab") if ss.get("open_tab") in tab_titles else None
+if open_tab and f"tab_{L}" not in ss:  # this language's tab widget is new: open the tab that was open
+    ss[f"tab_{L}"] = tab_titles[open_tab]
+tabs = st.tabs(list(tab_titles.values()), key=f"tab_{L}", on_change="rerun")
+ss["open_tab"] = next((k for k, v in tab_titles.items() if v == ss.get(f"tab_{L}")), open_tab)
+for tab, (_, render) in zip(tabs, TABS):
     with tab:
         if tab.open is not False:  # None (state not tracked) means render
             render(page)

@@ -19,7 +19,7 @@ Public API::
     result.allocation      # pandas DataFrame
 """
 
-from .api import (BatchSummary, Explanation, Library, Plan, PlanCheck, Result, Scenario, Simulation, Sweep,
+from .api import (BatchSummary, Explanation, LeverageReach, leverage_reach, Library, Plan, PlanCheck, Result, Scenario, Simulation, Sweep,
                   bundled_scenarios, check, explain, frontier, load_scenario, load_scenario_text, load_sweep, robustness, run_batch,
                   run_batch_to_file, scenario_from_dict, read_plan, simulate, solve, write_plan)
 from .api import Calibration, Records, RecordsError, calibrate, read_records  # calibration (issue 14)
@@ -29,6 +29,7 @@ from .scenario.plans import PlanError
 from .version import __version__
 
 __all__ = [
+    "LeverageReach", "leverage_reach",
     "Plan", "PlanCheck", "PlanError", "check", "read_plan", "write_plan",
     "BatchSummary", "BudgetsimError", "Explanation", "Library", "LibraryError", "Problem", "Result", "Scenario",
     "ScenarioError", "ScenarioNotFoundError", "Simulation", "SolverError", "Sweep", "SweepError",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from .analysis.calibration import Calibration, calibrate
 from .analysis.check import PlanCheck, check
 from .analysis.explain import Explanation, explain
+from .analysis.leverage import LeverageReach, leverage_reach
 from .analysis.uncertainty import Simulation, robustness, simulate
 from .library import Library
 from .results import Result
@@ -20,7 +21,7 @@ from .scenario.loading import Scenario, bundled_scenarios, load_scenario, load_s
 from .scenario.plans import Plan, read_plan, write_plan
 from .solving import solve
 
-__all__ = ["BatchSummary", "Explanation", "Library", "Plan", "PlanCheck", "Result", "Scenario", "Simulation", "Sweep",
+__all__ = ["LeverageReach", "leverage_reach", "BatchSummary", "Explanation", "Library", "Plan", "PlanCheck", "Result", "Scenario", "Simulation", "Sweep",
            "bundled_scenarios", "check", "read_plan", "write_plan",
            "explain", "frontier", "load_scenario", "load_scenario_text", "load_sweep", "robustness", "run_batch",
            "run_batch_to_file", "scenario_from_dict", "simulate", "solve",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .version import __version__
 from .solving import solve
-from .present.compare import MAX_COMPARED, SHEETS, compare, write_workbook
+from .present.compare import MAX_COMPARED, SHEETS, STATUS_QUO, compare
 from .exceptions import BudgetsimError, ScenarioError, SolverError, TimeLimitError
 from .fileio import atomic_write_bytes, atomic_write_text
 from .model.builder import OBJECTIVES, SOLVERS
@@ -61,7 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     tp.add_argument("scenario", help="scenario YAML file")
     tp.add_argument("--out", required=True, help="plan file: .xlsx (one sheet 'plan') or .csv")
     tp.add_argument("--from", dest="prefill", choices=("optimum", "status-quo"), default="optimum",
-                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo carried over the plan")
+                    help="prefill with the optimum (default: a plan that keeps every rule) or the status quo "
+                         "carried over the plan")
     tp.add_argument("--layout", choices=("wide", "long"), default="wide", help="CSV only: a column per year, "
                     "or tidy rows (category, mode, year, amount_wan)")
     tp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
@@ -114,6 +115,20 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
     cp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the labels")
     cp.add_argument("--charts", metavar="DIR", help="also write the comparison charts as PNG into DIR")
+    cp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                    help="what every difference is measured against: 'status_quo' (the baseline's status quo, "
+                         "default) or the name of a compared plan (its file name without .yaml)")
+
+    brp = sub.add_parser("brief", help="write the leadership brief (Word .docx): recommended plan vs alternatives")
+    brp.add_argument("scenarios", nargs="+", help=f"scenario YAML files, the recommended plan first (at most {MAX_COMPARED})")
+    brp.add_argument("--out", required=True, help="output file (.docx)")
+    brp.add_argument("--recommend", metavar="NAME", help="the recommended plan (default: the first with a solution)")
+    brp.add_argument("--reference", default=STATUS_QUO, metavar="NAME",
+                     help="'status_quo' (default) or the name of a compared plan")
+    brp.add_argument("--objective", choices=OBJECTIVES, default="max-performance")
+    brp.add_argument("--lang", choices=("zh", "en"), default="zh")
+    brp.add_argument("--draws", type=_positive_int, default=2_000, help="simulation draws for the risks (default 2000)")
+    brp.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
 
     bp = sub.add_parser("batch", help="solve many scenarios or sweeps into one table (parallel, resumable)")
     bp.add_argument("items", nargs="+", metavar="PATH_OR_SWEEP", help="scenario files and/or sweep files")
@@ -143,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     fp.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the chart")
     _library_parser(sub)
     _calibration_parsers(sub)
-    for name in ("solve", "simulate", "explain", "compare"):
+    for name in ("solve", "simulate", "explain", "compare", "brief"):
         sub.choices[name].add_argument(
             "--time-limit", type=_seconds, default=None, metavar="SECONDS",
             help="stop the solver after this many seconds (default 60); running out of time exits 5")
@@ -398,27 +413,44 @@ def cmd_scenarios(a) -> int:
     return EXIT_OK
 
 
+def _solve_named(paths: list[str], objective: str, time_limit: float | None = None) -> dict:
+    """Solve scenario files, named by file stem (made unique), reporting impossible ones on stderr."""
+    if len(paths) > MAX_COMPARED:
+        raise BudgetsimError(f"at most {MAX_COMPARED} scenarios, got {len(paths)}")
+    results = {}
+    for path in paths:
+        name = Path(path).stem
+        n = 2
+        while name in results:
+            name, n = f"{Path(path).stem}_{n}", n + 1
+        r = solve(_load(path), objective, time_limit=time_limit)
+        if not r.ok:
+            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
+        results[name] = r
+    return results
+
+
+def _explained(results: dict) -> dict:
+    from .analysis.explain import explain
+
+    return {n: explain(r) for n, r in results.items() if r.ok}
+
+
 def cmd_compare(a) -> int:
     if len(a.scenarios) > MAX_COMPARED:
         raise BudgetsimError(f"compare: at most {MAX_COMPARED} scenarios, got {len(a.scenarios)}")
     if a.format == "xlsx" and not a.out:
         raise BudgetsimError("compare: --out FILE.xlsx is required for the workbook (or use --format csv)")
-    results = {}
-    for path in a.scenarios:
-        name = Path(path).stem
-        n = 2
-        while name in results:
-            name, n = f"{Path(path).stem}_{n}", n + 1
-        r = solve(_load(path), a.objective, time_limit=a.time_limit)
-        if not r.ok:
-            print(f"budgetsim: {path}: {r.message}", file=sys.stderr)
-        results[name] = r
-    comp = compare(results, a.lang)
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    explanations = _explained(results) if a.format == "xlsx" else None
+    comp = compare(results, a.lang, reference=a.reference, explanations=explanations)
     if a.format == "csv":
         _emit(comp.csv(a.table), a.out)
     else:
+        from .present.workbook import sheet_names, write_workbook  # lazy: openpyxl is only needed here
+
         write_workbook(comp, a.out)
-        print(f"wrote {a.out} (sheets: {', '.join(SHEETS)})", file=sys.stderr)
+        print(f"wrote {a.out} (sheets: {', '.join(sheet_names(a.lang))})", file=sys.stderr)
     if a.charts:
         from .present import charts  # lazy: Altair and vl-convert are only needed here
 
@@ -426,6 +458,18 @@ def cmd_compare(a) -> int:
                             ("comparison_indicators", charts.comparison_indicator_chart(comp))):
             path = atomic_write_bytes(Path(a.charts) / f"{name}.png", charts.to_png(chart))
             print(f"wrote {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_brief(a) -> int:
+    from .present.brief import write_brief  # lazy: python-docx, Altair and vl-convert are only needed here
+
+    if Path(a.out).suffix.lower() != ".docx":
+        raise BudgetsimError(f"brief: --out {a.out!r}: the brief is a Word file; use a name ending in .docx")
+    results = _solve_named(a.scenarios, a.objective, a.time_limit)
+    comp = compare(results, a.lang, reference=a.reference, explanations=_explained(results))
+    write_brief(comp, a.out, a.recommend, draws=a.draws, seed=a.seed)
+    print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -525,6 +569,12 @@ def cmd_library(a) -> int:
             print(t("lib_detail", L, kind=t("lib_kind_" + e.kind, L), question=objective_label(e.objective, L),
                     author=e.author or t("no_author", L), saved=fmt_time(e.updated_at)))
             print(_headline_text(e.headline, L))
+            if e.plan is not None:
+                n, y = len(e.plan["channels"]), e.plan["years"]
+                print(f"附用户草案：{n} 个渠道 × {len(y)} 年（{y[0]}–{y[-1]}），"
+                      f"合计 {sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元" if L == "zh" else
+                      f"With the user's plan: {n} channels × {len(y)} years ({y[0]}–{y[-1]}), "
+                      f"{sum(map(sum, e.plan['amounts_wan'])):,.0f} 万元 in all")
             if e.notes:
                 print(f"{t('col_notes', L)}: {e.notes}")
             print()
@@ -543,7 +593,7 @@ def cmd_library(a) -> int:
 
 def _headline_text(h: dict, L: str) -> str:
     from .present.labels import fmt_money, status_label, t
-    if h.get("status") != "optimal" or h.get("performance") is None:
+    if h.get("status") not in ("optimal", "given") or h.get("performance") is None:
         return status_label(str(h.get("status", "—")), L)
     diff = h.get("performance_diff")
     return (f"{t('kpi_performance', L)} {h['performance']:.2f}"
@@ -560,7 +610,7 @@ def cmd_records_template(a) -> int:
     if Path(a.out).suffix.lower() not in (".xlsx", ".csv"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .xlsx, .csv", file=sys.stderr)
         return EXIT_INPUT
-    s = load_scenario(a.scenario)
+    s = _load(a.scenario)
     write_template(s, a.out, None if a.empty else status_quo_records(s))
     print(f"wrote {a.out}", file=sys.stderr)
     return EXIT_OK
@@ -586,25 +636,30 @@ def cmd_calibrate(a) -> int:
 
 def cmd_inputs(a) -> int:
     """Sourced and illustrative inputs of one scenario (the illustrative ones listed by path)."""
-    from .scenario.provenance import provenance
+    from .scenario.provenance import input_sources, inputs_sentence
 
-    p = provenance(_load(a.scenario))
+    s = _load(a.scenario)
+    items = input_sources(s)
     if a.format == "json":
-        print(json.dumps(p.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps({"inputs": [{"path": i.path, "source": i.source, "illustrative": i.illustrative}
+                                     for i in items]}, ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(p.sentence(a.lang))
+    print(inputs_sentence(s, a.lang))
     print("示例假设（illustrative）:" if a.lang == "zh" else "Illustrative:")
-    for path in p.illustrative:
-        print(f"  {path}")
+    for i in items:
+        if i.illustrative:
+            print(f"  {i.path}")
     print("有出处（sourced）:" if a.lang == "zh" else "Sourced:")
-    for path, src in p.sourced:
-        print(f"  {path}  ← {src}")
+    for i in items:
+        if not i.illustrative:
+            print(f"  {i.path}  ← {i.source}")
     return EXIT_OK
 
 
-COMMANDS = {"inputs": cmd_inputs, "solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
-            "compare": cmd_compare, "explain": cmd_explain, "batch": cmd_batch, "frontier": cmd_frontier,
-            "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
+COMMANDS = {"inputs": cmd_inputs,
+            "solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
+            "compare": cmd_compare, "brief": cmd_brief, "explain": cmd_explain, "batch": cmd_batch,
+            "frontier": cmd_frontier, "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
             "records-template": cmd_records_template, "calibrate": cmd_calibrate}
 
 

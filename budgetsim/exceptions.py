@@ -33,6 +33,7 @@ class Problem:
 
 
 SHOWN_CHARS = 80  # a value in a message is cut to this many characters
+SHOWN_PROBLEMS = 50  # a message lists this many problems; ``.problems`` keeps them all
 
 
 class _CutRepr(reprlib.Repr):
@@ -101,8 +102,10 @@ class ScenarioError(BudgetsimError):
         self.source = source
         head = f"{source}: " if source else ""
         n = len(self.problems)
-        lines = [f"{head}{n} problem{'s' if n != 1 else ''} in {self.noun}"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines = [f"{head}{n:,} problem{'s' if n != 1 else ''} in {self.noun}"]
+        lines += [f"  - {p}" for p in self.problems[:SHOWN_PROBLEMS]]
+        if n > SHOWN_PROBLEMS:
+            lines.append(f"  … and {n - SHOWN_PROBLEMS:,} more (the first {SHOWN_PROBLEMS} are listed)")
         super().__init__("\n".join(lines))
 
 

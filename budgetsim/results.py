@@ -22,7 +22,7 @@ from .model.builder import RiskSpec, SolveRun
 from .model.rules import RULES, rule_label
 from .scenario.distributions import Draws
 from .scenario.loading import Scenario
-from .scenario.provenance import Provenance, provenance
+from .scenario.provenance import inputs_summary
 
 GIVEN = "given"  # the status of a plan a user gave (scored, not solved)
 INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
@@ -346,8 +346,8 @@ class Result:
             "net_performance": (self.performance - self.risk_cost_points) if self.ok else None,
             "status_quo_risk_cost_points": self.risk_cost(self.mech.flatten(self.status_quo_x)),
             "due_after_plan_wan": self.due_after_plan_wan,
-            "inputs_sourced": self.inputs.counts()["sourced"],
-            "inputs_illustrative": self.inputs.counts()["illustrative"],
+            "inputs_sourced": self.inputs["sourced"],
+            "inputs_illustrative": self.inputs["illustrative"],
         }
 
     def risk_cost(self, x_flat: np.ndarray) -> float:
@@ -367,9 +367,10 @@ class Result:
         return float(self.mech.due_after_plan @ self.mech.flatten(self.x)) if self.ok else None
 
     @cached_property
-    def inputs(self) -> Provenance:
-        """Which of the scenario's inputs are sourced and which illustrative (:mod:`budgetsim.scenario.provenance`)."""
-        return provenance(self.scenario)
+    def inputs(self) -> dict[str, Any]:
+        """How many of the scenario's inputs are sourced and which are illustrative
+        (:mod:`budgetsim.scenario.provenance`): ``sourced``, ``illustrative``, ``total``, ``illustrative_paths``."""
+        return inputs_summary(self.scenario)
 
     @cached_property
     def stability(self) -> dict[str, Any] | None:
@@ -445,7 +446,7 @@ class Result:
             },
             "summary": self.summary(),
             "stability": _jsonable(self.stability),
-            "inputs": self.inputs.to_dict(),
+            "inputs": self.inputs,
             "solver": None if self.run is None else {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,

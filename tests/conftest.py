@@ -27,3 +27,13 @@ def baseline() -> bs.Scenario:
 @pytest.fixture(scope="session")
 def baseline_result(baseline) -> bs.Result:
     return bs.solve(baseline)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``fuzz_long`` run only when asked for: ``pytest -m fuzz_long``."""
+    if "fuzz_long" in (config.option.markexpr or ""):
+        return
+    skip = pytest.mark.skip(reason="long fuzz run: pytest -m fuzz_long tests/test_fuzz.py")
+    for item in items:
+        if "fuzz_long" in item.keywords:
+            item.add_marker(skip)

@@ -74,9 +74,23 @@ def test_pin_two_scenarios_and_compare(at):
     assert pick.value == ["方案 1", "方案 2"]
     tables = [df.value for df in at.dataframe] + [tb.value for tb in at.table]  # the summary is a static table
     summary = next(t for t in tables if "绩效指数" in getattr(t, "columns", []))
-    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    # the reference (the baseline's status quo) first, every plan measured against it
+    assert list(summary["方案"]) == ["参照：现状", "方案 1", "方案 2"]
     perf = list(summary["绩效指数"])
-    assert perf[1] > perf[0]
+    assert perf[2] > perf[1] > perf[0]
+    diffs = list(summary["较参照"])
+    assert diffs[1] == pytest.approx(perf[1] - perf[0]) and diffs[2] == pytest.approx(perf[2] - perf[0])
+    assert summary["安排预算（万元）"].iloc[2] > 340_000  # whole 万元 under a 万元 header, not 亿元
+    # what differs between the pins, as a labelled parameter with its unit
+    differs = next(t for t in tables if "参数" in getattr(t, "columns", []))
+    row = differs.set_index("参数").loc["2026 年预算总额"]
+    assert row["方案 1"] == "60,000 万元" and row["方案 2"] == "70,000 万元"
+    # a pin as the reference: its own difference is zero
+    _by_key(at.selectbox, "compare_ref").set_value("方案 2").run()
+    assert not at.exception
+    summary = next(tb.value for tb in at.table if "较参照" in getattr(tb.value, "columns", []))
+    assert list(summary["方案"]) == ["方案 1", "方案 2"]
+    assert summary["较参照"].iloc[1] == pytest.approx(0.0) and summary["较参照"].iloc[0] < 0
 
 
 def test_bad_upload_shows_problems_and_keeps_last_good_state(at):
@@ -129,7 +143,7 @@ def test_impossible_scenario_shows_message_and_status_quo(at):
 
 
 def test_min_budget_question(at):
-    at.radio(key="objective").set_value("min-budget").run()
+    at.radio(key="objective_zh").set_value("min-budget").run()
     assert not at.exception
     m = _metrics(at)
     assert m["目标达成"] == "2/2"
@@ -191,10 +205,10 @@ def test_explain_tab_lists_binding_rules_with_their_cost(at):
     assert "规划期产出目标" in set(rules["规则"])  # labels from the registry, not ids
     assert not any("_" in r for r in rules["规则"])
     words = "\n".join(m.value for m in at.markdown)
-    assert "为紧约束：由 900 家 放宽至 890 家，绩效指数提高" in words
-    mbv = _table_with(at, "绩效指数提高（分 / 1000 万元）")
+    assert "卡住了方案：由 900 家 放宽至 890 家，绩效指数多得" in words
+    mbv = _table_with(at, "绩效指数多得（分 / 1,000 万元）")
     assert list(mbv["年份"]) == ["2026", "2027", "2028", "2029", "2030"]
-    assert (mbv["绩效指数提高（分 / 1000 万元）"] > 0).all()
+    assert (mbv["绩效指数多得（分 / 1,000 万元）"] > 0).all()
     channels = _table_with(at, "渠道（类别 × 支持方式）")
     assert "基础前沿类 × 机构式资助" in set(channels["渠道（类别 × 支持方式）"])
     assert not any("binds" in m.value for m in at.markdown)  # Chinese page, Chinese sentences
@@ -236,16 +250,16 @@ def test_uncertainty_tab_shows_probabilities(at):
     assert p.endswith("%") and 0.0 <= float(p.rstrip("%")) <= 100.0
     targets = _table_with(at, "达成概率（方案）")
     assert len(targets) == 2 and targets["达成概率（方案）"].between(0, 1).all()
-    perf = _table_with(at, "P50")
-    assert perf["P5"].iloc[0] < perf["P50"].iloc[0] < perf["P95"].iloc[0]
+    perf = _table_with(at, "居中情形")
+    assert perf["较差情形"].iloc[0] < perf["居中情形"].iloc[0] < perf["较好情形"].iloc[0]
     losses = _table_with(at, "方案：均值")
     assert losses["方案：均值"].iloc[-1] > 0
     # the same seed gives the same numbers; another seed other numbers
     _by_key(at.number_input, "unc_seed").set_value(2).run()
     assert not at.exception
-    assert _table_with(at, "P50")["P50"].iloc[0] != perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] != perf["居中情形"].iloc[0]
     _by_key(at.number_input, "unc_seed").set_value(1).run()
-    assert _table_with(at, "P50")["P50"].iloc[0] == perf["P50"].iloc[0]
+    assert _table_with(at, "居中情形")["居中情形"].iloc[0] == perf["居中情形"].iloc[0]
 
 
 def test_hidden_explain_and_uncertainty_tabs_cost_nothing(at, monkeypatch):
@@ -274,12 +288,45 @@ def test_a_lever_move_updates_the_compiled_model_without_a_new_build(at):
     assert after.updates > updates, "a lever move must update the model HiGHS holds"
 
 
+def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
+    _open_tab(at, "我的方案")
+    m = _metrics(at)
+    assert m["草案绩效指数"] == m["最优方案绩效指数"] and m["违反规则（处）"] == "0"
+    _by_key(at.button, "mp_from_sq").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert float(m["草案绩效指数"]) < float(m["最优方案绩效指数"])
+    assert int(m["违反规则（处）"]) > 0
+    assert any("年度预算总额" in e.value for e in at.error)  # the broken rules in words
+    _by_key(at.button, "mp_improve_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("±10%" in x.value for x in list(at.success) + list(at.warning) + list(at.info))
+    _by_key(at.button, "mp_pin").click().run()
+    assert not at.exception
+    pins = at.session_state["pins"]
+    assert "草案 1" in pins and pins["草案 1"]["objective"] == "given" and "plan" in pins["草案 1"]
+    assert any("已固定：草案 1" in s.value for s in at.success)
+    _open_tab(at, "情景对比")  # the draft beside the others, scored as given
+    assert "草案 1" in at.session_state["compare_pick"]
+    summary = next(tb.value for tb in at.table if "草案 1" in list(tb.value.iloc[:, 0]))
+    row = summary[summary.iloc[:, 0] == "草案 1"].iloc[0]
+    assert row.iloc[1] == "草案" and float(row.iloc[2]) < float(_metrics(at)["绩效指数"])
+
+    # the pinned draft is in the library with its allocation: a new session compares it, and loads it back
+    from budgetsim.library import Library
+    saved = Library().find("草案 1")
+    assert saved.objective == "given" and saved.plan_array() == pytest.approx(pins["草案 1"]["plan"])
+    fresh = AppTest.from_file(APP, default_timeout=60).run()
+    assert fresh.session_state["pins"]["草案 1"]["plan"] == pytest.approx(pins["草案 1"]["plan"])
+    _open_tab(fresh, "方案库")
+    _by_key(fresh.selectbox, "lib_pick").set_value(saved.id).run()
+    _by_key(fresh.button, f"lib_load_{saved.id}").click().run()
+    _open_tab(fresh, "我的方案")
+    assert not fresh.exception, [e.value for e in fresh.exception]
+    assert _metrics(fresh)["草案绩效指数"] == f"{saved.headline['performance']:.2f}"
+
+
 # ----------------------------------------------------------------------------- the scenario library
-
-
-def _open_tab(at, title: str):
-    at.session_state[f"tab_{at.session_state['lang']}"] = title
-    return at.run()
 
 
 def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
@@ -343,3 +390,18 @@ def test_no_raw_ids_or_emoji_on_the_page(at):
     tbl = next(d.value for d in at.dataframe if "达成" in getattr(d.value, "columns", []))
     assert set(tbl["达成"]) <= {"达成", "未达成", "—"}
     assert "None" not in tbl.astype(str).to_string()
+
+
+def test_calibration_tab_fits_example_records_and_applies_them(at):
+    """Pick the bundled example records, see the report, make the calibrated scenario current."""
+    _open_tab(at, "按记录校准")
+    _by_key(at.selectbox, "cal_example").set_value("yangzhou_example_2016_2025.csv").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    m = _metrics(at)
+    assert m["记录年度"] == "2016–2025" and m["拟合曲线（条）"] == "19"
+    assert any("数据权重" in df.value.columns for df in at.dataframe)
+    _by_key(at.button, "cal_apply").click().run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["base"].id == "baseline_calibrated"
+    assert at.session_state["base_source"].startswith("calibrated:")
+

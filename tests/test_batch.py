@@ -216,3 +216,53 @@ def test_frontier_shows_diminishing_returns(tmp_path, capsys):
     assert main(["frontier", str(SCEN / "baseline.yaml"), "--param", "budget.nope", "--from", "1", "--to", "2",
                  "--steps", "2"]) == 2
     assert "budget.nope" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- scripts without a __main__ guard
+
+
+def test_an_unguarded_script_stops_at_once_with_one_sentence(tmp_path):
+    script = tmp_path / "unguarded.py"
+    script.write_text("from budgetsim import run_batch\n"
+                      f"df = run_batch([{str(SCEN / 'baseline.yaml')!r}], workers=2, progress=False)\n"
+                      "print('should not get here')\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t0 = time.perf_counter()
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert p.returncode == 1 and "should not get here" not in p.stdout
+    assert "Traceback" not in p.stderr and "BrokenProcessPool" not in p.stderr
+    assert p.stderr.count("\n") == 1 and 'if __name__ == "__main__":' in p.stderr and "workers=0" in p.stderr
+    assert time.perf_counter() - t0 < 60
+
+
+def test_the_guard_is_read_from_the_scripts_syntax(tmp_path):
+    from budgetsim.runs.executors import _guarded
+
+    script = tmp_path / "s.py"
+    script.write_text("import x\n"            # 1
+                      "def main():\n"         # 2
+                      "    run()\n"           # 3
+                      "main()\n"              # 4
+                      "if __name__ == '__main__':\n"  # 5
+                      "    main()\n"          # 6
+                      "    other()\n"         # 7
+                      "if '__main__' == __name__:\n"  # 8
+                      "    main()\n")         # 9
+    assert not _guarded(str(script), 4)
+    assert _guarded(str(script), 6) and _guarded(str(script), 7) and _guarded(str(script), 9)
+    assert not _guarded(str(script), 1)
+
+
+def test_a_main_module_swapped_in_by_another_tool_is_not_taken_for_the_caller(tmp_path, monkeypatch):
+    """Streamlit's AppTest (run earlier in the same process) leaves its script as the __main__
+    module; run_batch is then called by the test runner, not by that script, and must run."""
+    import types
+
+    from budgetsim.runs.executors import check_main_guard
+
+    script = tmp_path / "app_like.py"
+    script.write_text("import budgetsim\nbudgetsim.run_batch([], workers=2)\n")  # unguarded, but not running
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    check_main_guard()  # no SystemExit: no frame of app_like.py is on the stack

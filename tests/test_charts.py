@@ -95,7 +95,7 @@ def test_marginal_value_chart_draws_the_budget_duals(explanation):
     np.testing.assert_allclose(d["per_wan"], d["finite_difference"], rtol=0.01)  # the dual agrees with a re-solve
     assert (d["per_1000_wan"] > 0).all() and d["measure"].iloc[0] == "Index points per 1,000 万元"
     spec = charts.marginal_value_chart(explanation, "zh").to_dict()
-    assert spec["title"] == "多 1000 万元预算的边际价值"
+    assert spec["title"] == "多给 1,000 万元预算能多得几分"
 
 
 def test_performance_distribution_bins_every_draw(simulation):

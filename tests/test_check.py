@@ -74,9 +74,9 @@ def test_each_rule_kind_is_flagged_with_its_excess(baseline, baseline_result):
     cases.append(({"rules.budget_growth_floor.min_growth": round(growth + 0.01, 6),
                    "rules.budget_envelope.full_allocation": False}, "budget_growth_floor", y, None, 0.01))
     tot = r.indicator_totals.set_index("indicator")["plan_total"]
-    cases.append(({"rules.indicator_targets.targets.transferred_results": round(float(tot["transferred_results"]) + 10)},
-                  "indicator_targets", None, "transferred_results",
-                  round(float(tot["transferred_results"]) + 10) - float(tot["transferred_results"])))
+    target = round(float(tot["transferred_results"]) + 10)
+    cases.append(({"rules.indicator_targets.targets.transferred_results": target},
+                  "indicator_targets", None, "transferred_results", target - float(tot["transferred_results"])))
     liab = r.cash_flows.set_index("year")["contingent_liability_wan"]
     cases.append(({"rules.contingent_liability_cap.cap_wan": {y: round(float(liab[y]) - 100, 4)}},
                   "contingent_liability_cap", y, None, 100.0))

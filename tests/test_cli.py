@@ -113,3 +113,38 @@ def test_running_out_of_time_has_its_own_exit_code(capsys):
         main(["solve", str(BASELINE), "--time-limit", "-1"])
     assert info.value.code == 2
     assert "5 the solver ran out of time" in sys.modules["budgetsim.cli"].__doc__
+
+
+# ----------------------------------------------------------------------------- calibration (issue 14)
+
+
+def test_records_template_round_trips_through_calibrate(capsys, tmp_path):
+    r = tmp_path / "r.xlsx"
+    code, _, err = run(capsys, "records-template", BASELINE, "--out", r)
+    assert code == 0 and r.is_file() and "wrote" in err
+    code, out, _ = run(capsys, "calibrate", BASELINE, "--records", r, "--out", tmp_path / "c.yaml", "--no-flips",
+                       "--lang", "en")
+    assert code == 0 and out.count("Prior dominates") == 19
+    code, out, _ = run(capsys, "solve", tmp_path / "c.yaml", "--format", "json")
+    assert code == 0 and json.loads(out)["status"] == "optimal"
+
+
+def test_calibrate_example_writes_scenario_and_report(capsys, tmp_path):
+    records = SCENARIOS / "records" / "yangzhou_example_2016_2025.csv"
+    c, html = tmp_path / "c.yaml", tmp_path / "c.html"
+    code, out, err = run(capsys, "calibrate", BASELINE, "--records", records, "--out", c, "--report", html)
+    assert code == 0 and c.is_file() and html.is_file(), err
+    assert "绩效指数参照水平" in out and "<svg" in html.read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "simulate", c, "--draws", "500", "--seed", "1", "--format", "json")
+    assert code == 0 and json.loads(out)
+
+
+def test_calibrate_bad_records_exit_2(capsys, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("表 table,年度 year,专项类别 category,支持方式 mode,指标 indicator,项目编号 project,数值 value\n"
+                   "支出,2024,基础前沿类,机构式资助,,,abc\n", encoding="utf-8")
+    code, _, err = run(capsys, "calibrate", BASELINE, "--records", bad, "--out", tmp_path / "c.yaml")
+    assert code == 2 and "bad.csv line 2, 数值 value: amount (万元): text in a number cell" in err
+    code, _, err = run(capsys, "records-template", BASELINE, "--out", tmp_path / "r.txt")
+    assert code == 2 and "allowed endings are .xlsx, .csv" in err
+    assert not (tmp_path / "c.yaml").exists()

@@ -12,8 +12,8 @@ import yaml
 
 import budgetsim as bs
 from budgetsim.cli import main
-from budgetsim.present.compare import (SHEETS, compare, dotted, scenario_diff, scenario_diff_yaml, slug, workbook_bytes,
-                               write_workbook)
+from budgetsim.present.compare import SHEETS, compare, differences, dotted, scenario_diff, scenario_diff_yaml, slug
+from budgetsim.present.workbook import workbook_bytes
 from budgetsim.exceptions import BudgetsimError
 from budgetsim.present.levers import apply_levers
 
@@ -34,11 +34,8 @@ def comparison(results):
     return compare(results, "zh")
 
 
-def test_workbook_has_every_sheet_and_allocations_match_the_plans(comparison, results, tmp_path):
-    path = write_workbook(comparison, tmp_path / "c.xlsx")
-    book = pd.read_excel(path, sheet_name=None)
-    assert list(book) == list(SHEETS)
-    alloc = book["allocation"]
+def test_tables_match_the_plans_and_one_reference(comparison, results):
+    alloc = comparison.allocation
     for name, r in results.items():
         got = alloc[alloc["scenario"] == name]
         if r.ok:
@@ -48,39 +45,70 @@ def test_workbook_has_every_sheet_and_allocations_match_the_plans(comparison, re
             np.testing.assert_allclose(per_year.to_numpy(), want.to_numpy(), rtol=1e-9)
         else:
             assert got["amount_wan"].isna().all()
-    summary = book["summary"].set_index("scenario")
+    summary = comparison.summary.set_index("scenario")
     assert summary.loc["plus10", "performance"] > summary.loc["基准", "performance"]
     assert summary.loc["impossible", "status"] == "infeasible"
     assert "No plan satisfies" in summary.loc["impossible", "message"]
-    changes = book["changes"]
+    # ONE reference: the baseline's status quo for every plan (not each plan's own, which scales with its budget)
+    ref = results["基准"].status_quo_performance
+    assert (summary["reference_performance"] == ref).all()
+    assert summary.loc["plus10", "performance_diff"] == pytest.approx(summary.loc["plus10", "performance"] - ref)
+    assert summary.loc["plus10", "status_quo_performance"] != pytest.approx(ref)
+    ind = comparison.indicators
+    firms = ind[ind["indicator"] == "new_hightech_firms"].set_index("scenario")
+    # all plans deliver 900 firms: equal totals draw equal bars against the one reference
+    assert firms.loc["基准", "relative"] == pytest.approx(firms.loc["plus10", "relative"], rel=1e-6)
+    changes = comparison.changes
     assert set(changes.loc[changes["scenario"] == "plus10", "path"]) == {"budget.base_amount_wan"}
     assert set(changes.loc[changes["scenario"] == "impossible", "path"]) == {
         "rules.leverage_floor.min_ratio", "rules.indicator_targets.targets.transferred_results",
-        "rules.indicator_targets.targets.new_hightech_firms",
-        "rules.leverage_floor.label_zh", "rules.leverage_floor.label_en",  # the variant relabels its floor
-        "rules.mode_share_max.enabled"}  # and keeps the optional support-mode caps on
+        "rules.indicator_targets.targets.new_hightech_firms",  # the relabelled floor is no parameter
+        "rules.mode_share_max.enabled"}  # and it keeps the optional support-mode caps on
     assert changes.loc[changes["scenario"] == "基准"].empty
-    rules = book["rules"]
+    labels = dict(zip(changes["path"], changes["parameter"]))
+    assert labels["budget.base_amount_wan"] == "2026 年预算总额"
+    assert labels["rules.leverage_floor.min_ratio"] == "杠杆率下限"
+    rules = comparison.rules
     assert set(rules["rule"]) >= {"budget_envelope", "leverage_floor", "status_quo_band"}
+    base_rules = rules[rules["scenario"] == "基准"].set_index("rule")
+    assert base_rules.loc["leverage_floor", "setting"] == "杠杆率下限 1.00 倍"
+    assert bool(base_rules.loc["budget_envelope", "binds"]) and not bool(base_rules.loc["leverage_floor", "binds"])
 
 
-def test_workbook_bytes_and_file_hold_the_same_tables(comparison, tmp_path):
-    from_bytes = pd.read_excel(io.BytesIO(workbook_bytes(comparison)), sheet_name=None)
-    from_file = pd.read_excel(write_workbook(comparison, tmp_path / "w.xlsx"), sheet_name=None)
-    for sheet in SHEETS:
-        pd.testing.assert_frame_equal(from_bytes[sheet], from_file[sheet])
+def test_a_pin_as_the_reference(results):
+    c = compare(results, "zh", reference="plus10")
+    s = c.summary.set_index("scenario")
+    assert s.loc["plus10", "performance_diff"] == pytest.approx(0.0)
+    assert s.loc["基准", "performance_diff"] == pytest.approx(s.loc["基准", "performance"] - s.loc["plus10", "performance"])
+    a = c.allocation[c.allocation["scenario"] == "plus10"]
+    np.testing.assert_allclose(a["diff_wan"].to_numpy(), 0.0, atol=1e-9)
+    with pytest.raises(BudgetsimError, match="no solution"):
+        compare(results, "zh", reference="impossible")
+    with pytest.raises(BudgetsimError, match="unknown reference"):
+        compare(results, "zh", reference="nope")
+
+
+def test_differences_list_labelled_parameters_per_plan(comparison):
+    d = differences(comparison)
+    row = d.set_index("参数").loc["2026 年预算总额"]
+    assert row["基准值"] == "60,000 万元" and row["plus10"] == "66,000 万元" and row["基准"] == "60,000 万元"
+    assert d.set_index("参数").loc["杠杆率下限", "impossible"] == "4.00 倍"
 
 
 def test_cli_compare_writes_the_apps_workbook(tmp_path, capsys):
+    from budgetsim.present.workbook import sheet_names
+
     files = [SCENARIOS / "baseline.yaml", SCENARIOS / "budget_plus_10.yaml"]
     out = tmp_path / "cli.xlsx"
     assert main(["compare", *map(str, files), "--out", str(out)]) == 0
-    cli_book = pd.read_excel(out, sheet_name=None)
-    app_book = pd.read_excel(io.BytesIO(workbook_bytes(compare(
-        {p.stem: bs.solve(p) for p in files}, "zh"))), sheet_name=None)
-    assert list(cli_book) == list(app_book) == list(SHEETS)
-    for sheet in SHEETS:
-        pd.testing.assert_frame_equal(cli_book[sheet], app_book[sheet], check_exact=False, rtol=1e-7)
+    results = {p.stem: bs.solve(p) for p in files}
+    app = compare(results, "zh", explanations={n: bs.explain(r) for n, r in results.items()})
+    cli_book = pd.read_excel(out, sheet_name=None, header=None)
+    app_book = pd.read_excel(io.BytesIO(workbook_bytes(app)), sheet_name=None, header=None)
+    assert list(cli_book) == list(app_book) == sheet_names("zh")
+    for sheet in sheet_names("zh")[1:]:  # the cover holds the time it was made
+        # duals of warm and cold solves agree to about 1e-4: the rule costs are compared at that precision
+        pd.testing.assert_frame_equal(cli_book[sheet], app_book[sheet], check_exact=False, rtol=1e-3)
 
 
 def test_cli_compare_writes_charts(tmp_path):

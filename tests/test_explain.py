@@ -216,6 +216,34 @@ def test_milp_marginal_values_come_from_re_solves():
     assert "re-solv" in ex.text("en") and "重新求解" in ex.text("zh")
 
 
+def test_certified_integer_re_solves_agree_with_milp_runs():
+    """A re-solve certified by the LP relaxation is as good as a MILP run: within the MIP gap of the
+    relaxation's bound, never worse than a MILP run beyond the gap, and an impossible change stays impossible."""
+    from budgetsim.analysis.sensitivity import MipResolver, _modified, _solve
+    from budgetsim.analysis.wording import MIP_GAP
+
+    r = bs.solve(LUMPY_FILE)
+    b, lp, x = r.run.builder, r.run.builder.lp, r.run.solution.x
+    env = [i for i, m in enumerate(b.rows) if m.rule == "budget_envelope"]
+    cap = next(i for i, m in enumerate(b.rows) if m.name.startswith("mode_share_max_risk_pool"))
+    changes = [{env[0]: (None, lp.row_lo[env[0]] + 1000, lp.row_hi[env[0]] + 1000)},
+               {env[2]: (None, lp.row_lo[env[2]] - 1000, lp.row_hi[env[2]] - 1000)},
+               {cap: (None, lp.row_lo[cap], lp.row_hi[cap] + 500.0)}]
+    resolver = MipResolver()
+    for ch in changes:
+        m = _modified(lp, ch)
+        quick = _solve(m, "highs", hint=x, resolver=resolver)
+        assert quick.ok and quick.is_mip and "certified" in quick.message
+        full = m.solve("highs", mip_rel_gap=MIP_GAP)
+        tol = MIP_GAP * abs(full.objective)
+        assert quick.objective >= full.objective - tol
+        ints = quick.x[m.integrality]
+        assert np.allclose(ints, np.round(ints))  # a plan with whole projects
+        assert (m.A @ quick.x >= np.array(m.row_lo) - 1e-6).all() and (m.A @ quick.x <= np.array(m.row_hi) + 1e-6).all()
+    impossible = _modified(lp, {env[0]: (None, 1.0, 1.0)})
+    assert _solve(impossible, "highs", hint=x, resolver=resolver).status == "infeasible"
+
+
 def test_min_budget_objective_prices_rules_in_budget(baseline):
     # without the growth floor from 2025, which otherwise sets the least budget on its own
     ex = explain(baseline.with_changes({"rules.budget_growth_floor.enabled": False}), objective="min-budget")

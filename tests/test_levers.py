@@ -88,3 +88,14 @@ def test_a_huge_budget_never_offers_a_slider_past_the_bound(baseline):
     s = baseline.with_changes({"budget.base_amount_wan": MAX_WAN * 0.9})
     lv = {x.path: x for x in levers_for(s)}["budget.base_amount_wan"]
     assert lv.hi == MAX_WAN  # 4 × the budget would be past it
+
+
+def test_a_per_year_leverage_floor_has_a_lever_per_year(baseline):
+    s = baseline.with_changes({"rules.leverage_floor.min_ratio": {2026: 1.0, 2028: 2.5}})
+    lv = {x.path: x for x in levers_for(s)}
+    assert "rules.leverage_floor.min_ratio" not in lv
+    assert lv["rules.leverage_floor.min_ratio.2028"].value == 2.5
+    assert lv["rules.leverage_floor.min_ratio.2026"].label("zh") == "2026 年杠杆率下限（倍）"
+    s2, changes = apply_levers(s, {"rules.leverage_floor.min_ratio.2028": 2.0})
+    assert changes == {"rules.leverage_floor.min_ratio.2028": 2.0}
+    assert s2.spec.rules.leverage_floor.min_ratio == {2026: 1.0, 2028: 2.0}

@@ -89,15 +89,15 @@ def _v1_file(path: Path) -> None:
     conn.close()
 
 
-def test_migration_v1_to_v2_keeps_every_entry(tmp_path):
+def test_migrations_v1_to_v3_keep_every_entry(tmp_path):
     path = tmp_path / "old.sqlite3"
     _v1_file(path)
     lib = Library(path)
-    assert lib.schema_version() == 2
+    assert lib.schema_version() == store.SCHEMA_VERSION == 3
     got = lib.entries()
     assert [(e.name, e.kind, e.author, e.updated_at) for e in got] == [
         ("方案 1", "pin", "", "2026-01-01T08:00:00+00:00"), ("方案 1 (2)", "pin", "", "2026-01-02T08:00:00+00:00")]
-    assert got[0].headline == {"performance": 108.4} and got[0].saved_by == "0.0.9"
+    assert got[0].headline == {"performance": 108.4} and got[0].saved_by == "0.0.9" and got[0].plan is None
     assert got[0].scenario().id == "old"
     with pytest.raises(LibraryError, match="already taken"):  # v2's one name per kind holds
         lib.rename(got[1].id, "方案 1")
@@ -110,7 +110,7 @@ def test_a_newer_schema_is_refused_untouched(tmp_path):
     conn.execute("UPDATE schema_version SET version = 9")
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(LibraryError, match="newer budgetsim .*schema 9.* reads up to 2"):
+    with pytest.raises(LibraryError, match="newer budgetsim .*schema 9.* reads up to 3"):
         Library(path).entries()
     assert path.read_bytes() == before
 
@@ -291,3 +291,27 @@ def test_cli_bad_library_or_entry_exits_2_with_one_clear_line(tmp_path):
     evil.write_bytes(_zip({"../x.yaml": GOOD}, _index("../x.yaml")))
     r = _cli("library", "--library", str(tmp_path / "ok.sqlite3"), "import", str(evil))
     assert r.returncode == 2 and "climb out" in r.stderr
+
+
+def test_a_users_own_plan_is_kept_with_its_entry(tmp_path, baseline, baseline_result):
+    from budgetsim.analysis.check import check
+
+    x = baseline_result.status_quo_x * 1.01
+    given = check(baseline, x, optimum=baseline_result).plan
+    lib = Library(tmp_path / "lib.sqlite3")
+    e = lib.save_result(given, "科技局草案", author="科技局")
+    assert e.objective == "given" and e.headline["status"] == "given"
+    assert e.headline["performance"] == pytest.approx(given.performance)
+    back = Library(tmp_path / "lib.sqlite3").find("科技局草案")
+    assert back.plan_array() == pytest.approx(x)
+    with pytest.raises(LibraryError, match="question 'given' needs the plan"):
+        lib.save("x", e.diff_yaml, objective="given")
+    with pytest.raises(LibraryError, match="does not fit the scenario"):
+        store.plan_array(back.plan | {"channels": back.plan["channels"][:-1] + [["nope", "none"]]}, baseline)
+    other = Library(tmp_path / "other.sqlite3")  # through an archive, the plan comes along
+    assert import_archive(other, archive_bytes([back])).added[0].plan_array() == pytest.approx(x)
+    bad = json.loads(zipfile.ZipFile(io.BytesIO(archive_bytes([back]))).read(INDEX))
+    bad["entries"][0]["plan"]["amounts_wan"][0][0] = -1
+    data = _zip({bad["entries"][0]["file"]: back.diff_yaml.encode()}, bad)
+    with pytest.raises(LibraryError, match=r"entries\[0\]\.plan: amounts must be finite numbers ≥ 0"):
+        import_archive(Library(tmp_path / "third.sqlite3"), data)

@@ -74,10 +74,25 @@ def test_a_failed_solve_is_a_message_for_that_user_only():
     before = _tiles(other)
     key = f"lv{broken.session_state['lever_gen']}:rules.indicator_targets.enabled"
     next(w for w in broken.toggle if w.key == key).set_value(False).run()
-    broken.radio(key="objective").set_value("min-budget").run()
+    broken.radio(key="objective_zh").set_value("min-budget").run()
     assert not broken.exception, [e.value for e in broken.exception]
     assert broken.error and "无法求解当前设置" in broken.error[0].value and "indicator_targets" in broken.error[0].value
     assert not broken.metric
     other.run()
     assert not other.exception and not other.error
     assert _tiles(other) == before
+
+
+def test_running_out_of_time_is_not_kept_for_the_next_user(monkeypatch):
+    """A solve that ran out of time (on a busy server the limit counts the wait for other users) is
+    shown to its user and solved again for the next one, never served from the cache."""
+    import streamlit as st
+
+    from workbench import engine
+
+    st.cache_resource.clear()
+    s = bs.load_scenario(ROOT / "scenarios" / "budget_plus_10.yaml").with_changes({"budget.growth_rate": 0.071})
+    monkeypatch.setattr(engine, "APP_TIME_LIMIT", 1e-9)
+    assert engine.solve(s, "max-performance").status == "time_limit"
+    monkeypatch.setattr(engine, "APP_TIME_LIMIT", 60.0)
+    assert engine.solve(s, "max-performance").ok

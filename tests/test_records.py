@@ -130,3 +130,32 @@ def test_template_csv_has_the_tidy_columns(baseline):
     text = template_csv(template_rows(baseline, status_quo_records(baseline)))
     assert text.splitlines()[0] == HEAD.strip()
     assert text.count("\n支出,") == len(baseline.channels)
+
+
+def test_gaps_orphans_and_duplicate_projects(baseline, tmp_path):
+    body = ("支出,2023,基础前沿类,机构式资助,,,100,\n支出,2023,基础前沿类,竞争性项目资助（揭榜制、包干制）,,,80,\n"
+            "支出,2024,基础前沿类,机构式资助,,,100,\n"                       # competitive grant missing in 2024
+            "产出,2022,基础前沿类,,发明专利授权,,5,\n"                        # outcomes in a year without spending
+            "项目,2023,基础前沿类,竞争性项目资助（揭榜制、包干制）,,P1,10,\n"
+            "项目,2023,基础前沿类,竞争性项目资助（揭榜制、包干制）,,P1,12,\n")  # the same project's amount twice
+    text = "\n".join(_problems(_csv(tmp_path, body), baseline))
+    assert "spending for basic_frontier × competitive_grant has no row for these years" in text and "[2024]" in text
+    assert "outcomes for years without spending rows" in text and "[2022]" in text
+    assert "r.csv line 7, 数值 value" in text and "project 'P1' already has its amount at r.csv line 6" in text
+
+
+def test_calibration_priors_are_checked(baseline):
+    import budgetsim as bs
+    with pytest.raises(bs.ScenarioError) as err:
+        baseline.with_changes({"calibration.priors": [{"indicator": "rd_induced", "elasticity": {"mean": 1.5, "sd": 0.1}}]})
+    assert "calibration.priors.0.elasticity.mean" in str(err.value) and "[0.001, 0.999]" in str(err.value)
+    with pytest.raises(bs.ScenarioError) as err:
+        baseline.with_changes({"calibration.priors": [
+            {"category": "basic_frontier", "indicator": "new_hightech_firms", "elasticity": {"mean": 0.5, "sd": 0.1}},
+            {"indicator": "no_such", "elasticity": {"mean": 0.5, "sd": 0.1}, "source": "nowhere"},
+            {"category": "*"}]})
+    text = str(err.value)
+    assert "calibration.priors.0.indicator" in text and "has no curve for it" in text
+    assert "calibration.priors.1.indicator: unknown indicator id" in text
+    assert "calibration.priors.1.source: unknown reference id" in text
+    assert "calibration.priors.2: give at least one of elasticity, saturation, level_sd" in text

@@ -175,3 +175,37 @@ def test_bounds_at_reads_the_schema():
     assert bounds_at("rules.leverage_floor.min_ratio.2027") == bounds_at("rules.leverage_floor.min_ratio")
     assert bounds_at("rules.category_share_min.shares.basic_frontier").text() == "[0, 1]"
     assert bounds_at("title.zh") is None
+
+
+def test_every_number_of_the_file_format_is_a_bounded_type():
+    """A new schema field must use one of schema.py's bounded types (Money, Share, …) or bounded()."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from budgetsim.scenario.schema import Bounds, ScenarioSpec, _bare, _members
+
+    seen: set = set()
+    unbounded: list[str] = []
+
+    def check(ann, where: str) -> None:
+        for m in _members(ann):
+            bare, meta = _bare(m)
+            if isinstance(bare, type) and issubclass(bare, BaseModel):
+                walk(bare)
+            elif typing.get_origin(bare) in (dict, list):
+                for arg in typing.get_args(bare):
+                    check(arg, where + "[]")
+            elif bare in (int, float) and not any(isinstance(x, Bounds) for x in meta):
+                unbounded.append(where)
+
+    def walk(model) -> None:
+        if model in seen:
+            return
+        seen.add(model)
+        for name, f in model.model_fields.items():
+            check(typing.Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation,
+                  f"{model.__name__}.{name}")
+
+    walk(ScenarioSpec)
+    assert len(seen) > 20 and unbounded == []

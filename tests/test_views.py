@@ -42,7 +42,7 @@ def test_channels_table_verdicts_in_words(explanation):
     assert t["判断"].str.contains("[\u4e00-\u9fff]").all()
     ch = explanation.channels
     assert t["差额"].to_numpy() == pytest.approx(ch["reduced_cost"].to_numpy() * 1000)
-    assert t["边际回报"].to_numpy() == pytest.approx(ch["marginal_return"].to_numpy() * 1000)
+    assert t["再投 1,000 万元的回报（分）"].to_numpy() == pytest.approx(ch["marginal_return"].to_numpy() * 1000)
     at_margin = (ch["status"] == "at_margin").to_numpy()
     assert (t.loc[at_margin, "差额"].abs() < 1e-6).all()
 
@@ -61,7 +61,7 @@ def test_simulation_tables(baseline_result):
     sim = bs.simulate(baseline_result, 500, 3)
     p = views.performance_table(sim, "en")
     assert list(p["Series"]) == ["Plan", "Status quo"]
-    assert (p["P5"] < p["P95"]).all()
+    assert (p["Low case"] < p["High case"]).all()
     tt = views.targets_table(sim, "en")
     met = tt.dropna(subset=["Target"])
     assert len(met) == 2 and met["Chance met (plan)"].between(0, 1).all()

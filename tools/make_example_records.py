@@ -29,12 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from budgetsim import load_scenario  # noqa: E402
-from budgetsim.analysis.calibration import (curve_from_theta, elasticity, history_resources,  # noqa: E402
-                                            scenario_with_curves, theta_from_curve)
+from budgetsim.analysis.calibration import history_resources, perturbed_curves, scenario_with_curves  # noqa: E402
 from budgetsim.fileio import atomic_write_text  # noqa: E402
 from budgetsim.model.evaluate import scenario_curves  # noqa: E402
 from budgetsim.scenario.records import Records, header_text, CSV_FIELDS  # noqa: E402
-from budgetsim.scenario.schema import CURVE_PARAMS  # noqa: E402
 
 import pandas as pd  # noqa: E402
 
@@ -74,34 +72,11 @@ def spending(s, rng) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["year", "category", "mode", "amount_wan"])
 
 
-def truth(s, rng):
-    """The baseline's curves with their elasticity at 2025 spending moved by up to ±0.08."""
-    from scipy.optimize import brentq
-
-    sq = Records(spending(s, np.random.default_rng(0)).query("year == 2025"),
-                 pd.DataFrame(columns=["year", "category", "indicator", "value", "origin"]), pd.DataFrame())
-    _, E = history_resources(s, sq)
-    out = {}
-    for (c, i), _curve in scenario_curves(s).items():
-        cs = s.spec.categories[c].response[i]
-        kind = cs.curve
-        e0 = float(E[s.categories.index(c), 0])
-        th = theta_from_curve(kind, {k: float(getattr(cs, k)) for k in CURVE_PARAMS[kind]}, e0)
-        target = float(np.clip(elasticity(kind, th) + rng.uniform(-0.08, 0.08), 0.1, 0.95))
-        j = 2 if kind == "hill" else 1
-        try:
-            th[j] = brentq(lambda b: elasticity(kind, np.r_[th[:j], b, th[j + 1:]]) - target, -8, 8)
-        except ValueError:
-            pass
-        out[(c, i)] = curve_from_theta(kind, th, e0)
-    return out
-
-
 def main() -> None:
     s = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     rng = np.random.default_rng(2024)
     sp = spending(s, rng)
-    ts = scenario_with_curves(s, truth(s, rng))
+    ts = scenario_with_curves(s, perturbed_curves(s, rng, level=0.0, shift=0.08))  # elasticities ±0.08
     empty = pd.DataFrame(columns=["year", "category", "indicator", "value", "origin"])
     years, E = history_resources(ts, Records(sp, empty, pd.DataFrame()))
     values = {}

@@ -8,10 +8,18 @@ baseline's size:
 * solves: ``SOLVES`` entries of about 4.5 MB (≈ 220 MB at most); a miss re-solves warm in 20–150 ms;
 * explanations: ``EXPLANATIONS`` entries of about 0.1 MB; an integer plan's takes seconds to redo;
 * simulations: ``SIMULATIONS`` entries of about 0.4 MB per 1,000 draws (≤ 160 MB at 50,000 draws);
-* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of a few tens of kB.
+* checked drafts: ``CHECKS`` entries of about 10 kB, but each keeps its optimum's solve alive
+  (≤ 16 × 4.5 MB beyond the solves); a miss re-checks in a few ms;
+* improved drafts: ``IMPROVEMENTS`` entries of about 0.1 MB;
+* leverage reach: ``REACHES`` entries of a few kB;
+* calibrations: ``CALIBRATIONS`` entries, well under 1 MB each;
+* saved scenarios loaded from the library: ``SAVED`` entries of about 50 kB;
+* chart specs (:mod:`workbench.page`): ``CHART_SPECS`` entries of 2–10 kB.
 
-Below them, :mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model
-structure) with at most 256 remembered grids each.  README "Many users at once" lists them all.
+Two resources live as long as the process, with no age limit: the bundled scenarios (one entry)
+and the library handle (one per library path, at most 8).  Below them,
+:mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model structure) with
+at most 256 remembered grids each.  README "Many users at once" lists them all.
 """
 
 from __future__ import annotations
@@ -28,6 +36,13 @@ CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it 
 SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
 EXPLANATIONS = 32
 SIMULATIONS = 8  # up to 50,000 draws each
+CHECKS = 16
+IMPROVEMENTS = 16
+REACHES = 64
+SAVED = 256
+
+# A solve in the app never holds a server thread for long: a shorter limit than the API's 60 s.
+APP_TIME_LIMIT = 20.0
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,15 +70,30 @@ def scenario_key(s: bs.Scenario) -> str:
     return hashlib.sha256(_canonical(s.raw).encode()).hexdigest()
 
 
+class _Uncached(Exception):
+    """Carries a result out of a cached function without caching it."""
+
+    def __init__(self, result: bs.Result) -> None:
+        super().__init__(result.status)
+        self.result = result
+
+
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
-    r = bs.solve(_s, objective)
+    r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
+    if r.status == "time_limit":
+        # out of time may mean a busy server (the limit counts waiting for other users' solves),
+        # not a hard scenario: the next request tries again instead of every user getting this
+        raise _Uncached(r)
     _ = (r.summary(), r.allocation, r.indicator_totals)  # fill the cached tables once
     return r
 
 
 def solve(s: bs.Scenario, objective: str) -> bs.Result:
-    return _solve(scenario_key(s), objective, s)
+    try:
+        return _solve(scenario_key(s), objective, s)
+    except _Uncached as out:
+        return out.result
 
 
 @st.cache_resource(show_spinner=False, max_entries=EXPLANATIONS, ttl=CACHE_AGE)
@@ -90,6 +120,38 @@ def is_mip(r: bs.Result) -> bool:
     return bool(getattr(r.run.solution, "is_mip", False)) if r.run is not None else False
 
 
+@st.cache_resource(show_spinner=False, max_entries=CHECKS, ttl=CACHE_AGE)
+def _check(key: str, plan_bytes: bytes, _s: bs.Scenario, _x, _optimum: bs.Result):
+    return bs.check(_s, _x, optimum=_optimum)
+
+
+def check(s: bs.Scenario, x, optimum: bs.Result):
+    """A draft checked against its scenario (cached by scenario content and the draft's figures)."""
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _check(scenario_key(s), x.tobytes(), s, x, optimum)
+
+
+def plan_result(s: bs.Scenario, x) -> bs.Result:
+    """A pinned draft as a result (scored on the true curves, no solve)."""
+    return check(s, x, solve(s, "max-performance")).plan
+
+
+@st.cache_resource(show_spinner=False, max_entries=IMPROVEMENTS, ttl=CACHE_AGE)
+def _improve(key: str, plan_bytes: bytes, within: float, _s: bs.Scenario, _x):
+    from budgetsim.analysis.check import improve_plan
+
+    return improve_plan(_s, _x, within)
+
+
+def improve(s: bs.Scenario, x, within: float):
+    import numpy as np
+
+    x = np.ascontiguousarray(x, dtype=float)
+    return _improve(scenario_key(s), x.tobytes(), within, s, x)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _library(path: str) -> Library:
     return Library(path)
@@ -100,7 +162,46 @@ def library() -> Library:
     return _library(str(library_path()))
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
+@st.cache_resource(show_spinner=False, max_entries=SAVED, ttl=CACHE_AGE)
 def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
     """A saved scenario loaded from its YAML diff, once per text."""
     return bs.load_scenario_text(diff_yaml, f"library:{name}")
+
+
+@st.cache_resource(show_spinner=False, max_entries=REACHES, ttl=CACHE_AGE)
+def _leverage_reach(key: str, objective: str, _r: bs.Result):
+    """Per-year leverage and the most each year can reach, once per scenario + question."""
+    return bs.leverage_reach(_r)
+
+
+def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
+    return _leverage_reach(scenario_key(s), objective, r)
+
+
+def baseline_result() -> bs.Result | None:
+    """The bundled baseline's solve: its status quo is the comparisons' default reference."""
+    base = bundled().get("baseline")
+    return solve(base, "max-performance") if base is not None else None
+
+
+CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well under 1 MB
+
+
+@st.cache_resource(show_spinner=False, max_entries=CALIBRATIONS, ttl=CACHE_AGE)
+def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
+    return bs.calibrate(_s, _data, records_name=name)
+
+
+def calibrate(s: bs.Scenario, data: bytes, name: str):
+    """The scenario calibrated to a records file, once per scenario + file content."""
+    return _calibrate(scenario_key(s), hashlib.sha256(data).hexdigest(), name, s, data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _saved_plan(entry_id: int, updated_at: str, _entry, _scenario):
+    return _entry.plan_array(_scenario)
+
+
+def saved_plan(entry, scenario):
+    """A saved user's plan as an array in ``scenario``'s order, once per entry version."""
+    return _saved_plan(entry.id, entry.updated_at + str(entry.name), entry, scenario)

@@ -9,11 +9,21 @@ from budgetsim.exceptions import BudgetsimError
 from budgetsim.model.rules import rule_label
 from budgetsim.present import views
 from budgetsim.present.compare import MAX_COMPARED, scenario_diff_yaml
-from budgetsim.present.labels import fmt_money, objective_label, status_label, t
+from budgetsim.scenario.provenance import inputs_sentence
+from budgetsim.present.labels import fmt_money, fmt_ratio, objective_label, precise, status_label, t
 
 from . import engine
 from .page import Page, wide
 from .state import apply_relaxations, save_current
+
+
+def _per_year_leverage(r: bs.Result, L: str) -> str:
+    """The leverage tile's help: the floor holds year by year, so show each year beside the total."""
+    lev = r.leverage
+    years = "；".join(f"{int(y)}：{fmt_ratio(v, L)}" for y, v in zip(lev["year"], lev["leverage"])) if L == "zh" \
+        else "; ".join(f"{int(y)}: {fmt_ratio(v, L)}" for y, v in zip(lev["year"], lev["leverage"]))
+    return f"{t('lev_title', L)}：{years}。\n\n{precise('leverage', L)}" if L == "zh" else \
+        f"{t('lev_title', L)}: {years}.\n\n{precise('leverage', L)}"
 
 
 def kpi_tiles(r: bs.Result, L: str) -> None:
@@ -21,19 +31,21 @@ def kpi_tiles(r: bs.Result, L: str) -> None:
     if r.ok:
         c = st.columns(5)
         c[0].metric(t("kpi_performance", L), v[t("kpi_performance", L)],
-                    f"{sm['performance_diff']:+.2f} {t('kpi_vs_sq', L)}")
+                    f"{sm['performance_diff']:+.2f} {t('kpi_vs_sq', L)}", help=precise("performance_index", L))
         c[1].metric(t("kpi_external", L), v[t("kpi_external", L)])
         c[2].metric(t("kpi_leverage", L), v[t("kpi_leverage", L)],
-                    f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}")
+                    f"{sm['leverage'] - sm['status_quo_leverage']:+.2f}× {t('kpi_vs_sq', L)}",
+                    help=_per_year_leverage(r, L))
         c[3].metric(t("kpi_targets", L), v[t("kpi_targets", L)])
         saved = sm["budget_allocated_wan"] - sm["budget_envelope_wan"]
         c[4].metric(t("kpi_budget", L), v[t("kpi_budget", L)],
                     (f"{'-' if saved < 0 else '+'}{fmt_money(abs(saved), L, short=True)} {t('kpi_vs_envelope', L)}"
                      if abs(saved) > 0.5 else None), delta_color="inverse",
-                    help=f"{t('col_envelope', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
+                    help=f"{t('col_envelope_total', L)}: {fmt_money(sm['budget_envelope_wan'], L)}")
     else:
-        st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** "
-                   + (t("infeasible_hint", L) if r.status == "infeasible" else ""))
+        hint = {"infeasible": t("infeasible_hint", L),
+                "time_limit": t("time_limit_hint", L, s=f"{engine.APP_TIME_LIMIT:g}")}.get(r.status, "")
+        st.warning(f"**{t('infeasible', L) if r.status == 'infeasible' else status_label(r.status, L)}** " + hint)
         st.markdown(f"**{t('status_quo_tiles', L)}**")
         c = st.columns(4)
         for col, (name, text) in zip(c, v.items()):
@@ -55,9 +67,22 @@ def render_tiles(p: Page) -> None:
     kpi_tiles(p.result, p.lang)
     secs = p.result.build_seconds + p.result.solve_seconds
     st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang))
-               + " · " + p.result.inputs.sentence(p.lang))
+               + " · " + inputs_sentence(p.scenario, p.lang))
+    render_leverage_note(p)
     if p.result.status == "infeasible":
         render_diagnosis(p)
+
+
+def render_leverage_note(p: Page) -> None:
+    """Where the leverage floor does something: below which value it is idle, above which impossible
+    (the floor holds year by year; the tile shows the plan total)."""
+    if getattr(p.scenario.spec.rules, "leverage_floor", None) is None:
+        return
+    try:
+        lr = engine.leverage_reach(p.scenario, p.objective, p.result)
+    except BudgetsimError:
+        return
+    st.caption(views.leverage_sentence(lr, p.lang), help=precise("leverage", p.lang))
 
 
 def render_diagnosis(p: Page) -> None:

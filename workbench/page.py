@@ -59,3 +59,25 @@ def chart_block(lang: str, kind: str, key: tuple, build, data: pd.DataFrame, nam
                            icon=":material/download:")
         st.download_button(t("download_png", lang), lambda: charts.to_png(spec), file_name=f"{name}.png",
                            mime="image/png", key=f"png_{name}", on_click="ignore", icon=":material/download:")
+
+
+def lang_choice(widget, label: str, options: list, *, name: str, lang: str, format_func, **kwargs):
+    """A radio or select box whose option texts depend on the page language.
+
+    The chosen value lives in ``st.session_state[name]``, whatever the language; the widget
+    itself is one per language (key ``{name}_{lang}``), set from that value before it is drawn.
+    One keyed widget across languages would change its labels under the browser, which then
+    showed no option selected while the old choice was still in force."""
+    ss = st.session_state
+    if ss.get(name) not in options:
+        ss[name] = options[0]
+    wkey = f"{name}_{lang}"
+    if ss.get(wkey) != ss[name]:
+        ss[wkey] = ss[name]
+
+    def sync() -> None:
+        ss[name] = ss[wkey]
+
+    widget(label, options, key=wkey, on_change=sync, format_func=format_func, **kwargs)
+    return ss[name]
+

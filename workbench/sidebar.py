@@ -10,6 +10,7 @@ from budgetsim.present.labels import objective_label, t
 from budgetsim.present.levers import lever_changes, levers_for
 
 from .engine import bundled
+from .page import lang_choice
 from .state import load_text, on_bundled_change, on_paste, on_reset, source_label
 
 LEVER_GROUPS = (("budget", True), ("categories", False), ("support", True), ("targets", False),
@@ -51,8 +52,8 @@ def render_sidebar() -> tuple[bs.Scenario, str, dict]:
                    f"{'（' if L == 'zh' else ' ('}{source_label(ss['base_source'], L)}{'）' if L == 'zh' else ')'}")
 
         st.subheader(t("levers", L))
-        objective = st.radio(t("question", L), list(OBJECTIVES), key="objective",
-                             format_func=lambda o: objective_label(o, L))
+        objective = lang_choice(st.radio, t("question", L), list(OBJECTIVES), name="objective", lang=L,
+                                format_func=lambda o: objective_label(o, L))
         gen = ss["lever_gen"]
         levers = levers_for(base)
         values: dict[str, object] = {}

@@ -64,8 +64,14 @@ def sync_pins() -> None:
         except BudgetsimError as err:  # saved by another version, say: listed in the library tab, not compared
             ss["broken_entries"].append((e.name, str(err)))
             continue
-        pins[e.name] = {"scenario": scen, "objective": e.objective, "base": scenarios.get(e.base or ""),
-                        "id": e.id}
+        pin = {"scenario": scen, "objective": e.objective, "base": scenarios.get(e.base or ""), "id": e.id}
+        if e.plan is not None:  # a user's own plan (我的方案), scored as given
+            try:
+                pin["plan"] = engine.saved_plan(e, scen)
+            except BudgetsimError as err:
+                ss["broken_entries"].append((e.name, str(err)))
+                continue
+        pins[e.name] = pin
     for name, pin in ss["session_pins"].items():
         pins.setdefault(name, pin)
     ss["pins"] = pins
@@ -89,6 +95,21 @@ def save_current(kind: str, name: str, notes: str = "", author: str = "") -> str
     return ""
 
 
+def pin_plan(name: str, scenario: bs.Scenario, x) -> str:
+    """Pin a user's own plan (我的方案) into the comparison, saved in the library with its allocation;
+    returns the message to show when the library cannot be used (then it is kept in this page)."""
+    ss = st.session_state
+    try:
+        engine.library().save_result(engine.plan_result(scenario, x), name, ss.get("base_ref"), kind="pin")
+    except LibraryError as err:
+        ss["session_pins"][name] = {"scenario": scenario, "objective": "given", "base": ss.get("base_ref"),
+                                    "plan": x.copy()}
+        sync_pins()
+        return t("lib_unavailable", ss["lang"], err=str(err))
+    sync_pins()
+    return ""
+
+
 def remove_pin(name: str) -> None:
     ss = st.session_state
     pin = ss["pins"].get(name)
@@ -97,7 +118,7 @@ def remove_pin(name: str) -> None:
         try:
             engine.library().delete(pin["id"])
         except LibraryError as err:
-            ss["library_notice"] = ("error", str(err))
+            ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
     sync_pins()
 
 
@@ -109,10 +130,18 @@ def load_entry(entry_id: int) -> None:
         e = engine.library().get(entry_id)
         scen = engine.saved_scenario(e.diff_yaml, e.name)
     except BudgetsimError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
+        return
+    try:
+        plan = engine.saved_plan(e, scen) if e.plan is not None else None
+    except BudgetsimError as err:
+        ss["library_notice"] = ("error", t("lib_failed", lang, err=str(err)))
         return
     set_base(scen, bundled().get(e.base or ""), f"library:{e.name}")
-    ss["objective"] = e.objective
+    if plan is not None:  # a user's own plan: it becomes the draft of the 我的方案 tab
+        ss["mp_load"] = plan
+    else:
+        ss["objective"] = e.objective
     ss["upload_errors"], ss["upload_notice"] = [], ""
     ss["library_notice"] = ("success", t("lib_loaded", lang, name=e.name))
 
@@ -122,7 +151,7 @@ def rename_entry(entry_id: int, key: str) -> None:
     try:
         e = engine.library().rename(entry_id, ss.get(key) or "")
     except LibraryError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
     ss["library_notice"] = ("success", t("lib_renamed", ss["lang"], name=e.name))
     sync_pins()
@@ -133,7 +162,7 @@ def delete_entry(entry_id: int, name: str) -> None:
     try:
         engine.library().delete(entry_id)
     except LibraryError as err:
-        ss["library_notice"] = ("error", str(err))
+        ss["library_notice"] = ("error", t("lib_failed", ss["lang"], err=str(err)))
         return
     ss["library_notice"] = ("success", t("lib_deleted", ss["lang"], name=name))
     sync_pins()

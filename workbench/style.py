@@ -35,10 +35,30 @@ _REPLACED = """
     content: "{upload_button}"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; white-space: normal; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "{upload_limits}"; font-size: 0.875rem; }
+[class*="st-key-mp_upload"] [data-testid="stFileUploaderDropzoneInstructions"] span::after {
+    content: "{upload_limits_plan}"; }
 [data-testid="InputInstructions"] > span { font-size: 0; }
 [data-testid="InputInstructions"] > span::after { content: "{press_enter}"; font-size: 0.75rem; }
 [data-testid="stTextArea"] [data-testid="InputInstructions"] > span::after { content: "{press_ctrl_enter}"; }
 """
+
+
+# While a rerun is solving, Streamlit marks the answer's elements stale (data-stale) and only fades
+# them; the figures still read like an answer.  Whenever a KPI tile is stale, a banner that never
+# goes stale itself (a pseudo-element of <body>) says that a new answer is being solved.
+_SOLVING = """
+body:has([data-stale="true"] [data-testid="stMetric"])::after,
+body:has([data-testid="stMetric"][data-stale="true"])::after {
+    content: "{solving}"; position: fixed; top: 0.75rem; left: 50%; transform: translateX(-50%);
+    z-index: 1000001; pointer-events: none; padding: 0.4rem 1.1rem; border-radius: 0.5rem;
+    background: #fff4e5; color: #663c00; border: 1px solid #ffb74d; box-shadow: 0 1px 6px rgba(0, 0, 0, 0.18);
+    font-size: 0.95rem; font-weight: 600; }
+"""
+
+
+def solving_css(lang: str) -> str:
+    """The 'solving…' banner shown whenever the answer on the page is stale."""
+    return _SOLVING.replace("{solving}", _css_string(t("solving_sign", lang)))
 
 
 def _css_string(text: str) -> str:
@@ -50,11 +70,11 @@ def widget_text_css(lang: str) -> str:
     if lang == "en":
         return ""
     css = _REPLACED
-    for key in ("upload_button", "upload_limits", "press_enter", "press_ctrl_enter"):
+    for key in ("upload_button", "upload_limits", "upload_limits_plan", "press_enter", "press_ctrl_enter"):
         css = css.replace("{" + key + "}", _css_string(t(f"st_{key}", lang)))
     return css
 
 
 def apply_style(lang: str) -> None:
     """Inject the layout rules and, on the Chinese page, the replaced widget texts."""
-    st.html(f"<style>{_LAYOUT}{widget_text_css(lang)}</style>")
+    st.html(f"<style>{_LAYOUT}{widget_text_css(lang)}{solving_css(lang)}</style>")

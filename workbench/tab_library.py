@@ -12,7 +12,7 @@ from budgetsim.present.compare import slug
 from budgetsim.present.labels import fmt_money, fmt_time, objective_label, t
 
 from . import engine
-from .page import Page, wide
+from .page import Page
 from .state import delete_entry, load_entry, rename_entry
 
 
@@ -50,8 +50,7 @@ def render_library(p: Page) -> None:
         t("col_author", L): [e.author or "—" for e in entries],
         t("col_saved", L): [fmt_time(e.updated_at) for e in entries],
         t("col_notes", L): [e.notes or "" for e in entries]})
-    st.dataframe(table, width="stretch", hide_index=True,
-                 column_config=wide(t("col_name", L), t("col_notes", L), t("col_objective", L)))
+    st.table(table, hide_index=True)  # a static table wraps its cells: every column in view at 1280 px
 
     by_id = {e.id: e for e in entries}
     pick = st.selectbox(t("lib_pick", L), list(by_id), key="lib_pick", placeholder=t("pick_placeholder", L),

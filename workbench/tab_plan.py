@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from budgetsim.present import charts
-from budgetsim.present.labels import label, labels, t, unit
+from budgetsim.present.labels import label, labels, precise, t, unit
 
-from .page import Page, chart_block
+from .page import Page, chart_block, lang_choice
 
 
 def render_plan(p: Page) -> None:
@@ -17,8 +17,8 @@ def render_plan(p: Page) -> None:
     if not result.ok:
         st.info(t("no_plan", L))
     else:
-        by = st.radio(t("stack_by", L), ["category", "mode"], key="stack_by", horizontal=True,
-                      format_func=lambda v: t(v, L))
+        by = lang_choice(st.radio, t("stack_by", L), ["category", "mode"], name="stack_by", lang=L,
+                         horizontal=True, format_func=lambda v: t(v, L))
         left, right = st.columns(2)
         with left:
             chart_block(L, "allocation", rkey + (by,), lambda: charts.allocation_chart(result, L, by),
@@ -50,7 +50,8 @@ def render_curves(p: Page) -> None:
         ind = c[1].selectbox(t("curve_indicator", L), inds, key=f"curve_ind_{cat}",
                              format_func=lambda i: label(scenario, "indicators", i, L))
         cd = charts.curve_data(result, cat, ind, L)
-        st.metric(t("marginal", L), f"{cd['marginal_per_yi']:,.2f} {unit(scenario, ind, L)} / 亿元")
+        st.metric(t("marginal", L), f"{cd['marginal_per_yi']:,.2f} {unit(scenario, ind, L)} / 亿元",
+                  help=precise("marginal_return", L))
         st.caption(t("marginal_text", L, v=f"{cd['marginal_per_yi']:,.2f}", unit=unit(scenario, ind, L)))
         chart_block(L, "curve", rkey + (cat, ind), lambda: charts.response_curve_chart(result, cat, ind, L),
                     cd["points"], f"curve_{cat}_{ind}")
@@ -69,5 +70,5 @@ def render_indicators(p: Page) -> None:
         t("target", L): pd.to_numeric(d["target"], errors="coerce"),  # no target: NaN, shown as "—", never "None"
         # words, not ✅/❌: emoji need a font a bureau's machine may not have
         t("met", L): d["target_met"].map({True: t("met_yes", L), False: t("met_no", L)}).fillna("—")})
-    st.dataframe(tbl.style.format({t("plan", L): "{:,.1f}", t("status_quo", L): "{:,.1f}", t("target", L): "{:,.0f}"},
+    st.dataframe(tbl.style.format({t("plan", L): "{:,.0f}", t("status_quo", L): "{:,.0f}", t("target", L): "{:,.0f}"},
                                   na_rep="—"), width="stretch", hide_index=True)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from budgetsim.exceptions import BudgetsimError
 from budgetsim.present import charts, views
-from budgetsim.present.labels import fmt_money, t
+from budgetsim.present.labels import fmt_money, plain, precise, t
 
 from . import engine
 from .page import Page, chart_block
@@ -39,7 +39,10 @@ def render_uncertainty(p: Page) -> None:
     k[0].metric(t("unc_prob_beats", L), f"{sim.prob_beats_status_quo['plan']:.1%}")
     k[1].metric(t("unc_perf_p50", L), f"{perf.loc['plan', 'p50']:.2f}",
                 f"{perf.loc['plan', 'p50'] - perf.loc['status_quo', 'p50']:+.2f} {t('kpi_vs_sq', L)}",
-                help=f"P5 {perf.loc['plan', 'p5']:.2f} – P95 {perf.loc['plan', 'p95']:.2f}")
+                help=f"{plain('likely_range', L)}：{perf.loc['plan', 'p5']:.2f} – {perf.loc['plan', 'p95']:.2f}。"
+                     f"{precise('likely_range', L)}" if L == "zh" else
+                f"{plain('likely_range', L)}: {perf.loc['plan', 'p5']:.2f} – {perf.loc['plan', 'p95']:.2f}. "
+                f"{precise('likely_range', L)}")
     loss, sq_loss = losses.loc[("plan", "total"), "mean"], losses.loc[("status_quo", "total"), "mean"]
     k[2].metric(t("unc_loss_mean", L), fmt_money(loss, L, short=True),
                 f"{'+' if loss >= sq_loss else '-'}{fmt_money(abs(loss - sq_loss), L, short=True)} {t('kpi_vs_sq', L)}",
@@ -51,7 +54,10 @@ def render_uncertainty(p: Page) -> None:
     with right:
         st.markdown(f"**{t('unc_perf', L)}**")
         pt = views.performance_table(sim, L)
-        st.dataframe(pt.style.format({c: "{:.2f}" for c in pt.columns[1:]}), width="stretch", hide_index=True)
+        pct_cols = [t("pct_low", L), t("pct_mid", L), t("pct_high", L)]
+        st.dataframe(pt.style.format({c: "{:.2f}" for c in pt.columns[1:]}), width="stretch", hide_index=True,
+                     column_config={c: st.column_config.NumberColumn(help=t("pct_help", L)) for c in pct_cols}
+                     | {pt.columns[-1]: st.column_config.NumberColumn(help=precise("worst_tenth", L))})
         st.markdown(f"**{t('unc_losses', L)}**")
         lt = views.losses_table(sim, L)
         st.dataframe(lt.style.format({c: "{:,.0f}" for c in lt.columns[1:]}), width="stretch", hide_index=True)
@@ -62,5 +68,7 @@ def render_uncertainty(p: Page) -> None:
         st.caption(t("unc_no_targets", L))
     else:
         probs = [t("prob_met_plan", L), t("prob_met_sq", L)]
-        st.dataframe(tt.style.format({p: "{:.1%}" for p in probs} | {c: "{:,.1f}" for c in ("P5", "P50", "P95")}
-                                     | {t("target", L): "{:,.0f}"}), width="stretch", hide_index=True)
+        pct_cols = [t("pct_low", L), t("pct_mid", L), t("pct_high", L)]
+        st.dataframe(tt.style.format({p: "{:.1%}" for p in probs} | {c: "{:,.0f}" for c in pct_cols}
+                                     | {t("target", L): "{:,.0f}"}), width="stretch", hide_index=True,
+                     column_config={c: st.column_config.NumberColumn(help=t("pct_help", L)) for c in pct_cols})

@@ -29,10 +29,13 @@ For each category × indicator curve that the records give outputs for:
 
 The calibrated scenario (:meth:`Calibration.document`) is an ``extends:`` diff: the fitted curves,
 a reference naming the records file and its SHA-256, each indicator's ``reference_per_year`` set to
-the records' last actual year (100 = "the last actual year's output"), and an ``uncertainty:``
-section whose entries for the fitted curves are log-normal output multipliers with the posterior's
-coefficient of variation over ±50 % of current spending — so ``simulate`` and the ``cvar``
-objective carry what the data cannot pin down.  :func:`calibrate` also finds which of the plan's
+the records' last actual year (100 = "the last actual year's output"), the status quo set to that
+year's actual split (so the plan is compared with what was really done), and an ``uncertainty:``
+section whose entries for the fitted curves are log-normal output multipliers: the posterior's
+spread over ±50 % of current spending (what the data cannot pin down) plus the fitted year-to-year
+scatter averaged over the plan's years (σ²/T), the latter sharing one common shock across curves
+(group ``records_years``) weighted by how much the records' residuals move together — so
+``simulate`` and the ``cvar`` objective carry both.  :func:`calibrate` also finds which of the plan's
 recommendations flip when a curve's elasticity moves to either end of its 90 % interval.
 """
 
@@ -40,7 +43,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +56,7 @@ from ..model.curves import Curve, make_curve
 from ..model.evaluate import scenario_curves
 from ..model.mechanics import effective_kernel, mode_params
 from ..scenario.distributions import resolve
-from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, scenario_from_dict
+from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, load_scenario, scenario_from_dict
 from ..scenario.records import Records, read_records
 from ..scenario.schema import CURVE_PARAMS
 from ..solving import solve
@@ -419,6 +421,23 @@ class Calibration:
     plan_performance: float | None = None
 
     @property
+    def year_correlation(self) -> float:
+        """How much the curves' yearly scatter moves together (good and bad years for all): the mean
+        correlation, across the fitted curves, of their log residuals by year (0 when independent or
+        when fewer than 3 curves or 4 years make it unknowable)."""
+        rows = [f.observed.set_index("year")["residual"] for f in self.fits.values() if f.n_points >= 4]
+        if len(rows) < 3:
+            return 0.0
+        m = pd.concat(rows, axis=1).dropna()
+        if len(m) < 4:
+            return 0.0
+        r = np.log1p(m.to_numpy().clip(-0.99, None))
+        c = np.corrcoef(r.T)
+        off = c[~np.eye(len(c), dtype=bool)]
+        off = off[np.isfinite(off)]
+        return float(np.clip(off.mean(), 0.0, 1.0)) if len(off) else 0.0
+
+    @property
     def curves(self) -> pd.DataFrame:
         """One row per curve: points, elasticity (prior, fitted, 90 % interval), data weight, flags."""
         rows = []
@@ -448,15 +467,22 @@ class Calibration:
         return head + yaml.safe_dump(self.document(out_path), allow_unicode=True, sort_keys=False, width=110)
 
 
-def _extends_name(base: Scenario, out_path: str | Path | None) -> str:
+def _base_link(base: Scenario, out_path: str | Path | None) -> tuple[str | None, dict]:
+    """(``extends`` value, the base's own changes to repeat) for a diff written at ``out_path``.
+
+    A bundled base, or one in the output's folder, is extended by name.  Otherwise (an upload, a
+    scenario moved by levers, a file elsewhere) the diff extends the base's own base and repeats
+    the base's own changes; a base that extends nothing is written out whole."""
     src = Path(base.source)
-    if src.is_file() and src.resolve().parent == BUNDLED_DIR.resolve():
-        return src.stem
     if src.is_file():
-        if out_path is not None:
-            return os.path.relpath(src.resolve(), Path(out_path).resolve().parent)
-        return str(src.resolve())
-    return base.spec.extends or base.id
+        here = Path(out_path).resolve().parent if out_path is not None else None
+        if src.resolve().parent == BUNDLED_DIR.resolve() or (here is not None and src.resolve().parent == here):
+            return src.stem, {}
+    own = {k: v for k, v in base.own.items() if k not in ("extends", "id", "title", "description")}
+    if base.spec.extends:
+        return base.spec.extends, own
+    whole = {k: v for k, v in base.raw.items() if k not in ("extends", "id", "title", "description")}
+    return None, whole
 
 
 def _round(x: float, digits: int = 5) -> float:
@@ -467,9 +493,13 @@ def _document(cal: Calibration, out_path) -> dict:
     s = cal.base
     rec = cal.records
     ref_text = (f"{rec.name}: bureau records {cal.years[0]}–{cal.years[-1]} (sha256 {rec.sha256}); "
-                "curves fitted by budgetsim calibrate (MAP, Laplace spread)")
+                "curves fitted by budgetsim calibrate (MAP, Laplace spread)"
+                + ("; the records mark their figures as illustrative, so the fitted figures stay illustrative"
+                   if rec.illustrative else ""))
+    src = "illustrative" if rec.illustrative else RECORDS_REF
+    extends, repeated = _base_link(s, out_path)
     doc: dict[str, Any] = {
-        "extends": _extends_name(s, out_path),
+        "extends": extends,
         "id": f"{s.id}_calibrated",
         "title": {"zh": f"{s.title('zh')}（按记录校准）", "en": f"{s.title('en')} (calibrated to records)"},
         "description": {
@@ -481,7 +511,7 @@ def _document(cal: Calibration, out_path) -> dict:
     inds: dict[str, Any] = {}
     for r in cal.reference_levels.itertuples():
         if r.basis != "unchanged":
-            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": RECORDS_REF}
+            inds[r.indicator] = {"reference_per_year": _round(r.new), "source": src}
     if inds:
         doc["indicators"] = inds
     cats: dict[str, Any] = {}
@@ -489,14 +519,51 @@ def _document(cal: Calibration, out_path) -> dict:
         if not f.fitted:
             continue
         cats.setdefault(c, {"response": {}})["response"][i] = (
-            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": RECORDS_REF})
+            {"curve": f.kind} | {k: _round(v) for k, v in f.params.items()} | {"source": src})
     if cats:
         doc["categories"] = cats
-    doc["uncertainty"] = _uncertainty_section(cal)
+    sq = _status_quo_section(cal, src)
+    if sq is not None:
+        doc["status_quo"] = sq
+    doc["uncertainty"] = _uncertainty_section(cal, src)
+    if repeated:
+        doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
+        doc = {"extends": extends, **{k: v for k, v in doc.items() if k != "extends"}}
+    if extends is None:
+        del doc["extends"]
     return doc
 
 
-def _uncertainty_section(cal: Calibration) -> dict:
+def _status_quo_section(cal: Calibration, src: str) -> dict | None:
+    """The status quo as the records' last actual year: its on-budget split, total and forgone tax.
+
+    Every channel of the base's split is written (0 where nothing was spent), because a diff's
+    mappings merge key by key and a channel left out would keep the base's share."""
+    s, last = cal.base, cal.years[-1]
+    spent = cal.records.spending[cal.records.spending["year"] == last]
+    on = {(r.category, r.mode): float(r.amount_wan) for r in spent.itertuples() if s.mode(r.mode).on_budget}
+    off = {(r.category, r.mode): float(r.amount_wan) for r in spent.itertuples() if not s.mode(r.mode).on_budget}
+    total = sum(on.values())
+    if total <= 0:
+        return None
+    keys = sorted(set(on) | {(c, m) for c, ms in s.spec.status_quo.split.items() for m in ms},
+                  key=lambda cm: s.channels.index(cm) if cm in s.channels else len(s.channels))
+    shares = {cm: round(on.get(cm, 0.0) / total, 6) for cm in keys}
+    biggest = max(shares, key=shares.get)
+    shares[biggest] = round(shares[biggest] + 1.0 - sum(shares.values()), 6)
+    split: dict[str, dict[str, float]] = {}
+    for (c, m), v in shares.items():
+        split.setdefault(c, {})[m] = v
+    out: dict[str, Any] = {"base_year": int(last), "budget_wan": _round(total, 7), "split": split, "source": src}
+    off_keys = set(off) | {(c, m) for c, ms in s.spec.status_quo.off_budget_wan.items() for m in ms}
+    if off_keys:
+        out["off_budget_wan"] = {}
+        for c, m in sorted(off_keys):
+            out["off_budget_wan"].setdefault(c, {})[m] = _round(off.get((c, m), 0.0), 7)
+    return out
+
+
+def _uncertainty_section(cal: Calibration, src: str) -> dict:
     """The base's uncertain parameters, with every fitted curve's entry replaced by its posterior spread."""
     spec = cal.base.spec
     fitted = {(c, i) for (c, i), f in cal.fits.items() if f.fitted}
@@ -514,11 +581,18 @@ def _uncertainty_section(cal: Calibration) -> dict:
                 entry["group"] = f"split_{k}"  # split entries keep their common shock
             for t in keep:
                 out.append(entry | {"path": t.path})
+    T = len(cal.base.years)
+    rho = cal.year_correlation
     for (c, i), f in cal.fits.items():
         if f.fitted:
-            out.append({"path": f"categories.{c}.response.{i}", "dist": "lognormal",
-                        "cv": max(_round(f.output_cv, 3), 0.001), "source": RECORDS_REF})
-    return {"source": RECORDS_REF, "parameters": out}
+            v_post, v_year = np.log1p(f.output_cv ** 2), f.noise_cv ** 2 / T
+            entry = {"path": f"categories.{c}.response.{i}", "dist": "lognormal",
+                     "cv": max(_round(float(np.sqrt(np.expm1(v_post + v_year))), 3), 0.001), "source": src}
+            share = rho * v_year / (v_post + v_year)
+            if share >= 0.001:
+                entry |= {"correlation": _round(share, 3), "group": "records_years"}
+            out.append(entry)
+    return {"source": src, "parameters": out}
 
 
 def _reference_levels(s: Scenario, rec: Records, years: list[int], E: np.ndarray,
@@ -556,8 +630,6 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     ``.scenario`` (the calibrated scenario), ``.yaml_text()`` (the ``extends:`` file), and, with
     ``flips``, ``.flips``: the plan's recommendations that change within the curves' bands.
     Raises :class:`~budgetsim.scenario.records.RecordsError` listing every problem of the file."""
-    from ..scenario.loading import load_scenario
-
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     rec = records if isinstance(records, Records) else read_records(records, s, name=records_name)
     years, E = history_resources(s, rec)
@@ -583,7 +655,8 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     cal = Calibration(s, rec, years, E, fits, refs, scenario=s)
     doc = cal.document()
     merged = deep_merge(s.raw, {k: v for k, v in doc.items() if k != "extends"})
-    merged["extends"] = doc["extends"]
+    if doc.get("extends"):
+        merged["extends"] = doc["extends"]
     cal.scenario = scenario_from_dict(merged, source=f"{s.source} + {rec.name}", own=doc,
                                       base_path=Path(s.source) if Path(s.source).is_file() else None)
     if flips:
@@ -699,10 +772,11 @@ def scenario_with_curves(s: Scenario, curves: dict[tuple[str, str], dict[str, fl
 
 
 def synthetic_records(s: Scenario, truth: Scenario, years: list[int], spread: float, noise: float,
-                      rng: np.random.Generator, name: str = "synthetic.csv") -> Records:
+                      rng: np.random.Generator, name: str = "synthetic.csv", common: float = 0.0) -> Records:
     """Records drawn from known curves (recovery tests, examples): each category's status-quo
     spending scaled by factors evenly spread over ±``spread`` in a random order of the ``years``,
-    outputs from ``truth``'s curves times log-normal noise of sd ``noise``."""
+    outputs from ``truth``'s curves times log-normal noise of sd ``noise``, a ``common`` share of
+    whose variance is one shock per year shared by every curve (good and bad years)."""
     sq = status_quo_records(s).spending
     rows = []
     for c in s.categories:
@@ -714,9 +788,39 @@ def synthetic_records(s: Scenario, truth: Scenario, years: list[int], spread: fl
     empty = pd.DataFrame(columns=["year", "category", "indicator", "value", "origin"])
     yrs, E = history_resources(truth, Records(spending, empty, pd.DataFrame(), name))
     out = []
+    shock = rng.standard_normal(len(yrs)) if common > 0 else np.zeros(len(yrs))
     for (c, i), curve in scenario_curves(truth).items():
         for k, y in enumerate(yrs):
-            v = float(curve.value(E[s.categories.index(c), k])) * float(np.exp(rng.normal(0.0, noise)))
+            z = np.sqrt(common) * shock[k] + np.sqrt(1 - common) * rng.standard_normal() if common > 0 else \
+                rng.normal(0.0, 1.0)
+            v = float(curve.value(E[s.categories.index(c), k])) * float(np.exp(noise * z))
             out.append((y, c, i, v, "outcomes"))
     return Records(spending, pd.DataFrame(out, columns=empty.columns), pd.DataFrame(), name,
                    hashlib.sha256(spending.to_csv().encode() + str(out).encode()).hexdigest())
+
+
+def perturbed_curves(s: Scenario, rng: np.random.Generator, level: float = 0.25,
+                     shift: float = 0.1) -> dict[tuple[str, str], dict[str, float]]:
+    """The scenario's curves moved at random: the output at status-quo spending by a factor up to
+    e^±``level``, the elasticity there by up to ±``shift`` (kept in (0.05, 0.97)) — 'true' curves for
+    recovery tests and example records, as parameters by (category, indicator)."""
+    optimize = _scipy_optimize()
+    _, e_sq = history_resources(s, status_quo_records(s))
+    out = {}
+    for c in s.categories:
+        e0 = float(e_sq[s.categories.index(c), 0])
+        for i, cs in s.spec.categories[c].response.items():
+            th = theta_from_curve(cs.curve, {k: float(getattr(cs, k)) for k in CURVE_PARAMS[cs.curve]}, e0)
+            if level:
+                th[0] += rng.uniform(-level, level)
+            target = float(np.clip(elasticity(cs.curve, th) + rng.uniform(-shift, shift), 0.05, 0.97))
+            j = 2 if cs.curve == "hill" else 1
+
+            def gap(b: float, th=th, j=j, kind=cs.curve) -> float:
+                return elasticity(kind, np.r_[th[:j], b, th[j + 1:]]) - target
+            try:
+                th[j] = optimize.brentq(gap, -8, 8)
+            except ValueError:  # the target is out of the family's reach: keep the shape
+                pass
+            out[(c, i)] = curve_from_theta(cs.curve, th, e0)
+    return out

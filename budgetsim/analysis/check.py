@@ -45,8 +45,8 @@ from .sensitivity import _row_sensitivity, _sens_at
 from .wording import UNIT, _fmt_param, _key_label, _unit_text
 
 ROW_TOLERANCE_WAN = 0.5  # a row breached by less than half a 万元 is rounding, not a breach
-MOVE_MIN_WAN = 1.0
-TEXT_MOVES = 10  # moves listed in the text report (all are in the table)  # changes below 1 万元 are not worth a sentence
+MOVE_MIN_WAN = 1.0  # changes below 1 万元 are not worth a sentence
+TEXT_MOVES = 10  # moves listed in the text report (all are in the table)
 BREACH_COLUMNS = ["id", "row", "label_zh", "label_en", "year", "key", "item_zh", "item_en", "side", "limit",
                   "value", "excess", "unit", "excess_zh", "excess_en", "sentence_zh", "sentence_en"]
 MOVE_COLUMNS = ["year", "from_category", "from_mode", "to_category", "to_mode", "amount_wan", "gain",
@@ -122,6 +122,17 @@ class PlanCheck:
         """Points the optimum scores above the draft (None when the scenario has no optimum)."""
         return self.optimum.performance - self.performance if self.optimum.ok else None
 
+    def headline(self) -> dict[str, Any]:
+        """The figures of the draft's tiles, straight from the money matrices (no tables: an edit in the
+        workbench needs them in milliseconds)."""
+        mech = self.plan.mech
+        xf = mech.flatten(self.plan.x)
+        fiscal, external = float((mech.budget @ xf).sum()), float((mech.external @ xf).sum())
+        return {"performance": self.performance, "optimum_performance": self.optimum_performance,
+                "gap": self.gap, "breaches": int(len(self.breaches)), "budget_allocated_wan": fiscal,
+                "budget_envelope_wan": float(self.scenario.budget_wan.sum()),
+                "leverage": external / fiscal if fiscal > 0 else None}
+
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan.to_dict()
         plan.pop("solver", None)
@@ -192,9 +203,9 @@ def rule_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder, plan: Resul
     full = np.zeros(lp.n_cols)
     full[builder.x_cols] = xf
     plan = plan if plan is not None else Result.of_plan(s, x, builder.ev)
-    totals = plan.indicator_totals.set_index("indicator")["plan_total"]
-    idx = [i for i, m in enumerate(builder.rows) if m.rule is not None and m.rule not in ("lumpy_funding",)]
-    act = lp.A[np.ix_(idx, builder.x_cols)] @ xf if idx else np.zeros(0)
+    totals = dict(zip(s.indicators, plan.evaluation.indicators.sum(axis=1)))  # on the true curves
+    idx, A = _rule_rows(builder)
+    act = A @ xf
     recs = []
     for i, a in zip(idx, act):
         meta = builder.rows[i]
@@ -225,6 +236,17 @@ def rule_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder, plan: Resul
     df = pd.DataFrame(recs, columns=BREACH_COLUMNS + ["limit_text_zh", "limit_text_en", "value_text_zh",
                                                       "value_text_en"])
     return df
+
+
+def _rule_rows(builder: ModelBuilder) -> tuple[list[int], np.ndarray]:
+    """The builder's rule rows (but whole projects) and their coefficients on the allocation columns, taken
+    once per model: rule rows over the allocation never change between refinement passes."""
+    cached = builder.__dict__.get("_check_rule_rows")
+    if cached is None:
+        idx = [i for i, m in enumerate(builder.rows) if m.rule is not None and m.rule != "lumpy_funding"]
+        A = builder.lp.A[np.ix_(idx, builder.x_cols)] if idx else np.zeros((0, len(builder.x_cols)))
+        cached = builder.__dict__["_check_rule_rows"] = (idx, A)
+    return cached
 
 
 def _record(s: Scenario, meta, side: str, limit: float, value: float, excess: float, kind: str,
@@ -266,7 +288,8 @@ def _lumpy_breaches(s: Scenario, x: np.ndarray, builder: ModelBuilder) -> list[d
                 rec["limit_text_en"] = f"whole projects of {pu.unit_wan:,.0f} 万元"
                 rec["value_text_zh"] = f"{v:,.0f} 万元（{n:.2f} 项）"
                 rec["value_text_en"] = f"{v:,.0f} 万元 ({n:.2f} projects)"
-                rec["sentence_zh"] = (f"{rec['label_zh']}（{rec['item_zh']}，{y} 年）：须为整项目（每项 {pu.unit_wan:,.0f} "
+                rec["sentence_zh"] = (f"{rec['label_zh']}（{rec['item_zh']}，{y} 年）："
+                                      f"须为整项目（每项 {pu.unit_wan:,.0f} "
                                       f"万元），本方案 {v:,.0f} 万元，即 {n:.2f} 项，差 {off:,.0f} 万元成整。")
                 rec["sentence_en"] = (f"{rec['label_en']} ({rec['item_en']}, {y}): whole projects of "
                                       f"{pu.unit_wan:,.0f} 万元; this plan {v:,.0f} 万元 = {n:.2f} projects, "
@@ -382,15 +405,17 @@ def improve_plan(s: Scenario, x: np.ndarray, within: float, *, draft: Result | N
     if r.status == "infeasible":
         ex = explain(r, hard=HARD_FOR_BANDS, solver=solver)
         blocking = ex.conflicts
-        names_zh = "；".join(blocking["sentence_zh"]) if len(blocking) else (
-            f"{rule_label(s, 'budget_envelope', 'zh')}与 ±{pct}% 的范围本身冲突，放宽其他规则也无济于事：请扩大范围")
-        names_en = "; ".join(blocking["sentence_en"]) if len(blocking) else (
-            f"the {rule_label(s, 'budget_envelope', 'en')} cannot be met within ±{pct} % whatever the other rules: "
-            "widen the band")
+        if len(blocking):
+            zh = "需放宽：" + "；".join(blocking["sentence_zh"])
+            en = "What must give: " + "; ".join(blocking["sentence_en"])
+        else:  # nothing else can give: the band itself is too narrow for the budget
+            zh = (f"在此范围内{rule_label(s, 'budget_envelope', 'zh')}无法满足，"
+                  "放宽其他规则也无济于事；请扩大改动幅度。")
+            en = (f"the {rule_label(s, 'budget_envelope', 'en')} cannot be met within the band whatever the other "
+                  "rules; widen the band.")
         return Improvement(within, "impossible", base, blocking=blocking,
-                           message_zh=f"在草案 ±{pct}% 范围内，没有任何方案能满足全部规则。需放宽：{names_zh}",
-                           message_en=f"No plan within ±{pct} % of the draft keeps every rule. What must give: "
-                                      f"{names_en}")
+                           message_zh=f"在草案 ±{pct}% 范围内，没有任何方案能满足全部规则。{zh}",
+                           message_en=f"No plan within ±{pct} % of the draft keeps every rule: {en}")
     if not r.ok:
         raise BudgetsimError(f"improve: the solver stopped without a plan ({r.status}: {r.message})")
     better = Result.of_plan(s, r.x, draft.evaluator)
@@ -402,7 +427,7 @@ def improve_plan(s: Scenario, x: np.ndarray, within: float, *, draft: Result | N
     moves = plan_moves(s, x, better.x, draft.evaluator, base)
     gain = better.performance - base
     if len(breaks):
-        zh = (f"草案违反 {len(breaks)} 项规则；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
+        zh = (f"草案违反规则 {len(breaks)} 处；在 ±{pct}% 范围内满足全部规则的最优方案得分 {better.performance:.2f}"
               f"（{gain:+.2f} 分）。")
         en = (f"The draft breaks {len(breaks)} rule rows; the best plan within ±{pct} % that keeps every rule scores "
               f"{better.performance:.2f} ({gain:+.2f} points).")
@@ -491,8 +516,9 @@ def check_text(c: PlanCheck, lang: str = "zh") -> str:
         out.append((f"最优方案 {c.optimum_performance:.2f}，差距 {gap:.2f} 分" if zh else
                     f"Optimum {c.optimum_performance:.2f}; gap {gap:.2f} points"))
     else:
-        out.append(("本情景没有满足全部规则的方案：" if zh else "This scenario has no plan that keeps every rule: ")
-                   + c.optimum.message)
+        out.append("本情景本身不可行：没有任何方案能同时满足全部规则"
+                   "（用 budgetsim explain 查看哪些规则冲突、各需放宽多少）。"
+                   if zh else "This scenario has no plan that keeps every rule: " + c.optimum.message)
     out.append("")
     if c.keeps_rules:
         out.append("草案满足全部规则。" if zh else "The draft keeps every rule.")

@@ -63,7 +63,7 @@ from ..scenario.loading import Scenario, load_scenario
 from .diagnosis import _diagnose
 from .risk import risk_tradeoff
 from .explanation import Explanation, _empty_conflicts, _int_years
-from .sensitivity import _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
+from .sensitivity import MipResolver, _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
 from .wording import BINDING_COLUMNS, CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS, DEFAULT_HARD, FD_REL_STEP, MBV_COLUMNS, MIP_GAP, SLACK_COLUMNS, UNIT, _fmt_param, _key_label, _unit_text
 
 __all__ = ["Explanation", "explain", "DEFAULT_HARD"]
@@ -125,13 +125,21 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     act = sol.row_activity
     resolves: dict[str, int] = {"count": 0}
     cache: dict[tuple, float] = {}
+    resolver = MipResolver() if is_mip else None
+    if is_mip:
+        # gains are measured from the best plan known for the rules as they are: a re-solve may find
+        # a plan within the gap that beats the one the solve stopped at, and that is no gain of a rule
+        base = _objective(_solve(lp, solver, x, hint=x, resolver=resolver), maximize)
+        if math.isfinite(base) and sign * (base - obj0) > 0:
+            obj0 = base
 
     def resolve(changes, warm: bool = False) -> float:
         """Re-solve with some rows changed; ``warm``: the changes only loosen, the optimum stays feasible."""
         key = tuple((i, None if v is None else v.tobytes(), float(l), float(h)) for i, (v, l, h) in changes.items())
         if key not in cache:
             resolves["count"] += 1
-            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None), maximize)
+            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
+                                                  resolver=resolver), maximize)
         return cache[key]
 
     # ---- marginal value of budget, per year
@@ -250,6 +258,11 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
 
 
+def _pts(v: float) -> str:
+    """Index points for a reader: two decimals, or two significant digits when smaller."""
+    return f"{v:.2f}" if abs(v) >= 0.01 else f"{v:.2g}"
+
+
 def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: float, objective: str,
                    lang: str) -> str:
     label = rule_label(s, rid, lang)
@@ -257,11 +270,12 @@ def _bind_sentence(s: Scenario, rid: str, meta: RowMeta, p_to: float, gain: floa
     frm = _fmt_param(s, rid, meta.key, meta.param, lang)
     to = _fmt_param(s, rid, meta.key, p_to, lang)
     if lang == "zh":
-        where = "".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
+        where = "，".join(filter(None, [f"{key}" if key else "", f"{meta.year} 年" if meta.year else ""]))
         where = f"（{where}）" if where else ""
-        what = {"min-budget": f"预算节省 {gain:,.1f} 万元",
-                "cvar": f"稳健目标（均值与 CVaR 加权）提高 {gain:.4f} 分"}.get(objective, f"绩效指数提高 {gain:.4f} 分")
-        return f"{label}{where}为紧约束：由 {frm} 放宽至 {to}，{what}。"
+        what = {"min-budget": f"预算节省 {gain:,.0f} 万元",
+                "cvar": f"稳健目标（兼顾平均与最差一成情形）多得 {_pts(gain)} 分"}.get(objective,
+                                                                              f"绩效指数多得 {_pts(gain)} 分")
+        return f"{label}{where}卡住了方案：由 {frm} 放宽至 {to}，{what}。"
     where = ", ".join(filter(None, [key, str(meta.year) if meta.year else ""]))
     where = f" ({where})" if where else ""
     what = {"min-budget": f"saves {gain:,.1f} 万元 of budget",

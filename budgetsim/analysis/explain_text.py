@@ -76,13 +76,13 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
         for _, r in mbv.iterrows():
             v = r["value"]
             if ex.objective != "min-budget":  # max-performance and cvar are both in index points
-                line = _t(lang, f"  {r['year']} 年每多安排 1000 万元，绩效指数提高 {v * 1000:.4f} 分",
+                line = _t(lang, f"  {r['year']} 年每多安排 1,000 万元，绩效指数多得 {v * 1000:.2f} 分",
                           f"  {r['year']}: one more 1,000 万元 adds {v * 1000:.4f} index points")
             else:
                 line = _t(lang, f"  {r['year']} 年预算上限每放宽 1 万元，所需预算变化 {v:.4f} 万元",
                           f"  {r['year']}: one more 万元 of envelope changes the budget needed by {v:.4f} 万元")
             if ex.method == "lp-duals":
-                line += _t(lang, f"（对偶值 {v:.3e}/万元；差分校验 {r['finite_difference']:.3e}，相差 "
+                line += _t(lang, f"（预算约束的对偶值 {v:.3e}/万元；上下挪动预算重新求解核对 {r['finite_difference']:.3e}，相差 "
                                  f"{r['rel_diff'] * 100:.3f}%）",
                            f" (dual {v:.3e} per 万元; finite difference {r['finite_difference']:.3e}, "
                            f"{r['rel_diff'] * 100:.3f} % apart)")
@@ -91,10 +91,10 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
                            f" (from re-solves, step ±{r['fd_step_wan']:,.0f} 万元)")
             out.append(line)
         out.append("")
-    out.append(_t(lang, "二、紧约束规则及其代价", "2. Binding rules and what they cost"))
+    out.append(_t(lang, "二、卡住方案的规则（紧约束）：放宽一步能换来多少", "2. Binding rules and what they cost"))
     br = ex.binding_rules
     if not len(br):
-        out.append(_t(lang, "  没有规则为紧约束。", "  No rule binds."))
+        out.append(_t(lang, "  没有卡住方案的规则。", "  No rule binds."))
     for _, r in br.iterrows():
         out.append("  - " + r[f"sentence_{lang}"])
     sl = ex.slack_rules
@@ -108,14 +108,14 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
             rows = ", ".join(_slack_item(s, r, lang) for _, r in g.iterrows())
             out.append(f"  · {rule_label(s, rid, lang)}: {rows}")
     out.append("")
-    out.append(_t(lang, "三、各渠道的边际回报（规划期按预算加权，指数点/千万元）",
+    out.append(_t(lang, "三、各渠道再投 1,000 万元的回报（边际回报，规划期按预算加权，单位：分）",
                   "3. Channels at the margin (plan average, index points per 1,000 万元)"))
     ch = ex.channels
     if len(ch):
         tbl = pd.DataFrame({
             _t(lang, "渠道", "channel"): ch[f"label_{lang}"],
             _t(lang, "安排(万元)", "amount (万元)"): ch["amount_wan"].round(0),
-            _t(lang, "边际回报", "return"): (ch["marginal_return"] * 1000).round(4),
+            _t(lang, "回报", "return"): (ch["marginal_return"] * 1000).round(4),
             _t(lang, "规则影响", "via rules"): (ch["rule_value"] * 1000).round(4),
             _t(lang, "预算价值", "budget value"): (ch["budget_value"] * 1000).round(4),
             _t(lang, "差额", "shortfall"): (ch["reduced_cost"] * 1000).round(4),
@@ -133,7 +133,8 @@ def _slack_item(s, r, lang: str) -> str:
     where = " ".join(filter(None, [key, yr]))
     sp = r["slack_param"]
     if isinstance(sp, float) and math.isfinite(sp) and r["unit"] in ("", "×"):
-        amount = f"{sp * 100:.2f} pp" if r["unit"] == "" else f"{sp:.2f}×"
+        amount = ((f"{sp * 100:.1f} 个百分点" if lang == "zh" else f"{sp * 100:.1f} percentage points")
+                  if r["unit"] == "" else f"{sp:.2f}×")
     else:
         amount = f"{r['slack']:,.1f} {r['unit']}".strip()
     return f"{where} {amount}".strip()

@@ -9,7 +9,9 @@ May import: every layer below (present, runs, analyses, results, model, scenario
 """
 
 from .archive import ImportReport, archive_bytes, export_library, import_archive, read_archive
-from .store import ENV_VAR, KINDS, SCHEMA_VERSION, Entry, Library, default_dir, headline, library_path
+from .store import (ENV_VAR, GIVEN, KINDS, SCHEMA_VERSION, Entry, Library, default_dir, headline, library_path,
+                    plan_array, plan_doc)
 
-__all__ = ["ENV_VAR", "Entry", "ImportReport", "KINDS", "Library", "SCHEMA_VERSION", "archive_bytes", "default_dir",
-           "export_library", "headline", "import_archive", "library_path", "read_archive"]
+__all__ = ["ENV_VAR", "GIVEN", "Entry", "ImportReport", "KINDS", "Library", "SCHEMA_VERSION", "archive_bytes", "default_dir",
+           "export_library", "headline", "import_archive", "library_path", "plan_array", "plan_doc",
+           "read_archive"]

@@ -30,7 +30,7 @@ from ..exceptions import BudgetsimError, LibraryError
 from ..fileio import atomic_write
 from ..present.compare import slug
 from ..version import __version__
-from .store import KINDS, MAX_YAML, Entry, Library
+from .store import KINDS, MAX_YAML, Entry, Library, plan_array
 
 FORMAT = "budgetsim-library"
 FORMAT_VERSION = 1
@@ -40,7 +40,7 @@ MAX_INDEX_BYTES = 5_000_000
 MAX_TOTAL_BYTES = 200_000_000
 MAX_ARCHIVE_BYTES = 100_000_000
 _ENTRY_KEYS = {"file", "name", "kind", "notes", "author", "created_at", "updated_at", "objective", "base",
-               "headline", "saved_by"}
+               "headline", "saved_by", "plan"}
 
 
 def export_library(library: Library, out: str | Path, entries: list[Entry] | None = None) -> Path:
@@ -167,9 +167,11 @@ def read_archive(source: str | Path | bytes) -> list[dict[str, Any]]:
                 continue
             try:
                 from ..scenario.loading import load_scenario_text
-                load_scenario_text(text, file)
+                scen = load_scenario_text(text, file)
+                if row.get("plan") is not None:
+                    plan_array(row["plan"], scen, f"{at}.plan")
             except BudgetsimError as exc:
-                problems.append(f"{file}: {exc}")
+                problems.append(f"{file}: {exc}" if not str(exc).startswith(at) else str(exc))
                 continue
             out.append({k: row[k] for k in row if k in _ENTRY_KEYS - {"file"}} | {"diff_yaml": text})
         if problems:

@@ -3,6 +3,8 @@
 An :class:`Entry` is one saved scenario — a pin (in the comparison) or a draft (work to come back
 to) — with its name, notes, author (free text), times, the question it was solved for, its YAML
 diff against the bundled scenario it extends, and the headline figures of its plan at the time.
+A user's own allocation (a draft plan scored as given, question ``given``) also keeps the plan:
+万元 per category × mode × year.
 
 Where the file lives (:func:`library_path`): the ``path`` given, else ``$BUDGETSIM_LIBRARY``, else
 ``library.sqlite3`` in the user's data directory (``$XDG_DATA_HOME/budgetsim`` or
@@ -38,7 +40,7 @@ from ..version import __version__
 
 ENV_VAR = "BUDGETSIM_LIBRARY"
 FILE_NAME = "library.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 KINDS = ("pin", "draft")
 BUSY_TIMEOUT_S = 30.0
 MAX_NAME = 200
@@ -46,6 +48,8 @@ MAX_NOTES = 10_000
 MAX_YAML = 1_000_000  # the scenario file limit (budgetsim.scenario.loading.MAX_FILE_BYTES)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 # the headline figures kept with an entry (keys of Result.summary())
+GIVEN = "given"  # the question of a user's own plan: scored as given, not solved
+QUESTIONS = OBJECTIVES + (GIVEN,)
 HEADLINE_KEYS = ("status", "performance", "status_quo_performance", "performance_diff", "budget_allocated_wan",
                  "budget_envelope_wan", "external_wan", "leverage", "targets_met", "targets_total")
 
@@ -89,16 +93,25 @@ class Entry:
     diff_yaml: str
     headline: dict[str, Any] = field(default_factory=dict)
     saved_by: str = ""  # the budgetsim version that saved it
+    plan: dict[str, Any] | None = None  # a user's own plan: {"channels": [[cat, mode]...], "years", "amounts_wan"}
 
     def scenario(self):
         """The saved scenario, loaded from its YAML diff (``extends`` resolves among the bundled files)."""
         from ..scenario.loading import load_scenario_text
         return load_scenario_text(self.diff_yaml, f"library:{self.name}")
 
+    def plan_array(self, scenario=None):
+        """The saved plan as a channels × years array (万元) in ``scenario``'s order (default: the saved
+        scenario); :class:`LibraryError` when it does not fit that scenario's channels and years."""
+        if self.plan is None:
+            return None
+        s = scenario if scenario is not None else self.scenario()
+        return plan_array(self.plan, s, f"{self.name}: plan")
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "kind": self.kind, "notes": self.notes, "author": self.author,
                 "created_at": self.created_at, "updated_at": self.updated_at, "objective": self.objective,
-                "base": self.base, "headline": dict(self.headline), "saved_by": self.saved_by}
+                "base": self.base, "headline": dict(self.headline), "saved_by": self.saved_by, "plan": self.plan}
 
 
 # ----------------------------------------------------------------------------- schema and migrations
@@ -139,8 +152,13 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX entries_kind_name ON entries (kind, name)")
 
 
+def _v3(conn: sqlite3.Connection) -> None:
+    """A user's own plan kept with its entry (JSON; NULL for a solved scenario)."""
+    conn.execute("ALTER TABLE entries ADD COLUMN plan TEXT")
+
+
 # version reached → the step that reaches it from the version before
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
 assert max(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -267,17 +285,21 @@ class Library:
 
     # ------------------------------------------------------------------ reading
     _COLUMNS = ("id, name, kind, notes, author, created_at, updated_at, objective, base, diff_yaml, headline, "
-                "saved_by")
+                "saved_by, plan")
 
     @staticmethod
     def _entry(row: tuple) -> Entry:
-        eid, name, kind, notes, author, created, updated, objective, base, diff, headline, saved_by = row
+        eid, name, kind, notes, author, created, updated, objective, base, diff, headline, saved_by, plan = row
         try:
             head = json.loads(headline) if headline else {}
         except ValueError:
             head = {}
+        try:
+            pl = json.loads(plan) if plan else None
+        except ValueError:
+            pl = None
         return Entry(int(eid), name, kind, notes, author, created, updated or created, objective, base, diff,
-                     head if isinstance(head, dict) else {}, saved_by)
+                     head if isinstance(head, dict) else {}, saved_by, pl if isinstance(pl, dict) else None)
 
     def entries(self, kind: str | None = None) -> list[Entry]:
         """Every entry (or those of one kind), oldest first."""
@@ -318,20 +340,19 @@ class Library:
     # ------------------------------------------------------------------ writing
     def save(self, name: str, diff_yaml: str, *, objective: str = "max-performance", kind: str = "pin",
              notes: str = "", author: str = "", base: str | None = None,
-             headline: dict[str, Any] | None = None) -> Entry:
+             headline: dict[str, Any] | None = None, plan: dict[str, Any] | None = None) -> Entry:
         """Save a scenario under ``name``; an entry of the same kind and name is replaced (its id and
         creation time kept).  One transaction: a concurrent save never loses either write."""
         name = _check_name(name)
         _check_kind(kind)
-        if objective not in OBJECTIVES:
-            raise LibraryError(f"objective: {objective!r} is not a question budgetsim answers; allowed: "
-                               f"{list(OBJECTIVES)}")
+        _check_question(objective, plan)
         notes, author = _check_text("notes", notes, MAX_NOTES), _check_text("author", author, MAX_NAME)
         if not isinstance(diff_yaml, str) or not diff_yaml.strip():
             raise LibraryError("diff_yaml: a saved scenario needs its YAML text")
         if len(diff_yaml.encode("utf-8")) > MAX_YAML:
             raise LibraryError(f"diff_yaml: larger than {MAX_YAML // 1000} kB, the scenario file limit")
         head = json.dumps(_plain(headline or {}), ensure_ascii=False, allow_nan=False)
+        pl = json.dumps(plan, ensure_ascii=False, allow_nan=False) if plan is not None else None
         now = _now()
         conn = self._connect()
         try:
@@ -340,14 +361,15 @@ class Library:
                 old = conn.execute("SELECT id FROM entries WHERE kind = ? AND name = ?", (kind, name)).fetchone()
                 if old:
                     conn.execute("UPDATE entries SET notes = ?, author = ?, updated_at = ?, objective = ?, base = ?, "
-                                 "diff_yaml = ?, headline = ?, saved_by = ? WHERE id = ?",
-                                 (notes, author, now, objective, base, diff_yaml, head, __version__, old[0]))
+                                 "diff_yaml = ?, headline = ?, saved_by = ?, plan = ? WHERE id = ?",
+                                 (notes, author, now, objective, base, diff_yaml, head, __version__, pl, old[0]))
                     eid = old[0]
                 else:
                     eid = conn.execute(
                         "INSERT INTO entries (name, kind, notes, author, created_at, updated_at, objective, base, "
-                        "diff_yaml, headline, saved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (name, kind, notes, author, now, now, objective, base, diff_yaml, head, __version__)).lastrowid
+                        "diff_yaml, headline, saved_by, plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (name, kind, notes, author, now, now, objective, base, diff_yaml, head, __version__,
+                         pl)).lastrowid
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -359,13 +381,15 @@ class Library:
     def save_result(self, result, name: str, base=None, *, kind: str = "pin", notes: str = "",
                     author: str = "") -> Entry:
         """Save a solved scenario: its YAML diff against ``base`` (default: the bundled scenario it
-        extends), its question and its headline figures."""
+        extends), its question and its headline figures; a user's own plan (status ``given``) with it."""
         from ..present.compare import base_scenario, scenario_diff_yaml
         scen = result.scenario
         ref = base if base is not None else base_scenario(scen)
-        diff = scenario_diff_yaml(scen, ref, objective=result.objective)
-        return self.save(name, diff, objective=result.objective, kind=kind, notes=notes, author=author,
-                         base=ref.id if ref is not None else None, headline=headline(result))
+        given = result.status == GIVEN
+        diff = scenario_diff_yaml(scen, ref, objective="max-performance" if given else result.objective)
+        return self.save(name, diff, objective=GIVEN if given else result.objective, kind=kind, notes=notes,
+                         author=author, base=ref.id if ref is not None else None, headline=headline(result),
+                         plan=plan_doc(scen, result.given_x) if given else None)
 
     def rename(self, entry_id: int, new_name: str) -> Entry:
         new_name = _check_name(new_name)
@@ -408,15 +432,15 @@ class Library:
             name = _check_name(r["name"])
             kind = r.get("kind", "pin")
             _check_kind(kind)
-            if r.get("objective", "max-performance") not in OBJECTIVES:
-                raise LibraryError(f"{name}: objective {r.get('objective')!r} is not one of {list(OBJECTIVES)}")
+            _check_question(r.get("objective", "max-performance"), r.get("plan"))
             now = _now()
             checked.append((name, kind, _check_text("notes", r.get("notes", ""), MAX_NOTES),
                             _check_text("author", r.get("author", ""), MAX_NAME), str(r.get("created_at") or now),
                             str(r.get("updated_at") or r.get("created_at") or now),
                             r.get("objective", "max-performance"), r.get("base"), r["diff_yaml"],
                             json.dumps(_plain(r.get("headline") or {}), ensure_ascii=False, allow_nan=False),
-                            str(r.get("saved_by") or __version__)))
+                            str(r.get("saved_by") or __version__),
+                            json.dumps(r["plan"], ensure_ascii=False, allow_nan=False) if r.get("plan") else None))
         conn = self._connect()
         ids = []
         try:
@@ -427,7 +451,8 @@ class Library:
                         raise LibraryError(f"name: {row[0]!r} is already taken by another saved {row[1]}")
                     ids.append(conn.execute(
                         "INSERT INTO entries (name, kind, notes, author, created_at, updated_at, objective, base, "
-                        "diff_yaml, headline, saved_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid)
+                        "diff_yaml, headline, saved_by, plan) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        row).lastrowid)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -444,6 +469,48 @@ def headline(result) -> dict[str, Any]:
     """The figures kept with a saved scenario (a subset of ``Result.summary()``)."""
     sm = result.summary()
     return {k: sm.get(k) for k in HEADLINE_KEYS}
+
+
+def plan_doc(scenario, x) -> dict[str, Any]:
+    """A channels × years plan (万元) as the library keeps it, with the channels and years it is laid on."""
+    return {"channels": [[c, m] for c, m in scenario.channels], "years": [int(y) for y in scenario.years],
+            "amounts_wan": [[float(v) for v in row] for row in x]}
+
+
+def plan_array(doc: Any, scenario, where: str = "plan"):
+    """A kept plan back as an array in ``scenario``'s channel and year order; :class:`LibraryError` naming
+    what does not fit (a channel or year the scenario lacks, a missing one, a number that is not one)."""
+    import math
+
+    import numpy as np
+    if not isinstance(doc, dict) or not {"channels", "years", "amounts_wan"} <= set(doc):
+        raise LibraryError(f"{where}: needs channels, years and amounts_wan")
+    try:
+        chans = [tuple(c) for c in doc["channels"]]
+        years = [int(y) for y in doc["years"]]
+        amounts = [[float(v) for v in row] for row in doc["amounts_wan"]]
+    except (TypeError, ValueError) as exc:
+        raise LibraryError(f"{where}: not a table of numbers ({exc})") from exc
+    if len(amounts) != len(chans) or any(len(row) != len(years) for row in amounts):
+        raise LibraryError(f"{where}: amounts_wan must be {len(chans)} rows of {len(years)} years")
+    if any(not math.isfinite(v) or v < 0 for row in amounts for v in row):
+        raise LibraryError(f"{where}: amounts must be finite numbers ≥ 0 万元")
+    want_c, want_y = list(scenario.channels), [int(y) for y in scenario.years]
+    if sorted(chans) != sorted(want_c) or sorted(years) != sorted(want_y):
+        missing = sorted(set(want_c) - set(chans))[:3]
+        extra = sorted(set(chans) - set(want_c))[:3]
+        raise LibraryError(f"{where}: does not fit the scenario (channels missing {missing}, unknown {extra}; "
+                           f"years {years} vs {want_y})")
+    ci, yi = {c: i for i, c in enumerate(chans)}, {y: i for i, y in enumerate(years)}
+    return np.array([[amounts[ci[c]][yi[y]] for y in want_y] for c in want_c])
+
+
+def _check_question(objective: Any, plan: Any) -> None:
+    if objective not in QUESTIONS:
+        raise LibraryError(f"objective: {objective!r} is not a question budgetsim answers; allowed: {list(QUESTIONS)}")
+    if (objective == GIVEN) != (plan is not None):
+        raise LibraryError("plan: a user's own plan is saved with the question 'given', and only then"
+                           if plan is not None else "plan: the question 'given' needs the plan it scores")
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:

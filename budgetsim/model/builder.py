@@ -514,12 +514,20 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     for passes in range(1, max_passes + 1):
         if trace is not None:
             trace.append(copy.deepcopy(builder.lp))
-        left = limit - (time.perf_counter() - t_start)
-        if left <= 0:
+        def out_of_time():
             return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
                                    f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
+
+        left = limit - (time.perf_counter() - t_start)
+        if left <= 0:
+            return out_of_time()
         if session is not None:
             with session.lock:
+                # the limit is this request's own wall clock: time spent waiting for other users'
+                # passes on this structure counts, and the run gets only what is left of it
+                left = limit - (time.perf_counter() - t_start)
+                if left <= 0:
+                    return out_of_time()
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:

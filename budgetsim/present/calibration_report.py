@@ -166,8 +166,13 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
 
 
+def _text_width(text: str, size: float = 11) -> float:
+    """About how wide ``text`` is drawn (CJK characters are square, Latin about 0.56 em)."""
+    return sum(size if ord(ch) > 0x2E80 else 0.56 * size for ch in text)
+
+
 def curve_svg(cal: Calibration, category: str, indicator: str, lang: str = "zh",
-              width: int = 560, height: int = 300) -> str:
+              width: int = 600, height: int = 300) -> str:
     """The curve chart as a small self-contained SVG: band, fitted and prior curves, observed points
     (labelled by year) and current spending.  Drawn directly (milliseconds per chart, no renderer);
     the browser sets the text, so Chinese shows in any system font."""
@@ -210,7 +215,8 @@ def curve_svg(cal: Calibration, category: str, indicator: str, lang: str = "zh",
                    f'<title>{int(r.year)}: {_num(r.value, 4)}</title></circle>'
                    f'<text x="{sx(r.effective_wan):.1f}" y="{sy(r.value) - 7:.1f}" text-anchor="middle" '
                    f'font-size="9" fill="#666">{int(r.year)}</text>')
-    y_title = f"{label(s, 'indicators', indicator, lang)}（{unit(s, indicator, lang)}）"
+    y_title = (f"{label(s, 'indicators', indicator, lang)}（{unit(s, indicator, lang)}）" if lang == "zh" else
+               f"{label(s, 'indicators', indicator, lang)} ({unit(s, indicator, lang)})")
     out.append(f'<text x="{left}" y="16" font-size="13" font-weight="bold">{esc(title)}</text>')
     out.append(f'<text x="{left + pw / 2:.1f}" y="{height - 28}" text-anchor="middle">'
                f'{esc(t("cal_effective", lang))}</text>')
@@ -222,15 +228,15 @@ def curve_svg(cal: Calibration, category: str, indicator: str, lang: str = "zh",
         out.append(f'<line x1="{lx}" x2="{lx + 22}" y1="{height - 10}" y2="{height - 10}" stroke="{color}" '
                    f'stroke-width="2" stroke-dasharray="{dash or "none"}"/><text x="{lx + 26}" y="{height - 6}">'
                    f'{esc(text)}</text>')
-        lx += 40 + 11 * len(text)
+        lx += 34 + _text_width(text)
     out.append(f'<rect x="{lx}" y="{height - 15}" width="22" height="10" fill="#2a9d8f" fill-opacity="0.22"/>'
                f'<text x="{lx + 26}" y="{height - 6}">{esc(t("cal_band", lang))}</text>')
-    lx += 40 + 11 * len(t("cal_band", lang))
+    lx += 34 + _text_width(t("cal_band", lang))
     out.append(f'<circle cx="{lx + 6}" cy="{height - 10}" r="4" fill="#e76f51"/><text x="{lx + 14}" '
                f'y="{height - 6}">{esc(t("cal_observed", lang))}</text>')
-    lx += 30 + 11 * len(t("cal_observed", lang))
+    lx += 24 + _text_width(t("cal_observed", lang))
     out.append(f'<line x1="{lx}" x2="{lx + 18}" y1="{height - 10}" y2="{height - 10}" stroke="#444" '
-               f'stroke-dasharray="2,2"/><text x="{lx + 22}" y="{height - 6}">{esc(t("cal_current", lang))}</text>')
+               f'stroke-dasharray="2,2"/><text x="{lx + 22}" y="{height - 6}">{esc(t("cal_current_short", lang))}</text>')
     out.append("</svg>")
     return "".join(out)
 
@@ -279,6 +285,7 @@ def calibration_html(cal: Calibration, lang: str = "zh", charts: bool = True) ->
                  f"{esc(t('cal_prior_dominates_n', lang, n=n_prior))}</p>" if lang == "zh" else
                  f"<p>{esc(t('cal_fitted_n', lang, n=n_fit, k=len(cal.years)))}; "
                  f"{esc(t('cal_prior_dominates_n', lang, n=n_prior))}.</p>")
+    parts.append(f"<p>{esc(t('cal_year_corr', lang, rho=cal.year_correlation))}</p>")
     if rec.warnings:
         parts.append(f"<div class='warn'><b>{esc(t('cal_record_warnings', lang))}</b><ul>"
                      + "".join(f"<li>{esc(w)}</li>" for w in rec.warnings) + "</ul></div>")

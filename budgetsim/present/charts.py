@@ -19,7 +19,7 @@ import pandas as pd
 from ..exceptions import BudgetsimError
 from ..fileio import atomic_write
 from ..scenario.loading import Scenario
-from .compare import Comparison
+from .compare import STATUS_QUO, Comparison
 from .labels import YI, label, labels, t, unit
 from ..results import Result
 
@@ -206,20 +206,35 @@ def indicator_chart(r: Result, lang: str = "zh") -> alt.Chart:
 # ----------------------------------------------------------------------------- comparison
 
 
+def _reference_label(c: Comparison) -> str:
+    ref = c.reference
+    return f"参照：{ref.name}" if c.lang == "zh" else f"Reference: {ref.name}"
+
+
 def comparison_allocation_data(c: Comparison) -> pd.DataFrame:
+    """Budget cash over the plan by category for the reference (first, when it is the status quo)
+    and each compared plan (万元 and 亿元)."""
     a = c.allocation[c.allocation["on_budget"]]
     g = a.groupby(["scenario", "category", "category_label"], sort=False)["cash_wan"].sum(min_count=1)
     out = g.reset_index().rename(columns={"cash_wan": "amount_wan"})  # budget cash over the plan
+    ref = c.reference
+    if ref is not None and ref.key == STATUS_QUO:
+        first = c.allocation[(c.allocation["scenario"] == c.names[0]) & c.allocation["on_budget"]]
+        r = first.groupby(["category", "category_label"], sort=False)["reference_cash_wan"].sum().reset_index()
+        r = r.rename(columns={"reference_cash_wan": "amount_wan"})
+        r.insert(0, "scenario", _reference_label(c))
+        out = pd.concat([r, out], ignore_index=True)
     out["amount_yi"] = out["amount_wan"] / YI
     return out
 
 
 def comparison_allocation_chart(c: Comparison) -> alt.Chart:
-    """Plan total by category for each compared scenario (stacked bars, 亿元)."""
+    """Plan total by category for the reference and each compared plan (stacked bars, 亿元)."""
     lang = c.lang
     d = comparison_allocation_data(c)
+    order = list(dict.fromkeys(d["scenario"]))
     chart = alt.Chart(d).mark_bar().encode(
-        x=alt.X("scenario:N", title=None, sort=c.names, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        x=alt.X("scenario:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelLimit=160)),
         y=alt.Y("amount_yi:Q", title=t("amount", lang)),
         color=alt.Color("category_label:N", title=t("category", lang),
                         sort=list(dict.fromkeys(d["category_label"]))),
@@ -232,25 +247,33 @@ def comparison_allocation_chart(c: Comparison) -> alt.Chart:
 
 
 def comparison_indicator_data(c: Comparison) -> pd.DataFrame:
+    """Each plan's indicator totals relative to the ONE reference (= 100): equal totals draw
+    equal bars, whatever each plan's own status quo."""
     d = c.indicators.copy()
-    d["plan_rel"] = 100 * d["plan_total"] / d["status_quo_total"].replace(0, np.nan)
+    d["plan_rel"] = 100 * d["plan_total"] / d["reference_total"].replace(0, np.nan)
     return d
 
 
 def comparison_indicator_chart(c: Comparison) -> alt.Chart:
     lang = c.lang
     d = comparison_indicator_data(c)
-    chart = alt.Chart(d).mark_bar().encode(
-        y=alt.Y("indicator_label:N", title=None, sort=list(dict.fromkeys(d["indicator_label"])),
-                axis=alt.Axis(labelLimit=260)),
+    y = alt.Y("indicator_label:N", title=None, sort=list(dict.fromkeys(d["indicator_label"])),
+              axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(d).mark_bar().encode(
+        y=y,
         yOffset=alt.YOffset("scenario:N", sort=c.names),
-        x=alt.X("plan_rel:Q", title=t("relative", lang)),
+        x=alt.X("plan_rel:Q", title=t("relative_ref", lang)),
         color=alt.Color("scenario:N", title=t("col_scenario", lang), sort=c.names),
         tooltip=[alt.Tooltip("scenario:N", title=t("col_scenario", lang)),
                  alt.Tooltip("indicator_label:N", title=t("indicator", lang)),
-                 alt.Tooltip("plan_total:Q", format=",.1f", title=t("plan", lang)),
-                 alt.Tooltip("status_quo_total:Q", format=",.1f", title=t("status_quo", lang))],
-    ).properties(title=t("compare_indicators", lang), width=WIDTH, height=HEIGHT + 60)
+                 alt.Tooltip("plan_total:Q", format=",.0f", title=t("plan", lang)),
+                 alt.Tooltip("reference_total:Q", format=",.0f", title=_reference_label(c)),
+                 alt.Tooltip("unit:N", title=t("unit", lang))],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [100.0]})).mark_rule(color="#777777", strokeDash=[4, 3]).encode(x="x:Q")
+    title = f"{t('ind_vs_ref', lang)}（{_reference_label(c)}）" if lang == "zh" else \
+        f"{t('ind_vs_ref', lang)} ({_reference_label(c)})"
+    chart = (bars + rule).properties(title=title, width=WIDTH, height=HEIGHT + 60)
     return _style(chart)
 
 
@@ -331,7 +354,9 @@ def performance_percentiles_data(sim, lang: str = "zh") -> pd.DataFrame:
     for _, r in p.iterrows():
         lab = t(r["plan"], lang) if r["plan"] in ("plan", "status_quo") else r["plan"]
         for q in ("p5", "p50", "p95"):
-            rows.append({"series": r["plan"], "series_label": lab, "percentile": q.upper(), "value": float(r[q])})
+            rows.append({"series": r["plan"], "series_label": lab, "percentile": q.upper(),
+                         "case": t({"p5": "pct_low", "p50": "pct_mid", "p95": "pct_high"}[q], lang),
+                         "value": float(r[q])})
     return pd.DataFrame(rows)
 
 
@@ -355,7 +380,8 @@ def performance_distribution_chart(sim, lang: str = "zh") -> alt.Chart:
                  alt.Tooltip("share:Q", format=".1%", title=t("share_of_draws", lang))])
     rules = alt.Chart(pct).mark_rule(strokeDash=[4, 3], strokeWidth=1.5).encode(
         x="value:Q", color=color,
-        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)), alt.Tooltip("percentile:N"),
+        tooltip=[alt.Tooltip("series_label:N", title=t("series", lang)),
+                 alt.Tooltip("case:N", title=t("pct_case", lang)),
                  alt.Tooltip("value:Q", format=".2f", title=t("kpi_performance", lang))])
     title = t("dist_title", lang, n=f"{sim.draws:,}")
     return _style((bars + rules).properties(title=title, width=WIDTH, height=HEIGHT))

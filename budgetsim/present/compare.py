@@ -1,10 +1,12 @@
-"""Comparisons: several solved scenarios side by side, as tables, a workbook, CSV and YAML diffs.
+"""Comparisons: several solved scenarios side by side, every difference against ONE reference.
 
 * :func:`compare` turns named :class:`~budgetsim.results.Result` objects into a
   :class:`Comparison` of tidy DataFrames (summary, allocation, indicators, rules, changed
-  parameters vs the bundled baseline).
-* :func:`write_workbook` / :func:`workbook_bytes` write it as an Excel workbook (one sheet
-  per table), atomically; the app's download and ``budgetsim compare`` use the same code.
+  parameters vs the bundled baseline), each difference measured against one
+  :class:`Reference` the user picks: a compared plan, or the baseline's status quo.
+  (Each plan's own status quo scales with its own budget, so it is never the yardstick.)
+* :func:`differences` lists what differs between the plans, as labelled parameters.
+* The meeting workbook is written by :mod:`budgetsim.present.workbook`; CSV here.
 * :func:`scenario_diff` / :func:`scenario_diff_yaml` express a scenario as ``extends: <base>``
   plus only the values that differ, a file ``budgetsim solve`` accepts.
 """
@@ -12,7 +14,6 @@
 from __future__ import annotations
 
 import copy
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +24,16 @@ import pandas as pd
 import yaml
 
 from ..exceptions import BudgetsimError
-from ..fileio import atomic_write_bytes, atomic_write_text
-from .labels import label, objective_label, status_label, t
-from ..results import Result
+from ..analysis.wording import _fmt_param, _key_label
+from ..fileio import atomic_write_text
 from ..model.rules import RULES, rule_label
+from ..results import Result
+from ..runs.items import input_hash
 from ..scenario.loading import BUNDLED_DIR, Scenario, is_scenario_name, load_scenario
+from ..solving import solve
+from .labels import label, objective_label, status_label, t
+from .parameters import describe, param_text, param_value
+from .views import budget_value_per_wan
 
 SHEETS = ("summary", "allocation", "indicators", "rules", "changes")
 MAX_COMPARED = 5
@@ -130,10 +136,51 @@ def slug(name: str) -> str:
 
 # ----------------------------------------------------------------------------- comparison
 
+STATUS_QUO = "status_quo"  # the reference "the baseline's status quo" (else: the name of a compared plan)
+_NOT_PARAMETERS = ("label_zh", "label_en", "reference")  # a renamed rule is not a changed parameter
+
+
+@dataclass
+class Reference:
+    """What every difference is measured against: a compared plan, or the baseline's status quo."""
+
+    key: str                      # STATUS_QUO or the name of a compared plan
+    name: str                     # shown in headers ('现状' or the plan's name)
+    performance: float
+    indicators: dict[str, float]  # plan totals by indicator id
+    cash: pd.Series               # budget cash (万元) by (category, mode, year), on-budget and tax
+    budget_wan: float
+    external_wan: float
+    leverage: float | None
+    scenario: Scenario
+
+
+def _reference_from_status_quo(r: Result, lang: str) -> Reference:
+    a = r.allocation
+    cash = a.set_index(["category", "mode", "year"])["status_quo_cash_wan"]
+    sm = r.summary()
+    ext = float(r.leverage["status_quo_external_wan"].sum())
+    return Reference(STATUS_QUO, t("ref_status_quo_short", lang), r.status_quo_performance,
+                     dict(zip(r.indicator_totals["indicator"], r.indicator_totals["status_quo_total"])),
+                     cash, float(r.budget["status_quo_wan"].sum()), ext, sm["status_quo_leverage"], r.scenario)
+
+
+def _reference_from_plan(name: str, r: Result) -> Reference:
+    if not r.ok:
+        raise BudgetsimError(f"the reference plan {name!r} has no solution ({r.status}); pick another reference")
+    sm = r.summary()
+    cash = r.allocation.set_index(["category", "mode", "year"])["cash_wan"]
+    return Reference(name, name, float(r.performance),
+                     dict(zip(r.indicator_totals["indicator"], r.indicator_totals["plan_total"])),
+                     cash, float(sm["budget_allocated_wan"]), float(sm["external_wan"]), sm["leverage"], r.scenario)
+
 
 @dataclass
 class Comparison:
-    """Named results side by side; every table has a ``scenario`` column in the given order."""
+    """Named results side by side, every difference against one :class:`Reference`.
+
+    Every table has a ``scenario`` column in the given order; ``results`` and
+    ``explanations`` (when given) stay attached for the workbook and the brief."""
 
     names: list[str]
     summary: pd.DataFrame
@@ -142,6 +189,10 @@ class Comparison:
     rules: pd.DataFrame
     changes: pd.DataFrame
     lang: str = "zh"
+    reference: Reference | None = None
+    results: dict[str, Result] | None = None
+    explanations: dict[str, Any] | None = None
+    baseline: Scenario | None = None
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in SHEETS}
@@ -156,16 +207,113 @@ def _baseline() -> Scenario:
     return load_scenario(BUNDLED_DIR / "baseline.yaml")
 
 
-def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | None = None) -> Comparison:
-    """Tables comparing ``results`` (name → Result), with labels in ``lang``.
+def changed_parameters(s: Scenario, baseline: Scenario, lang: str = "zh") -> list[dict]:
+    """The parameters of ``s`` that differ from ``baseline``, each with its label and unit
+    (rule names and references are left out: renaming a rule changes no figure)."""
+    try:
+        diff = _diff({k: v for k, v in baseline.raw.items() if k not in _IGNORED_KEYS},
+                     {k: v for k, v in s.raw.items() if k not in _IGNORED_KEYS})
+    except BudgetsimError:
+        return []
+    if diff is _SAME:
+        return []
+    out = []
+    for path, value in dotted(diff).items():
+        if path.split(".")[-1] in _NOT_PARAMETERS:
+            continue
+        p = describe(s, path, lang)
+        old = _get(baseline.raw, path)
+        out.append({"path": path, "parameter": p.label, "unit": p.unit, "kind": p.kind,
+                    "baseline_value": param_value(p, _plain(old), lang), "value": param_value(p, _plain(value), lang),
+                    "baseline_text": param_text(p, _plain(old), lang), "value_text": param_text(p, _plain(value), lang)})
+    return out
 
-    Money columns are in 万元; ``changes`` lists each scenario's parameters that differ from
-    ``baseline`` (the bundled baseline by default) as dotted paths."""
+
+def _plain(v: Any) -> Any:
+    return v if v is None or isinstance(v, (bool, int, float, str, list, dict)) else str(v)
+
+
+def rule_setting(s: Scenario, rid: str, lang: str = "zh") -> str:
+    """A rule's parameters in words ('基础前沿类 占比下限 10 %；…', '≥ 1.00 倍')."""
+    raw = (s.raw.get("rules") or {}).get(rid) or {}
+    parts = []
+    if rid == "lumpy_funding":
+        for p in raw.get("projects", []):
+            ch = f"{label(s, 'categories', p['category'], lang)} · {label(s, 'modes', p['mode'], lang)}"
+            parts.append(f"{ch} {t('lumpy_unit', lang, v=format(p['unit_wan'], ',.0f'))}")
+        for p in raw.get("min_tickets", []):
+            ch = f"{label(s, 'categories', p['category'], lang)} · {label(s, 'modes', p['mode'], lang)}"
+            parts.append(f"{ch} {t('lumpy_ticket', lang, v=format(p['min_wan'], ',.0f'))}")
+        return ("；" if lang == "zh" else "; ").join(parts)
+    for path, value in dotted({k: v for k, v in raw.items() if k not in ("enabled",) + _NOT_PARAMETERS}).items():
+        p = describe(s, f"rules.{rid}.{path}", lang)
+        if isinstance(value, list):
+            value = [label(s, "categories", v, lang) if v in s.spec.categories else v for v in value]
+            value = ("、" if lang == "zh" else ", ").join(map(str, value))
+        parts.append(f"{p.label} {param_text(p, value, lang)}")
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def _binding_from_duals(r: Result) -> dict[str, bool] | None:
+    """Which rules bind in ``r``'s final LP (a row with a non-zero dual); None for integer plans and for
+    a plan the user gave (no LP)."""
+    if r.run is None:
+        return None
+    sol = r.run.solution
+    if not r.ok or sol.row_dual is None or r.is_mip:
+        return None
+    out: dict[str, bool] = {}
+    scale = max(1e-12, float(np.abs(sol.row_dual).max()))
+    for meta, dual in zip(r.run.builder.rows, sol.row_dual):
+        if meta.rule:
+            out[meta.rule] = out.get(meta.rule, False) or abs(dual) > 1e-7 * scale
+    return out
+
+
+def _rule_gains(ex, rid: str, lang: str) -> tuple[float | None, str]:
+    """The largest gain of one step looser over the rule's rows, and that step in words."""
+    b = ex.binding_rules
+    b = b[b["id"] == rid]
+    if not len(b):
+        return None, ""
+    row = b.sort_values("gain_if_relaxed", ascending=False, kind="stable").iloc[0]
+    key = row["key"] if isinstance(row["key"], str) else None
+    frm = _fmt_param(ex.scenario, rid, key, float(row["param"]), lang)
+    to = _fmt_param(ex.scenario, rid, key, float(row["relaxed_to"]), lang)
+    where = [x for x in (_key_label(ex.scenario, rid, key, lang) if key else "",
+                         f"{int(row['year'])}{' 年' if lang == 'zh' else ''}" if pd.notna(row["year"]) else "") if x]
+    return float(row["gain_if_relaxed"]), f"{frm} → {to}" + (f"（{'，'.join(where)}）" if where and lang == "zh"
+                                                             else f" ({', '.join(where)})" if where else "")
+
+
+def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | None = None, *,
+            reference: str = STATUS_QUO, reference_result: Result | None = None,
+            explanations: dict[str, Any] | None = None) -> Comparison:
+    """Tables comparing ``results`` (name → Result), with labels in ``lang``, every difference
+    measured against one reference.
+
+    ``reference`` is :data:`STATUS_QUO` (the baseline's status quo: ``reference_result``'s, or
+    that of the first compared plan built on the baseline, else of the bundled baseline solved
+    here) or the name of a compared plan.  Money is in 万元; ``changes`` lists each plan's
+    parameters that differ from ``baseline`` (the bundled baseline by default), labelled, with
+    units.  ``explanations`` (name → :func:`budgetsim.explain` result) add what relaxing each
+    binding rule buys; without them, whether a rule binds comes from the plan's duals."""
     if not results:
         raise BudgetsimError("nothing to compare: give at least one scenario")
     if len(results) > MAX_COMPARED:
         raise BudgetsimError(f"at most {MAX_COMPARED} scenarios can be compared; got {len(results)}")
     baseline = baseline if baseline is not None else _baseline()
+    explanations = explanations or {}
+    if reference == STATUS_QUO:
+        if reference_result is None:
+            reference_result = next((r for r in results.values() if r.scenario.raw == baseline.raw), None)
+        if reference_result is None:
+            reference_result = solve(baseline)
+        ref = _reference_from_status_quo(reference_result, lang)
+    elif reference in results:
+        ref = _reference_from_plan(reference, results[reference])
+    else:
+        raise BudgetsimError(f"unknown reference {reference!r}; allowed: {STATUS_QUO!r} or one of {list(results)}")
     L = lambda key: t(key, lang)  # noqa: E731
 
     summary, alloc, inds, rules, changes = [], [], [], [], []
@@ -176,48 +324,62 @@ def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | N
             "scenario": name, "scenario_id": s.id, "title": s.title(lang),
             "objective": r.objective, "objective_label": objective_label(r.objective, lang),
             "status": r.status, "status_label": status_label(r.status, lang),
-            "performance": sm["performance"], "status_quo_performance": sm["status_quo_performance"],
-            "performance_diff": sm["performance_diff"],
+            "performance": sm["performance"], "reference_performance": ref.performance,
+            "performance_diff": (sm["performance"] - ref.performance) if r.ok else None,
+            "status_quo_performance": sm["status_quo_performance"],
             "budget_allocated_wan": sm["budget_allocated_wan"], "budget_envelope_wan": sm["budget_envelope_wan"],
             "external_wan": sm["external_wan"], "leverage": sm["leverage"],
-            "status_quo_leverage": sm["status_quo_leverage"],
+            "reference_leverage": ref.leverage,
             "targets_met": sm["targets_met"], "targets_total": sm["targets_total"],
+            "expected_losses_wan": sm["expected_losses_wan"], "peak_risk_exposure_wan": sm["peak_risk_exposure_wan"],
             "risk_cost_points": sm["risk_cost_points"], "net_performance": sm["net_performance"],
             "inputs_sourced": sm["inputs_sourced"], "inputs_illustrative": sm["inputs_illustrative"],
-            "message": r.message,
+            "message": r.message, "input_hash": input_hash(s.raw, r.objective, "highs"),
         })
         a = r.allocation
         for row in a.itertuples():
+            ref_cash = float(ref.cash.get((row.category, row.mode, int(row.year)), 0.0))
+            cash = float(row.cash_wan) if r.ok else np.nan
             alloc.append({"scenario": name, "category": row.category,
                           "category_label": label(s, "categories", row.category, lang),
                           "mode": row.mode, "mode_label": label(s, "modes", row.mode, lang),
                           "year": int(row.year), "on_budget": bool(row.on_budget),
                           "amount_wan": float(row.amount_wan) if r.ok else np.nan,
-                          "cash_wan": float(row.cash_wan) if r.ok else np.nan,
+                          "cash_wan": cash, "reference_cash_wan": ref_cash, "diff_wan": cash - ref_cash,
                           "status_quo_wan": float(row.status_quo_wan),
                           "status_quo_cash_wan": float(row.status_quo_cash_wan)})
         for row in r.indicator_totals.itertuples():
+            ref_total = float(ref.indicators.get(row.indicator, np.nan))
             inds.append({"scenario": name, "indicator": row.indicator,
                          "indicator_label": getattr(row, f"label_{lang}"), "unit": getattr(row, f"unit_{lang}"),
                          "dimension": row.dimension, "plan_total": row.plan_total,
-                         "status_quo_total": row.status_quo_total, "diff": row.diff, "target": row.target,
+                         "reference_total": ref_total, "diff": row.plan_total - ref_total,
+                         "relative": 100 * row.plan_total / ref_total if ref_total else np.nan,
+                         "status_quo_total": row.status_quo_total, "target": row.target,
                          "target_met": row.target_met})
+        ex = explanations.get(name)
+        duals = _binding_from_duals(r) if ex is None else None
+        per_wan = budget_value_per_wan(ex) if ex is not None and getattr(ex, "status", "") == "optimal" else None
         for rid in RULES:
             settings = getattr(s.spec.rules, rid, None)
             if settings is None:
                 continue
+            gain, step = (None, "")
+            if not settings.enabled or not r.ok:
+                binds = None if not r.ok else False
+            elif ex is not None and getattr(ex, "status", "") == "optimal":
+                gain, step = _rule_gains(ex, rid, lang)
+                binds = gain is not None
+            else:
+                binds = None if duals is None else duals.get(rid, False)
             rules.append({"scenario": name, "rule": rid, "rule_label": rule_label(s, rid, lang),
-                          "enabled": bool(settings.enabled),
-                          "state": L("on") if settings.enabled else L("off")})
-        try:
-            diff = _diff({k: v for k, v in baseline.raw.items() if k not in _IGNORED_KEYS},
-                         {k: v for k, v in s.raw.items() if k not in _IGNORED_KEYS})
-        except BudgetsimError:
-            diff = {}
-        if diff is not _SAME:
-            for path, value in dotted(diff).items():
-                changes.append({"scenario": name, "path": path,
-                                "baseline_value": _cell(_get(baseline.raw, path)), "value": _cell(value)})
+                          "enabled": bool(settings.enabled), "state": L("on") if settings.enabled else L("off"),
+                          "setting": rule_setting(s, rid, lang), "binds": binds, "step": step,
+                          "gain_points": gain if r.objective != "min-budget" else None,
+                          "gain_wan": (gain if r.objective == "min-budget" else
+                                       gain / per_wan if gain is not None and per_wan else None)})
+        for ch in changed_parameters(s, baseline, lang):
+            changes.append({"scenario": name, **ch})
 
     return Comparison(
         names=list(results),
@@ -225,9 +387,29 @@ def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | N
         allocation=pd.DataFrame(alloc),
         indicators=pd.DataFrame(inds),
         rules=pd.DataFrame(rules),
-        changes=pd.DataFrame(changes, columns=["scenario", "path", "baseline_value", "value"]),
-        lang=lang,
+        changes=pd.DataFrame(changes, columns=["scenario", "path", "parameter", "unit", "kind", "baseline_value",
+                                               "value", "baseline_text", "value_text"]),
+        lang=lang, reference=ref, results=dict(results), explanations=dict(explanations), baseline=baseline,
     )
+
+
+def differences(c: Comparison) -> pd.DataFrame:
+    """What differs between the compared plans: one row per parameter that any plan changes from
+    the baseline, one column per plan (its value with unit; the baseline's where unchanged)."""
+    ch = c.changes
+    if not len(ch):
+        return pd.DataFrame(columns=[t("col_param", c.lang), t("col_baseline", c.lang), *c.names])
+    params = list(dict.fromkeys(ch["path"]))
+    rows = []
+    for path in params:
+        sub = ch[ch["path"] == path]
+        first = sub.iloc[0]
+        row = {t("col_param", c.lang): first["parameter"], t("col_baseline", c.lang): first["baseline_text"]}
+        for n in c.names:
+            hit = sub[sub["scenario"] == n]
+            row[n] = hit.iloc[0]["value_text"] if len(hit) else first["baseline_text"]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _get(doc: dict, path: str) -> Any:
@@ -247,39 +429,6 @@ def _cell(v: Any) -> Any:
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     return yaml.safe_dump(v, allow_unicode=True, default_flow_style=True, sort_keys=False).strip()
-
-
-# ----------------------------------------------------------------------------- workbook
-
-
-def _write_xlsx(c: Comparison, target) -> None:
-    with pd.ExcelWriter(target, engine="openpyxl") as xl:
-        for name, df in c.sheets().items():
-            df.to_excel(xl, sheet_name=name, index=False)
-            ws = xl.sheets[name]
-            ws.freeze_panes = "A2"
-            for col in ws.columns:
-                width = max(_display_width(cell.value) for cell in col[:200])
-                ws.column_dimensions[col[0].column_letter].width = min(max(10, width + 2), 60)
-
-
-def _display_width(value: Any) -> int:
-    """Characters a cell needs: CJK characters are twice as wide as Latin ones."""
-    if value is None:
-        return 0
-    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in str(value))
-
-
-def workbook_bytes(c: Comparison) -> bytes:
-    """The comparison as an .xlsx file in memory (for a download button)."""
-    buf = io.BytesIO()
-    _write_xlsx(c, buf)
-    return buf.getvalue()
-
-
-def write_workbook(c: Comparison, path: str | Path) -> Path:
-    """Write the comparison workbook to ``path`` atomically (sheets: :data:`SHEETS`)."""
-    return atomic_write_bytes(path, workbook_bytes(c))
 
 
 def write_csv(c: Comparison, path: str | Path, sheet: str = "summary") -> Path:

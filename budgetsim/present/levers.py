@@ -107,7 +107,12 @@ def levers_for(s: Scenario) -> list[Lever]:
         add("rules.stable_competitive_band.stable_share_max", "support", "number", _both("lv_stable_max"),
             _pct(band.stable_share_max), lo=0.0, hi=100.0, step=1.0, scale=0.01)
     lev = rules.leverage_floor
-    if lev is not None and not isinstance(lev.min_ratio, dict):
+    if lev is not None and isinstance(lev.min_ratio, dict):  # per year (e.g. a diagnosis relaxed some years)
+        for y in s.years:
+            if y in lev.min_ratio:
+                add(f"rules.leverage_floor.min_ratio.{y}", "support", "number", _both("lv_leverage_year", year=y),
+                    float(lev.min_ratio[y]), lo=0.0, hi=10.0, step=0.1)
+    elif lev is not None:
         add("rules.leverage_floor.min_ratio", "support", "number", _both("lv_leverage"), float(lev.min_ratio),
             lo=0.0, hi=10.0, step=0.1)
 

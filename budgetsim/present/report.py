@@ -6,6 +6,7 @@ import pandas as pd
 
 from .labels import YI, fmt_money  # noqa: F401  (re-exported: budgetsim.report.fmt_money)
 from ..results import Result
+from ..scenario.provenance import inputs_sentence
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -51,7 +52,7 @@ def text_report(r: Result, lang: str = "zh") -> str:
     if sm["due_after_plan_wan"]:
         out.append(_t(lang, "规划期后到期的承诺", "Commitments due after the plan") +
                    f": {fmt_money(sm['due_after_plan_wan'], lang)}")
-    out.append(r.inputs.sentence(lang))
+    out.append(inputs_sentence(s, lang))
     out.append("")
 
     parts = r.performance_parts

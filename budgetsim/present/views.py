@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..analysis.explain import Explanation, _fmt_param, _key_label
 from ..analysis.explain_text import STATUS_TEXT
-from .labels import fmt_money, label, t, unit
+from .labels import fmt_money, fmt_ratio, label, t, unit
 from ..results import Result
 from ..analysis.uncertainty import Simulation
 
@@ -52,20 +52,41 @@ def gain_column(objective: str, lang: str) -> str:
     return t({"min-budget": "gain_wan", "cvar": "gain_cvar"}.get(objective, "gain_points"), lang)
 
 
+def budget_value_per_wan(ex) -> float | None:
+    """Index points one more 万元 buys over the plan, spread over the years as the envelopes are
+    (Σ value × envelope ÷ Σ envelope); None when the budget does not bind or for min-budget."""
+    m = getattr(ex, "marginal_budget_value", None)
+    if m is None or not len(m) or ex.objective == "min-budget":
+        return None
+    w = m["envelope_wan"].to_numpy(dtype=float)
+    v = float((m["value"].to_numpy(dtype=float) * w).sum() / w.sum())
+    return v if v > 1e-12 else None
+
+
+def wan_column(lang: str) -> str:
+    """The header of the budget-equivalent column of rule costs."""
+    return t("wb_gain_wan", lang)
+
+
 def binding_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
     """One row per binding rule row, largest gain first: rule, item, year, value now → one step
-    looser, the gain of that step, and the sentence that says it."""
+    looser, the gain of that step (and, for index points, the budget that would buy as much,
+    in 万元), and the sentence that says it."""
     b = ex.binding_rules.sort_values("gain_if_relaxed", ascending=False, kind="stable")
     s = ex.scenario
+    per_wan = budget_value_per_wan(ex)
+    extra = {wan_column(lang): (b["gain_if_relaxed"].to_numpy(dtype=float) / per_wan)} if per_wan else {}
+    # the gain right after the rule: the number that matters stays in view on a narrow screen
     return pd.DataFrame({
         t("col_rule", lang): b[f"label_{lang}"].to_numpy(),
         t("col_item", lang): [_key(ex, r, k, lang) for r, k in zip(b["id"], b["key"])],
         t("year", lang): [_year(y) for y in b["year"]],
+        gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
+        **extra,
         t("col_now", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
                              for r, k, p in zip(b["id"], b["key"], b["param"])],
         t("col_step_to", lang): [_fmt_param(s, r, k if isinstance(k, str) else None, float(p), lang)
                                  for r, k, p in zip(b["id"], b["key"], b["relaxed_to"])],
-        gain_column(ex.objective, lang): b["gain_if_relaxed"].to_numpy(dtype=float),
         t("col_in_words", lang): b[f"sentence_{lang}"].to_numpy(),
     })
 
@@ -81,7 +102,8 @@ def slack_table(ex: Explanation, lang: str = "zh") -> pd.DataFrame:
     for _, r in sl.iterrows():
         sp = r["slack_param"]
         if isinstance(sp, float) and math.isfinite(sp) and r["unit"] in ("", "×"):
-            amounts.append(f"{sp * 100:.2f} pp" if r["unit"] == "" else f"{sp:.2f}×")
+            amounts.append((f"{sp * 100:.1f} 个百分点" if lang == "zh" else f"{sp * 100:.1f} percentage points")
+                           if r["unit"] == "" else f"{sp:.2f}×")
         else:
             amounts.append(f"{r['slack']:,.1f} {r['unit']}".strip())
     return pd.DataFrame({
@@ -135,12 +157,14 @@ def _series(name: str, lang: str) -> str:
 
 
 def performance_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
-    """P5 / P50 / P95, mean and CVaR of the performance index, plan and status quo."""
+    """P5 / P50 / P95 (headed in plain words: low, middle, high case), mean and CVaR (the mean of
+    the worst tenth) of the performance index, plan and status quo."""
     p = sim.performance
     cv = next(c for c in p.columns if c.startswith("cvar_"))
     return pd.DataFrame({
         t("series", lang): [_series(x, lang) for x in p["plan"]],
-        "P5": p["p5"].to_numpy(), "P50": p["p50"].to_numpy(), "P95": p["p95"].to_numpy(),
+        t("pct_low", lang): p["p5"].to_numpy(), t("pct_mid", lang): p["p50"].to_numpy(),
+        t("pct_high", lang): p["p95"].to_numpy(),
         t("mean", lang): p["mean"].to_numpy(),
         t("cvar_col", lang, pct=f"{sim.alpha * 100:.0f}"): p[cv].to_numpy(),
     })
@@ -159,7 +183,8 @@ def targets_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
         t("target", lang): plan["target"].to_numpy(dtype=float),
         t("prob_met_plan", lang): plan["prob_target_met"].to_numpy(dtype=float),
         t("prob_met_sq", lang): sq.loc[ids, "prob_target_met"].to_numpy(dtype=float),
-        "P5": plan["p5"].to_numpy(), "P50": plan["p50"].to_numpy(), "P95": plan["p95"].to_numpy(),
+        t("pct_low", lang): plan["p5"].to_numpy(), t("pct_mid", lang): plan["p50"].to_numpy(),
+        t("pct_high", lang): plan["p95"].to_numpy(),
     })
 
 
@@ -174,3 +199,35 @@ def losses_table(sim: Simulation, lang: str = "zh") -> pd.DataFrame:
                      t("loss_plan_mean", lang): p["mean"], t("loss_plan_p95", lang): p["p95"],
                      t("loss_sq_mean", lang): q["mean"]})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- leverage, year by year
+
+
+def leverage_table(lr, lang: str = "zh") -> pd.DataFrame:
+    """Per year: the plan's leverage, the floor, the most the year can reach under the other rules,
+    and what the floor does there (idle, binds, impossible), from :func:`budgetsim.analysis.leverage.leverage_reach`."""
+    d = lr.table
+    verdict = {"none": t("lev_none", lang), "idle": t("lev_idle", lang), "binds": t("lev_binds", lang),
+               "impossible": t("lev_impossible", lang), "conflict": t("lev_conflict", lang)}
+    return pd.DataFrame({
+        t("year", lang): d["year"].astype(str).to_numpy(),
+        t("lev_year_plan", lang): [fmt_ratio(v, lang) for v in d["plan"]],
+        t("lev_floor", lang): [fmt_ratio(v, lang) for v in d["floor"]],
+        t("lev_reach", lang): [fmt_ratio(v, lang) for v in d["most"]],
+        t("lev_verdict", lang): [verdict[v] for v in d["verdict"]],
+    })
+
+
+def leverage_sentence(lr, lang: str = "zh") -> str:
+    """One sentence: up to which single floor the rule changes nothing, above which it is impossible.
+
+    Both limits are cut (not rounded) to the two decimals shown, so "up to X" is always idle and a
+    floor one step above the shown "most" is always impossible."""
+    if not math.isfinite(lr.uniform_most) or lr.uniform_most <= 0:
+        return t("lev_conflict", lang)
+    most = math.floor(lr.uniform_most * 100 + 1e-9) / 100
+    idle = math.floor((lr.idle_below if math.isfinite(lr.idle_below) else lr.uniform_most) * 100 + 1e-9) / 100
+    idle = min(idle, most)
+    key = "lev_summary" if most - idle < 0.01 + 1e-9 else "lev_summary_between"
+    return t(key, lang, idle=fmt_ratio(idle, lang), most=fmt_ratio(most, lang))

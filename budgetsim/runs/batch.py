@@ -32,7 +32,7 @@ from ..model.builder import OBJECTIVES, SOLVERS
 from ..scenario.loading import Scenario
 from ..scenario.reading import read_yaml
 from .sweep import Sweep, is_sweep_document, load_sweep
-from .executors import _DaskPool, _LocalPool, _default_workers, result_row, solve_item
+from .executors import _DaskPool, _LocalPool, _default_workers, check_main_guard, result_row, solve_item
 from .items import BatchItem, input_hash, iter_items
 from .journal import Journal, journal_path
 from .tables import BatchSummary, OUT_FORMATS, _assemble, _stream_write, read_table, summarise, write_table
@@ -94,6 +94,8 @@ def _execute(items: Iterable[Any] | Any, *, workers: int | None = None, out: str
         raise BudgetsimError(f"--out {str(out)!r}: unknown format; allowed endings: {', '.join(OUT_FORMATS)}")
     if workers is not None and workers < 0:
         raise BudgetsimError(f"workers must be ≥ 0 (got {workers})")
+    if executor == "local" and workers != 0:
+        check_main_guard()  # before any work: an unguarded script would re-run itself in every worker
 
     items_list = [items] if isinstance(items, (str, Path, Scenario, Sweep)) else list(items)
     sweep_defaults = _sweep_defaults(items_list)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Any
 
@@ -99,6 +100,86 @@ def result_row(r) -> dict[str, Any]:
         "solve_seconds": float(r.solve_seconds),
     })
     return row
+
+
+# ----------------------------------------------------------------------------- local workers
+
+UNGUARDED = ("budgetsim: run_batch(..., workers=N) starts worker processes that re-run your script {script} "
+             "from the top; put the call under `if __name__ == \"__main__\":` (see the README's examples), "
+             "or use workers=0 to solve in this process.")
+
+
+def check_main_guard() -> None:
+    """Stop at once, with one sentence, when local workers would re-run an unguarded script.
+
+    Worker processes are started with *spawn* (a forked child would inherit HiGHS's thread
+    pool in a broken state), and spawn re-imports the caller's main script in every worker.
+    A script that calls run_batch at its top level, outside ``if __name__ == "__main__":``,
+    would then start batches inside its own workers and die with ``BrokenProcessPool``.  We
+    find the main script's top-level line that led here and check, in the script's own syntax
+    tree, that it sits under such a guard.  Interactive sessions, notebooks, ``python -c``
+    and test runners have no script to re-run and pass."""
+    import multiprocessing as mp
+
+    if getattr(mp.current_process(), "_inheriting", False):  # we are a worker re-running the script
+        raise SystemExit(UNGUARDED.format(script=_main_script() or "(your script)"))
+    script = _main_script()
+    if script is None:
+        return
+    frame = sys._getframe(1)
+    line = None
+    while frame is not None:
+        # the main script's own top level (a runner such as `python -m pytest` also runs a
+        # `<module>` frame named __main__, but of another file than the __main__ module's)
+        if (frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__"
+                and _same_file(frame.f_code.co_filename, script)):
+            line = frame.f_lineno
+        frame = frame.f_back
+    if line is None:
+        return
+    if not _guarded(script, line):
+        raise SystemExit(UNGUARDED.format(script=script))
+
+
+def _main_script() -> str | None:
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    return path if path and os.path.isfile(path) else None
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _guarded(script: str, line: int) -> bool:
+    """Whether ``line`` of ``script`` lies inside an ``if __name__ == "__main__":`` block."""
+    import ast
+
+    try:
+        with open(script, "rb") as f:
+            tree = ast.parse(f.read(2_000_000))
+    except (OSError, SyntaxError, ValueError):
+        return True  # cannot tell: let it run rather than refuse a script that may be fine
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and _is_main_test(node.test):
+            end = getattr(node, "end_lineno", None) or line
+            if node.body and node.body[0].lineno <= line <= end:
+                return True
+    return False
+
+
+def _is_main_test(test) -> bool:
+    import ast
+
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s.id for s in sides if isinstance(s, ast.Name)]
+    consts = [s.value for s in sides if isinstance(s, ast.Constant)]
+    return names == ["__name__"] and consts == ["__main__"]
 
 
 # ----------------------------------------------------------------------------- journal

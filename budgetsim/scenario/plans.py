@@ -8,8 +8,9 @@ CSV comes wide (the same columns) or tidy long (``category, mode, year, amount_w
 Reading (:func:`read_plan`) accepts ids or Chinese/English labels, and lists **every**
 problem at once with its cell (``plan!E7``) and what is allowed: unknown or ineligible
 channels, negative, blank or non-numeric amounts, missing or extra years, missing or
-repeated channels, a workbook without a ``plan`` sheet.  A CSV saved by Excel in GBK is
-read as such (UTF-8 first, then GB18030, which covers GBK); the encoding is reported.
+repeated channels, a workbook without a ``plan`` sheet.  Files are read the way scenario
+files are (:mod:`budgetsim.scenario.reading`: the size checked before reading, one decoder),
+so a CSV saved by Excel in GBK is read as such; the encoding is reported.
 The amounts are the decision itself: for a guidance fund, the year's commitment.
 """
 
@@ -68,9 +69,11 @@ def plan_rows(s: Scenario, x: np.ndarray, lang: str = "zh") -> tuple[list[str], 
     return head, rows
 
 
-def _notes(s: Scenario, lang: str) -> list[str]:
+def plan_notes(s: Scenario, lang: str) -> list[str]:
+    """What a reader of the plan table needs to know: the unit, tax incentives, guidance-fund commitments."""
     zh = lang == "zh"
-    out = [("金额单位：万元。可改动年份列中的数字；类别与支持方式可写编号或中英文名称；合计行按预算内资金自动求和，读取时忽略。"
+    out = [("金额单位：万元。可改动年份列中的数字；类别与支持方式可写编号或中英文名称；"
+            "合计行按预算内资金自动求和，读取时忽略。"
             if zh else "Amounts in 万元 (10,000 yuan). Edit the year columns; categories and modes may be ids or "
             "Chinese/English labels; the total row sums on-budget money and is ignored on reading.")]
     if any(not s.mode(m).on_budget for _, m in s.channels):
@@ -117,7 +120,7 @@ def plan_xlsx_bytes(s: Scenario, x: np.ndarray, lang: str = "zh") -> bytes:
         for col in (3, 4):
             ws.cell(r, col).fill = grey
     ws.append([])
-    for note in _notes(s, lang):
+    for note in plan_notes(s, lang):
         ws.append([note])
     for col, width in zip("ABCD", (22, 30, 20, 20)):
         ws.column_dimensions[col].width = width
@@ -410,7 +413,8 @@ def _parse_wide(s, grid, h, head, look, x, add) -> None:
             continue
         if j in seen:
             c, m = s.channels[j]
-            add(r, cat_cols[0], f"{c}.{m}", f"this channel already has a row (row {seen[j] + 1}); give each channel once")
+            add(r, cat_cols[0], f"{c}.{m}",
+                f"this channel already has a row (row {seen[j] + 1}); give each channel once")
             continue
         seen[j] = r
         for y, k in year_cols.items():

@@ -1,12 +1,12 @@
-"""Provenance: which inputs of a scenario come from a source and which are illustrative.
+"""Where a scenario's figures come from: each input block's ``source``, and which are illustrative.
 
-An *input* is every block of the file that carries a ``source`` (the plan, the budget, each
-dimension, indicator, response curve, mode and its terms, channel capacity, the status quo, the
-risk price, each uncertain parameter) and every enabled rule (sourced when it names a
-``reference``).  ``source: illustrative`` — the default when a block names none — marks an
-assumption a bureau should replace with its own figures; any other source is an id under
-``references:``.  Every result says how many of each it rests on, and lists the illustrative
-ones on request (``budgetsim inputs SCENARIO``).
+Every block of a scenario file that holds figures (``plan``, ``budget``, each dimension,
+indicator, category and its response curves, each mode and its pool / fund / post-subsidy
+terms, ``status_quo``, ``uncertainty`` and each uncertain parameter) carries a ``source``:
+an id under ``references:`` or ``illustrative`` (the default, an assumption for a bureau to
+replace).  :func:`input_sources` lists them as ``(path, source)``; :func:`illustrative_inputs`
+and :func:`source_counts` say which and how many are illustrative.  Workbooks, briefs and
+results share these so that every output names the same assumptions.
 """
 
 from __future__ import annotations
@@ -15,59 +15,64 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from .loading import Scenario
-
 ILLUSTRATIVE = "illustrative"
 
 
 @dataclass(frozen=True)
-class Provenance:
-    """The sourced and the illustrative inputs of a scenario, as dotted paths with their source."""
+class InputSource:
+    """One input block: its dotted path in the scenario file and where its figures come from."""
 
-    sourced: tuple[tuple[str, str], ...]
-    illustrative: tuple[str, ...]
+    path: str
+    source: str
 
-    def counts(self) -> dict[str, int]:
-        return {"sourced": len(self.sourced), "illustrative": len(self.illustrative)}
-
-    def to_dict(self) -> dict:
-        return {**self.counts(), "illustrative_paths": list(self.illustrative),
-                "sourced_paths": [{"path": p, "source": src} for p, src in self.sourced]}
-
-    def sentence(self, lang: str = "zh") -> str:
-        n, m = len(self.sourced), len(self.illustrative)
-        if lang == "zh":
-            return f"输入数据：{n} 项有出处，{m} 项为示例假设（请以本地数据替换）"
-        return f"Inputs: {n} sourced, {m} illustrative (to be replaced with local figures)"
+    @property
+    def illustrative(self) -> bool:
+        return self.source == ILLUSTRATIVE
 
 
-def _walk(obj: object, path: str, sourced: list, illustrative: list) -> None:
-    if isinstance(obj, BaseModel):
-        fields = type(obj).model_fields
-        if "source" in fields and path:
-            src = getattr(obj, "source")
-            (illustrative.append(path) if src == ILLUSTRATIVE else sourced.append((path, src)))
-        for name in fields:
-            if name != "source":
-                _walk(getattr(obj, name), f"{path}.{name}" if path else name, sourced, illustrative)
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _walk(v, f"{path}.{k}", sourced, illustrative)
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            _walk(v, f"{path}.{i}", sourced, illustrative)
+def _walk(node, path: str, out: list[InputSource]) -> None:
+    if isinstance(node, BaseModel):
+        if "source" in type(node).model_fields:
+            out.append(InputSource(path, str(node.source)))
+        for name in type(node).model_fields:
+            if name in ("source", "rules", "references", "title", "description"):
+                continue  # rules carry a policy reference, not input figures
+            _walk(getattr(node, name), f"{path}.{name}" if path else name, out)
+    elif isinstance(node, dict):
+        for k, v in node.items():
+            _walk(v, f"{path}.{k}", out)
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            _walk(v, f"{path}.{i}", out)
 
 
-def provenance(s: Scenario) -> Provenance:
-    """Every input of ``s`` with its source (rules: the enabled ones, by their reference)."""
-    sourced: list[tuple[str, str]] = []
-    illustrative: list[str] = []
-    spec = s.spec
-    for name in type(spec).model_fields:
-        if name in ("rules", "references"):
-            continue
-        _walk(getattr(spec, name), name, sourced, illustrative)
-    for rid in s.enabled_rules:
-        ref = getattr(s.rule(rid), "reference", None)
-        (sourced.append((f"rules.{rid}", ref)) if ref else illustrative.append(f"rules.{rid}"))
-    return Provenance(tuple(sourced), tuple(illustrative))
+def input_sources(scenario) -> list[InputSource]:
+    """Every input block of ``scenario`` with its source, in file order."""
+    out: list[InputSource] = []
+    _walk(scenario.spec, "", out)
+    return out
+
+
+def illustrative_inputs(scenario) -> list[str]:
+    """Dotted paths of the input blocks whose figures are illustrative assumptions."""
+    return [i.path for i in input_sources(scenario) if i.illustrative]
+
+
+def source_counts(scenario) -> dict[str, int]:
+    """``{"sourced": n, "illustrative": m, "total": n + m}`` over the scenario's input blocks."""
+    items = input_sources(scenario)
+    ill = sum(i.illustrative for i in items)
+    return {"sourced": len(items) - ill, "illustrative": ill, "total": len(items)}
+
+
+def inputs_summary(scenario) -> dict:
+    """What every result carries: the counts and the illustrative inputs' paths."""
+    return {**source_counts(scenario), "illustrative_paths": illustrative_inputs(scenario)}
+
+
+def inputs_sentence(scenario, lang: str = "zh") -> str:
+    """One line for a report, a caption or a tile: how many inputs are sourced, how many illustrative."""
+    n = source_counts(scenario)
+    if lang == "zh":
+        return f"输入数据：{n['sourced']} 项有出处，{n['illustrative']} 项为示例假设（请以本地数据替换）"
+    return f"Inputs: {n['sourced']} sourced, {n['illustrative']} illustrative (to be replaced with local figures)"

@@ -65,6 +65,7 @@ REQUIRED = {"spending": ("year", "category", "mode", "amount"),
             "outcomes": ("year", "category", "indicator", "value"),
             "projects": ("project", "year", "category", "mode", "amount")}
 CSV_FIELDS = ("table", "year", "category", "mode", "indicator", "project", "value", "note")
+ILLUSTRATIVE_NOTE = re.compile(r"示例|illustrative", re.IGNORECASE)
 
 
 class RecordsError(ScenarioError):
@@ -93,6 +94,7 @@ class Records:
     source: str = "<records>"
     sha256: str = ""
     warnings: tuple[str, ...] = field(default=())
+    illustrative: bool = False  # some row's note says its figures are illustrative (示例 / illustrative)
 
     @property
     def years(self) -> list[int]:
@@ -534,7 +536,13 @@ def _check(tables: dict[str, list], s: Scenario, name: str, sha: str, problems: 
         raise RecordsError(problems, name)
     outcomes = outcomes.sort_values(["category", "indicator", "year"]).reset_index(drop=True)
     spending = spending.sort_values(["year", "category", "mode"]).reset_index(drop=True)
-    return Records(spending, outcomes, projects, name, sha, tuple(warnings))
+    notes = [str(rec["note"].value) for t in tables.values() for rec in t
+             if rec.get("note") is not None and rec["note"].value is not None]
+    illustrative = any(ILLUSTRATIVE_NOTE.search(n) for n in notes)
+    if illustrative:
+        warnings.append("some rows are marked illustrative (示例/illustrative in 备注 note): the calibrated "
+                        "figures stay marked illustrative")
+    return Records(spending, outcomes, projects, name, sha, tuple(warnings), illustrative)
 
 
 # ----------------------------------------------------------------------------- the template
@@ -560,7 +568,6 @@ def template_rows(s: Scenario, example: Records | None = None) -> dict[str, list
 
 
 def _readme_rows(s: Scenario) -> list[list[str]]:
-    spec = s.spec
     rows = [
         ["预算绩效记录模板 / records template", f"情景 scenario: {s.id} — {s.title('zh')}"],
         ["用途", "填写往年决算支出与产出，用于 budgetsim calibrate 按本地数据校准响应曲线。"],
@@ -570,7 +577,6 @@ def _readme_rows(s: Scenario) -> list[list[str]]:
         ["项目 projects", "可选：每个项目一行（编号、年度、类别、方式、金额、各指标产出）；产出表缺的格子按项目合计补上。"],
         ["年度", f"规划期 {s.years[0]}–{s.years[-1]} 之前的年份，连续不缺年；建议 5–10 年。"],
         ["类别/方式/指标", "可填代码（id）、中文或英文名称，见“代码表”。"],
-        ["", ""],
     ]
     return rows
 
@@ -590,15 +596,25 @@ def _codes_rows(s: Scenario) -> list[list[str]]:
 def write_template(s: Scenario, path: str | Path, example: Records | None = None) -> Path:
     """Write an empty (or ``example``-prefilled) records file for ``s``: .xlsx workbook or tidy .csv."""
     path = Path(path)
-    rows = template_rows(s, example)
     if path.suffix.lower() == ".csv":
-        return atomic_write_text(path, template_csv(rows))
+        return atomic_write_text(path, template_csv(template_rows(s, example)))
     if path.suffix.lower() != ".xlsx":
         raise RecordsError([Problem("--out", str(path), "a records template is .xlsx or .csv")], str(path))
+    data = template_xlsx_bytes(s, example)
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+    return atomic_write(path, write)
+
+
+def template_xlsx_bytes(s: Scenario, example: Records | None = None) -> bytes:
+    """The records template as an Excel workbook: readme, code lists (with drop-downs), three tables."""
     import openpyxl
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    rows = template_rows(s, example)
     wb = openpyxl.Workbook()
     readme = wb.active
     readme.title = "说明 readme"
@@ -629,10 +645,9 @@ def write_template(s: Scenario, path: str | Path, example: Records | None = None
                 dv = DataValidation(type="list", formula1=lists[f], allow_blank=True)
                 dv.add(f"{_col_letter(c)}2:{_col_letter(c)}2000")
                 ws.add_data_validation(dv)
-
-    def write(tmp: str) -> None:
-        wb.save(tmp)
-    return atomic_write(path, write)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def template_csv(rows: dict[str, list[list[Any]]]) -> str:
