@@ -66,6 +66,8 @@ _MATCH_JS = """(want) => {
     const k = Object.keys(want);
     return Object.keys(got).length === k.length && k.every(x => got[x] === want[x]);
 }"""
+_ONE_JS = """(label) => [...document.querySelectorAll('[data-testid=stSidebar] input')]
+    .filter(e => e.getAttribute('aria-label') === label).length === 1"""
 _QUIET_JS = """(ms) => {
     const now = performance.now();
     if (document.querySelector('[data-testid=stStatusWidget]')) { window.__bsQuietSince = null; return false; }
@@ -281,7 +283,7 @@ async def user(browser, url: str, plan: Plan, tally: Tally, run: Run, gate: Gate
         if plan.sid != "baseline":
             await _pick(page, plan.title, a.setup_timeout)
         await page.wait_for_function(_MATCH_JS, arg=plan.start_tiles, polling=50)
-        box = page.get_by_label(plan.label)
+        box = page.get_by_test_id("stSidebar").get_by_label(plan.label, exact=True)
         gate.arrive()
         arrived = True
         await gate.open.wait()
@@ -292,6 +294,8 @@ async def user(browser, url: str, plan: Plan, tally: Tally, run: Run, gate: Gate
                 return
             await asyncio.sleep(rng.uniform(0.5, 1.5))
             await _quiet(page, timeout=a.timeout)
+            # a scenario switch leaves the old lever on the page (stale) until its rerun has finished
+            await page.wait_for_function(_ONE_JS, arg=plan.label, polling=100)
             await box.fill(f"{value:.2f}")
             t0 = time.perf_counter()
             await box.press("Enter")

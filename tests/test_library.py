@@ -16,8 +16,7 @@ import pytest
 
 import budgetsim as bs
 from budgetsim.exceptions import LibraryError
-from budgetsim.library import Library, archive_bytes, export_library, import_archive, library_path
-from budgetsim.library import store
+from budgetsim.library import Library, archive_bytes, export_library, import_archive, library_path, store
 from budgetsim.library.archive import INDEX
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,7 +253,7 @@ def test_archive_bytes_matches_the_file(tmp_path, baseline_result):
 
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "budgetsim.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "budgetsim.cli", *args], capture_output=True, text=True, check=False,
                           env=os.environ | {"PYTHONPATH": str(ROOT)} | (env or {}), cwd=ROOT, timeout=120)
 
 

@@ -17,7 +17,6 @@ from ..model.lp import LinearProgram, LPSolution
 from .wording import MIP_GAP, UNIT, WIDTH_RULES
 
 
-
 def _nice_step(value: float) -> float:
     """One tenth of the value's leading power of ten (80,000 → 1,000; 150 → 10; 80 → 1)."""
     if not value or value <= 0:
@@ -141,7 +140,7 @@ def _relaxed_row(lp: LinearProgram, i: int, sens: _Sens, dp: float):
 
 
 def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None,
-           hint: np.ndarray | None = None, resolver: "MipResolver | None" = None) -> LPSolution:
+           hint: np.ndarray | None = None, resolver: MipResolver | None = None) -> LPSolution:
     """Solve; an integer program gets ``start`` (a plan known to stay feasible) as its incumbent, so a
     loosened rule never comes back worse than the plan within the gap.  With HiGHS an integer
     program is first tried by :meth:`MipResolver.certified` (``hint``: a plan that may or may not

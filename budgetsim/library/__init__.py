@@ -12,6 +12,6 @@ from .archive import ImportReport, archive_bytes, export_library, import_archive
 from .store import (ENV_VAR, GIVEN, KINDS, SCHEMA_VERSION, Entry, Library, default_dir, headline, library_path,
                     plan_array, plan_doc)
 
-__all__ = ["ENV_VAR", "GIVEN", "Entry", "ImportReport", "KINDS", "Library", "SCHEMA_VERSION", "archive_bytes", "default_dir",
-           "export_library", "headline", "import_archive", "library_path", "plan_array", "plan_doc",
+__all__ = ["ENV_VAR", "GIVEN", "KINDS", "SCHEMA_VERSION", "Entry", "ImportReport", "Library", "archive_bytes",
+           "default_dir", "export_library", "headline", "import_archive", "library_path", "plan_array", "plan_doc",
            "read_archive"]

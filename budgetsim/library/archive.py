@@ -22,7 +22,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -61,7 +61,7 @@ def archive_bytes(entries: list[Entry]) -> bytes:
             index.append({"file": name} | {k: v for k, v in e.to_dict().items() if k != "id"})
         z.writestr(INDEX, json.dumps({
             "format": FORMAT, "format_version": FORMAT_VERSION,
-            "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "budgetsim": __version__, "entries": index}, ensure_ascii=False, indent=1))
     return buf.getvalue()
 

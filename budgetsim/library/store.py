@@ -25,14 +25,16 @@ Safety:
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..exceptions import LibraryError
 from ..model.builder import OBJECTIVES
@@ -73,7 +75,7 @@ def library_path(path: str | Path | None = None) -> Path:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -335,7 +337,7 @@ class Library:
         matches = [e for e in self.entries() if e.name == text]
         if not matches:
             raise LibraryError(f"{self.path}: no entry named or numbered {text!r}; `budgetsim library list` shows them")
-        return sorted(matches, key=lambda e: KINDS.index(e.kind))[0]
+        return min(matches, key=lambda e: KINDS.index(e.kind))
 
     # ------------------------------------------------------------------ writing
     def save(self, name: str, diff_yaml: str, *, objective: str = "max-performance", kind: str = "pin",
@@ -480,8 +482,6 @@ def plan_doc(scenario, x) -> dict[str, Any]:
 def plan_array(doc: Any, scenario, where: str = "plan"):
     """A kept plan back as an array in ``scenario``'s channel and year order; :class:`LibraryError` naming
     what does not fit (a channel or year the scenario lacks, a missing one, a number that is not one)."""
-    import math
-
     import numpy as np
     if not isinstance(doc, dict) or not {"channels", "years", "amounts_wan"} <= set(doc):
         raise LibraryError(f"{where}: needs channels, years and amounts_wan")
@@ -519,7 +519,7 @@ def _plain(d: dict[str, Any]) -> dict[str, Any]:
     for k, v in d.items():
         if hasattr(v, "item"):
             v = v.item()
-        if isinstance(v, float) and v != v:
+        if isinstance(v, float) and math.isnan(v):
             v = None
         out[str(k)] = v
     return out

@@ -12,6 +12,8 @@ the optimum from pass to pass (see :func:`optimise`).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import copy
 import hashlib
 import pickle
@@ -445,6 +447,33 @@ def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     return h.hexdigest()
 
 
+def _settle_ties(builder: ModelBuilder, session, sol: LPSolution, time_left: float) -> LPSolution:
+    """The final plan made unique among the plans of equal performance.
+
+    Plans often tie: moving money between two categories' modes can leave every category's
+    effective resources — hence every indicator and the index — exactly where they were.  The
+    tie-break's tiny price on deviations from the status quo (``TIE_BREAK``) sits below HiGHS's
+    tolerances, so which of the tied plans a run returns depends on the basis it started from,
+    i.e. on what was solved before.  Here the curves' segments are fixed at the optimum (the
+    effective resources, unique, stay put) and the deviation alone is minimised, with its
+    channel-year weights now far above the tolerances: one plan, whatever the start.  The
+    duals and the objective stay those of the optimum (this plan is optimal there too)."""
+    lp, seg = builder.lp, builder.segment_columns
+    lb, ub, obj = lp.lb[seg].copy(), lp.ub[seg].copy(), lp.obj.copy()
+    try:
+        lp.lb[seg] = lp.ub[seg] = np.clip(sol.x[seg], lb, ub)
+        lp.obj = np.zeros(lp.n_cols)
+        lp.obj[builder.dev_cols] = obj[builder.dev_cols] / TIE_BREAK[builder.objective]
+        session.load(lp, cols=np.arange(lp.n_cols), rows=[])
+        tied = session.run(False, time_left)
+    finally:
+        lp.lb[seg], lp.ub[seg], lp.obj = lb, ub, obj
+    if not tied.ok:  # pragma: no cover - the optimum itself is feasible here
+        return sol
+    return dataclasses.replace(sol, x=tied.x, row_activity=tied.row_activity,
+                               solve_seconds=sol.solve_seconds + tied.solve_seconds)
+
+
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, max_passes: int = 12, time_limit: float | None = None,
              initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
@@ -481,11 +510,14 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     def grid(centers: np.ndarray) -> dict:
         return dict(zip(cells, zoned_grid_matrix(coarse, centers)))
 
-    # Fine zones start at the status quo's resources, whatever else was solved before: a
-    # scenario always walks the same sequence of grids, so it gets the same plan whether it
-    # is solved first or after a thousand others (the warm basis only makes it faster).  The
-    # one shortcut: a scenario solved before in this session starts on its own final grid,
-    # which gives the very same final LP in one pass.
+    # Fine zones start at the status quo's resources, whatever else was solved before; the first
+    # pass of a scenario hands HiGHS the whole model and runs from scratch (numbers pushed into a
+    # model that held other scenarios, or a warm start from their basis, can end on another point
+    # of a tied face, and move the next zones) and later passes run warm from the pass before, all
+    # under the session's lock; the final plan is made unique by :func:`_settle_ties`.  So a
+    # scenario gets the same plan whether it is solved first or after a thousand others, on one
+    # worker or many.  The one shortcut: a scenario solved before in this session gets its own
+    # final solution back.
     ch_coarse = channel_coarse_grids(mech)
     ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
     x_start = mech.flatten(start_allocation(s))
@@ -502,53 +534,56 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         return channel_grid(ch_coarse, xx, mech)
 
     remembered = session.recall_grid(key) if session is not None else None
-    if remembered is not None:
-        centers, ch_centers = remembered
-        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
-    only_segments = False  # the first load of a scenario compares everything
 
     def done(sol, x, passes, gap) -> SolveRun:
         total = time.perf_counter() - t_start
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
-    for passes in range(1, max_passes + 1):
-        if trace is not None:
-            trace.append(copy.deepcopy(builder.lp))
-        def out_of_time():
-            return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
-                                   f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
-
-        left = limit - (time.perf_counter() - t_start)
-        if left <= 0:
-            return out_of_time()
-        if session is not None:
-            with session.lock:
-                # the limit is this request's own wall clock: time spent waiting for other users'
-                # passes on this structure counts, and the run gets only what is left of it
-                left = limit - (time.perf_counter() - t_start)
-                if left <= 0:
-                    return out_of_time()
+    if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
+        (centers, ch_centers), sol = remembered
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
+        builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
+        x = builder.allocation(sol)
+        return done(sol, x, 1, _gap(builder, sol, x))
+    only_segments = False  # the first load of a scenario compares everything
+    # the limit is this request's own: time spent waiting for other users' solves on this structure
+    # (the session's lock) does not count, so a queue of other users never runs a request out of time
+    queued = time.perf_counter()
+    with session.lock if session is not None else contextlib.nullcontext():
+        waited = time.perf_counter() - queued
+        for passes in range(1, max_passes + 1):
+            if trace is not None:
+                trace.append(copy.deepcopy(builder.lp))
+            left = limit - (time.perf_counter() - t_start - waited)
+            if left <= 0:
+                return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
+                                       f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
+            if session is not None:
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
-                    session.load(builder.lp)
+                    session.load(builder.lp, whole=True)
                 sol = session.run(builder.lp.is_mip, left)
-        else:
-            sol = builder.lp.solve(solver, time_limit=left)
-        solve_s += sol.solve_seconds
-        if not sol.ok:
-            return done(sol, None, passes, float("nan"))
-        x = builder.allocation(sol)
-        gap = _gap(builder, sol, x)
-        e_star = fine_center(mech.resources(x), e_max)
-        x_star = x[ch_idx]
-        settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
-                       and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
-        if (settled and gap <= gap_target) or passes == max_passes:
-            if session is not None and settled:
-                session.remember_grid(key, (centers, ch_centers))
-            return done(sol, x, passes, gap)
-        centers, ch_centers = e_star, x_star
-        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
-        only_segments = True
+            else:
+                sol = builder.lp.solve(solver, time_limit=left)
+            solve_s += sol.solve_seconds
+            if not sol.ok:
+                return done(sol, None, passes, float("nan"))
+            x = builder.allocation(sol)
+            gap = _gap(builder, sol, x)
+            e_star = fine_center(mech.resources(x), e_max)
+            x_star = x[ch_idx]
+            settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
+                           and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
+            if (settled and gap <= gap_target) or passes == max_passes:
+                if session is not None and objective == "max-performance" and not builder.lp.is_mip:
+                    unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
+                    solve_s += unique.solve_seconds - sol.solve_seconds
+                    sol, x = unique, builder.allocation(unique)
+                if session is not None and settled:
+                    session.remember_grid(key, ((centers, ch_centers), sol))
+                return done(sol, x, passes, gap)
+            centers, ch_centers = e_star, x_star
+            builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
+            only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover

@@ -4,8 +4,9 @@
 caps, the stable/competitive band, the leverage floor, indicator targets, dimension weights,
 rule switches) with their current value, range and step, in *display* units (percent for
 shares, 万元 for money); every range stays inside the bounds the scenario format sets for
-that field (:func:`budgetsim.scenario.schema.bounds_at`).  :func:`apply_levers` turns the moved values back into scenario
-units and applies them through :meth:`Scenario.with_changes`, so every change is validated.
+that field (:func:`budgetsim.scenario.schema.bounds_at`).  :func:`apply_levers` turns the
+moved values back into scenario units and applies them through :meth:`Scenario.with_changes`,
+so every change is validated.
 Only values that differ from the scenario's own are written, so a lever left alone never
 turns into a change.
 """

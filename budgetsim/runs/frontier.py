@@ -15,7 +15,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..exceptions import BudgetsimError, MISSING, Problem, ScenarioError
+from ..exceptions import BudgetsimError, MISSING, Problem, ScenarioError, short_repr
 from ..scenario.loading import Scenario, get_path, load_scenario
 
 WAN_PER_YI = 10_000.0  # 1 亿元 = 10,000 万元
@@ -26,8 +26,8 @@ def _check_path(s: Scenario, path: str) -> None:
     if current is MISSING:
         raise ScenarioError([Problem("--param", path, f"not a path of the scenario '{s.id}'")], s.source)
     if isinstance(current, bool) or not isinstance(current, (int, float)):
-        raise ScenarioError([Problem("--param", path, f"must point at a number; the scenario has {current!r}")],
-                            s.source)
+        raise ScenarioError([Problem("--param", path,
+                                     f"must point at a number; the scenario has {short_repr(current)}")], s.source)
 
 
 def frontier_values(start: float, stop: float, steps: int) -> list[float]:

@@ -26,7 +26,7 @@ from typing import Any, Iterator, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..exceptions import MISSING, Problem, ScenarioError, SweepError
+from ..exceptions import MISSING, Problem, ScenarioError, SweepError, short_repr
 from ..model.builder import OBJECTIVES, SOLVERS
 from ..scenario.loading import BUNDLED_DIR, Scenario, _resolve_extends, get_path, load_scenario
 from ..scenario.reading import read_yaml
@@ -193,7 +193,7 @@ def sweep_problems(spec: SweepSpec, base: Scenario) -> list[Problem]:
         if p.range is not None:
             if not _is_number(current):
                 problems.append(Problem(f"{where}.range", p.path,
-                                        f"a range needs a numeric parameter; the base value is {current!r}"))
+                                        f"a range needs a numeric parameter; the base value is {short_repr(current)}"))
             if p.range.stop < p.range.start:
                 problems.append(Problem(f"{where}.range.to", p.range.stop,
                                         f"must be ≥ from ({p.range.start})"))
@@ -213,7 +213,7 @@ def sweep_problems(spec: SweepSpec, base: Scenario) -> list[Problem]:
                                             "flag or name"))
                 elif _is_number(current) and not _is_number(v):
                     problems.append(Problem(f"{where}.values.{k}", v,
-                                            f"must be a number like the base value ({current!r})"))
+                                            f"must be a number like the base value ({short_repr(current)})"))
     if spec.design == "lhs":
         if spec.samples is None:
             problems.append(Problem("samples", MISSING, "design 'lhs' needs the number of points (an integer ≥ 1)"))

@@ -105,7 +105,7 @@ def is_scenario_name(name: str) -> bool:
             and "\x00" not in name and ":" not in name and Path(name).name == name and len(name) <= 200)
 
 
-def _extends_name(doc: dict, source: str, where: str) -> str | None:
+def _extends_name(doc: dict, source: str, where: str | None) -> str | None:
     """The checked ``extends`` value of ``doc`` (None when it has none)."""
     if "extends" not in doc or doc["extends"] is None:
         return None
@@ -114,7 +114,8 @@ def _extends_name(doc: dict, source: str, where: str) -> str | None:
         raise ScenarioError([Problem("extends", parent, "must be the name of a scenario")], source)
     if not is_scenario_name(parent):
         raise ScenarioError([Problem("extends", parent, f"must be a scenario name, not a path: a bundled "
-                                     f"scenario ({', '.join(_bundled_names()[:8])}, …) or {where}")], source)
+                                     f"scenario ({', '.join(_bundled_names()[:8])}, …)"
+                                     + (f" or {where}" if where else ""))], source)
     return parent
 
 
@@ -189,7 +190,8 @@ def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path |
 
     ``extends`` may name a bundled scenario, a file directly in ``base_dir`` (when given), or
     one of ``uploads`` (the session's own earlier uploads: name → YAML text); never a path."""
-    where = "a file uploaded earlier in this session" if uploads is not None else "a bundled scenario"
+    where = ("a file uploaded earlier in this session" if uploads is not None
+             else f"a file in {base_dir}" if base_dir else None)
     uploads = {Path(k).stem: v for k, v in (uploads or {}).items()}
     doc = parse_yaml(text, name)
     merged, base_path, chain = doc, None, [name]
@@ -202,7 +204,7 @@ def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path |
     return scenario_from_dict(merged, source=name, own=doc, base_path=base_path)
 
 
-def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[str, str], where: str,
+def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[str, str], where: str | None,
                chain: list[str]) -> tuple[dict, Path | None]:
     """The merged document ``parent`` names for a text scenario, and its file when it is one."""
     stem = Path(parent).stem if parent.endswith((".yaml", ".yml")) else parent

@@ -16,9 +16,10 @@ so every reader of user files goes through here:
   (a "billion laughs" alias bomb is refused before anything walks it), numbers too long to
   convert refused.
 
-Other readers of user files (plans as CSV or Excel) reuse :func:`read_bytes`, :func:`decode`
-and :func:`read_text`, and get the text plus the encoding used.  Every refusal is a :class:`~budgetsim.exceptions.ScenarioError` that
-names the file and says nothing of its contents.
+Other readers of user files (plans and records as CSV or Excel) reuse :func:`read_bytes`,
+:func:`decode` and :func:`read_text`, and get the text plus the encoding used.  Every refusal
+is a :class:`~budgetsim.exceptions.ScenarioError` that names the file and says nothing of its
+contents.
 """
 
 from __future__ import annotations
