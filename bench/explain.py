@@ -28,9 +28,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import budgetsim as bs  # noqa: E402
-from budgetsim.analysis import sensitivity  # noqa: E402
-from budgetsim.analysis.wording import MIP_GAP  # noqa: E402
+import budgetsim as bs
+from budgetsim.analysis import sensitivity
+from budgetsim.analysis.wording import MIP_GAP
 
 
 def timed_explain(result, certify: bool):

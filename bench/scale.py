@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import budgetsim as bs  # noqa: E402
-from budgetsim.scenario.loading import scenario_from_dict  # noqa: E402
+import budgetsim as bs
+from budgetsim.scenario.loading import scenario_from_dict
 
 # per-category rule parameters that name categories (shares are split between the copies)
 SHARE_RULES = ("category_share_min", "category_share_max")

@@ -275,7 +275,9 @@ def test_my_plan_edit_a_cell_and_the_draft_tiles_follow(browser, server, tmp_pat
     before = _metric(page, "草案绩效指数")
     assert before == _metric(page, "最优方案绩效指数")  # the draft starts as the optimum
     assert _metric(page, "违反规则（处）") == "0"
+    page.get_by_text("税收激励为减免的税收").first.scroll_into_view_if_needed()  # the note under the table
     grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=60_000)
     _edit_cell(page, grid, 1, 3, "1000")  # 基础前沿类 × 竞争性项目资助, 2027 → 1,000 万元
     page.wait_for_function(_TILE_CHANGED, arg=["草案绩效指数", before], timeout=60_000)
     _idle(page)
@@ -349,12 +351,13 @@ def test_pins_survive_a_reload_and_a_server_restart(browser, tmp_path):
     assert "base_amount_wan: 70000" in got[1].diff_yaml and "base_amount_wan" not in got[0].diff_yaml
 
 
-# every box of the tiles (value and label) and of the buttons whose content is wider or taller than the box:
+# every box of the tiles (value and label), the buttons and the tab titles whose content is wider or taller
+# than the box:
 # text cut off ("110.58 …" once lost its unit at this size); inline boxes (no width of their own) skipped
 _CUT = """() => [...document.querySelectorAll(
         '[data-testid=stMetricValue], [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, '
         + '[data-testid=stDownloadButton] button, [data-testid=stDownloadButton] button *, '
-        + '[data-testid=stButton] button, [data-testid=stButton] button *')]
+        + '[data-testid=stButton] button, [data-testid=stButton] button *, [data-testid=stTabs] [role=tablist]')]
     .filter(e => e.offsetParent !== null && e.clientWidth > 0 && !e.closest('[data-testid=stIconMaterial]')
                  && e.innerText !== e.querySelector('[data-testid=stIconMaterial]')?.innerText
                  && (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1))
@@ -456,4 +459,39 @@ def test_a_language_switch_keeps_the_question_shown_selected(browser, server):
         .map(g => [g.innerText.split('\\n')[0], [...g.querySelectorAll('input[type=radio]')].map(i => i.checked)]))""")
     assert checked["Question"] == [False, True, False], checked
     assert checked["Stack by"] == [True, False], checked
+    page.close()
+
+
+def test_calibration_upload_report_and_apply_in_the_browser(browser, server, tmp_path):
+    """Calibrate to records (issue 14): a bad file lists its cells, the thin example says the prior
+    dominates every curve, the report downloads, and the calibrated scenario becomes the current one."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1400}, accept_downloads=True)
+    page.goto(server, wait_until="domcontentloaded")
+    page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+    _idle(page)
+    page.get_by_role("tab").filter(has_text="按记录校准").click()
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="上传记录文件")
+    uploader.wait_for(timeout=60_000)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("表 table,年度 year,专项类别 category,支持方式 mode,指标 indicator,项目编号 project,数值 value\n"
+                   "支出,2024,基础前沿类,机构式资助,,,-3\n支出,2024,no_such,机构式资助,,,5\n", encoding="utf-8")
+    uploader.locator('input[type="file"]').set_input_files(str(bad))
+    page.get_by_text("记录文件有误").first.wait_for(timeout=60_000)
+    assert page.get_by_text("bad.csv line 2, 数值 value").first.is_visible()
+    assert page.get_by_text("bad.csv line 3, 专项类别 category").first.is_visible()
+
+    uploader.locator('input[type="file"]').set_input_files(str(ROOT / "scenarios" / "records" /
+                                                                "yangzhou_thin_2023_2025.csv"))
+    page.get_by_text("各曲线一览").first.wait_for(timeout=120_000)
+    _idle(page)
+    assert _metric(page, "记录年度") == "2023–2025"
+    assert _metric(page, "其中先验主导") == "19"
+    dl = _download(page, lambda: page.get_by_role("button", name="下载校准报告（HTML）"))
+    html = Path(dl.path()).read_text(encoding="utf-8")
+    assert html.count("<svg") == 19 and "先验主导" in html
+    _idle(page)
+    page.get_by_role("button", name="设为当前情景").click()
+    page.get_by_text("已设为当前情景").first.wait_for(timeout=60_000)
+    page.get_by_text("按记录校准）").first.wait_for(timeout=60_000)  # the header names the calibrated scenario
+    page.screenshot(path=str(tmp_path / "calibrated.png"), full_page=True)
     page.close()

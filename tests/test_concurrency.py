@@ -25,7 +25,8 @@ THREADS = 8
 def _scenarios(baseline) -> list[bs.Scenario]:
     """Eight different scenarios; five share the baseline's structure (so their passes interleave in
     one HiGHS session), three have structures of their own (one of them impossible)."""
-    same_structure = [baseline.with_changes({"budget.base_amount_wan": 50_000 + 4_000 * i,
+    # envelopes a plan can reach from 2025's 5.7 亿元 (growth floor 3 %, smoothing 20 %)
+    same_structure = [baseline.with_changes({"budget.base_amount_wan": 59_000 + 2_000 * i,
                                              "rules.leverage_floor.min_ratio": 1.0 + 0.1 * i})
                       for i in range(5)]
     own = [bs.load_scenario(SCENARIOS / f"{name}.yaml")
@@ -108,9 +109,11 @@ class _TimedLock:
 def test_slow_requests_hold_a_shared_lock_for_one_solve_at_most(monkeypatch):
     """Explaining the integer scenario (MILP re-solves), 10,000 draws and diagnosing the impossible
     scenario run beside lever moves on the same structures.  The explanation and the simulation take
-    no shared lock at all (their re-solves run on HiGHS instances of their own); the diagnosis's check
-    of its relaxed plan holds one for one HiGHS run at a time, like any solve: a lever move never
-    waits longer than one solve pass of a slow request."""
+    no shared lock at all (their re-solves run on HiGHS instances of their own); the diagnosis takes
+    one for each check of a relaxed plan, a solve like any lever move's, and lets it go in between:
+    a lever move never waits behind a slow request for longer than one solve."""
+    from budgetsim import solving
+
     lumpy = bs.load_scenario(SCENARIOS / "major_projects_lumpy.yaml")
     impossible = bs.load_scenario(SCENARIOS / "impossible_ambition.yaml")
     compiled.clear_sessions()
@@ -122,18 +125,14 @@ def test_slow_requests_hold_a_shared_lock_for_one_solve_at_most(monkeypatch):
     locks = [_TimedLock(sess.lock, phase) for sess in shared]
     for sess, lock in zip(shared, locks):
         sess.lock = lock
-    runs: list[tuple[str, float]] = []
-    real_run = compiled.HighsSession.run
+    solves: list[str] = []  # who called budgetsim.solve
+    real_solve = solving.solve
 
-    def timed_run(self, *args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return real_run(self, *args, **kwargs)
-        finally:
-            if any(self is sess for sess in shared):  # a shared session, not an explanation's own
-                runs.append((threading.current_thread().name, time.perf_counter() - t0))
+    def counted_solve(*args, **kwargs):
+        solves.append(threading.current_thread().name)
+        return real_solve(*args, **kwargs)
 
-    monkeypatch.setattr(compiled.HighsSession, "run", timed_run)
+    monkeypatch.setattr(solving, "solve", counted_solve)
 
     def slow() -> None:
         bs.explain(r)
@@ -150,10 +149,8 @@ def test_slow_requests_hold_a_shared_lock_for_one_solve_at_most(monkeypatch):
     th.join(timeout=300)
     holds = [(what, sec) for lock in locks for who, what, sec in lock.holds if who == "slow"]
     assert not [sec for what, sec in holds if what == "explain+simulate"]
-    slow_runs = [sec for who, sec in runs if who == "slow"]
-    assert len(holds) == len(slow_runs)  # the diagnosis: one HiGHS run per hold
-    # each hold is one run plus pushing a few changed numbers
-    assert sum(sec for _, sec in holds) <= sum(slow_runs) + 0.05 * len(slow_runs) + 0.5, (holds, slow_runs)
+    # the diagnosis: one hold per solve of a relaxed plan (each solve takes the lock once)
+    assert 1 <= len(holds) <= solves.count("slow"), (holds, solves.count("slow"))
 
 
 def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
@@ -162,8 +159,8 @@ def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
     from budgetsim.model.builder import ModelBuilder, coarse_grids
     from budgetsim.model.mechanics import Mechanics
 
-    a = baseline.with_changes({"budget.base_amount_wan": 50_000})
-    b = baseline.with_changes({"budget.base_amount_wan": 80_000})
+    a = baseline.with_changes({"budget.base_amount_wan": 59_000})  # both reachable from 2025 (continuity)
+    b = baseline.with_changes({"budget.base_amount_wan": 66_000})
     lp_a = ModelBuilder(a, "max-performance", coarse_grids(a, Mechanics(a))).build().lp
     lp_b = ModelBuilder(b, "max-performance", coarse_grids(b, Mechanics(b))).build().lp
     sess = compiled.session_for(lp_a, reuse=False)
@@ -176,19 +173,23 @@ def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
         assert sess.run(False).objective == pytest.approx(alone.objective, rel=1e-9)
 
 
-def test_the_time_limit_is_each_requests_own_wall_clock(baseline):
-    """Time spent waiting for other users' passes counts against a request's time limit: a request
-    that waited past its limit ends with status time_limit instead of running on."""
+def test_the_time_limit_is_each_requests_own(baseline):
+    """Time spent waiting for other users' solves on the same structure does not count against a
+    request's time limit: a request that waited longer than its limit still gets its plan."""
     compiled.clear_sessions()
     warm = bs.solve(baseline)
     sess = compiled.session_for(warm.run.builder.lp)
     s = baseline.with_changes({"budget.base_amount_wan": 61_000})
-    sess.lock.acquire()  # another user's long pass on the same structure
-    release = threading.Timer(1.0, sess.lock.release)
+    sess.lock.acquire()  # another user's long solve on the same structure
+    release = threading.Timer(4.0, sess.lock.release)
     release.start()
     try:
-        late = bs.solve(s, time_limit=0.3)
+        t0 = time.perf_counter()
+        r = bs.solve(s, time_limit=3.0)
+        waited = time.perf_counter() - t0
     finally:
         release.join()
-    assert late.status == "time_limit"
-    assert bs.solve(s, time_limit=30).ok  # the lock is free again: the same request in time
+    assert waited > 3.0
+    assert r.ok, r.message
+    # its own time still counts: nothing is solved in a microsecond
+    assert bs.solve(s.with_changes({"budget.base_amount_wan": 62_000}), time_limit=1e-6).status == "time_limit"

@@ -10,7 +10,8 @@ screen) and of charts, the uploader's message for a refused file type, and the "
 Streamlit draws those with no hook for CSS or parameters.
 
 Layout: less side padding in the wide layout, KPI values that shrink with the window instead of
-being cut ("110.58 …" lost its unit at 1280 px), labels that wrap instead of ending in "…".
+being cut ("110.58 …" lost its unit at 1280 px), labels that wrap instead of ending in "…", tab titles
+that wrap to a second row instead of hiding behind a scroll arrow (ten tabs in English at 1280 px).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ _LAYOUT = """
 [data-testid="stMetricLabel"] .stMarkdownEllipsis, [data-testid="stMetricLabel"] p {
     white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }
 [data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; }
 """
 
 # CSS `content:` strings, escaped for a double-quoted CSS string

@@ -10,17 +10,20 @@ structure (a rule switched on, a category added) gets its own session, transpare
 
 Many users at once (the workbench serves every browser session from threads of one process):
 
-* A session's lock is held for one load + one run — a single solve pass, never a whole
-  refinement or an explanation — so a request waits for at most one pass of each request
-  ahead of it on the same structure; other structures have their own sessions and locks.
-  HiGHS releases the GIL while it runs, so other threads keep working meanwhile.
-* Requests on one structure interleave pass by pass.  A pass may push only the numbers that
-  its own previous pass changed (segment columns and rows) only if no other request loaded
-  its numbers in between; otherwise everything is compared again.  Without that check a
-  request would silently solve with another user's budget or floors.
+* A session's lock is held for one solve of one scenario (its refinement passes, see
+  :func:`budgetsim.model.builder.optimise`), never for an explanation or a batch: a request
+  waits for at most one solve of each request ahead of it on the same structure; other
+  structures have their own sessions and locks.  HiGHS releases the GIL while it runs, so other
+  threads keep working meanwhile.  Time spent waiting for the lock does not count against a
+  request's time limit.
+* A load may push only the numbers that its own previous load changed (segment columns and
+  rows) only if no other request loaded its numbers in between; otherwise everything is
+  compared again.  Without that check a request would silently solve with another user's
+  budget or floors.
 * Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
   dropped; about 5 MB each for the baseline's size: HiGHS's copy plus ours), and each keeps
-  at most ``MAX_GRIDS`` remembered final grids (one small vector each).
+  at most ``MAX_GRIDS`` remembered final grids (the zone centres and the LP solution on them,
+  about 25 kB each for the baseline).
 
 HiGHS fixes its thread count at the first solve of a process; this module never changes it,
 and every run's status is checked.
@@ -48,6 +51,7 @@ class Counters:
     updates: int = 0  # in-place updates of an existing model
     changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
     cold_retries: int = 0  # warm runs without a definite answer, re-run from scratch
+    handovers: int = 0  # whole models handed to an existing instance (a scenario's first pass)
 
 
 COUNTERS = Counters()
@@ -68,19 +72,23 @@ class HighsSession:
     _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _holder: weakref.ref | None = field(default=None, repr=False)  # the program whose numbers HiGHS holds
 
-    def remember_grid(self, scenario_key: str, centers: np.ndarray) -> None:
+    def remember_grid(self, scenario_key: str, final: tuple[tuple[np.ndarray, np.ndarray], LPSolution]) -> None:
+        """Keep a scenario's final grid centres (category zones, channel zones) and its solution on
+        them (a revisit returns them)."""
         with self._grid_lock:
-            self.final_centers[scenario_key] = centers
+            self.final_centers[scenario_key] = final
             self.final_centers.move_to_end(scenario_key)
             while len(self.final_centers) > MAX_GRIDS:
                 self.final_centers.popitem(last=False)
 
-    def recall_grid(self, scenario_key: str) -> np.ndarray | None:
-        """The final grid remembered for ``scenario_key``, or None (safe while others remember theirs)."""
+    def recall_grid(self, scenario_key: str) -> tuple[tuple[np.ndarray, np.ndarray], LPSolution] | None:
+        """The final grid and solution remembered for ``scenario_key``, or None (safe while others
+        remember theirs)."""
         with self._grid_lock:
             return self.final_centers.get(scenario_key)
 
-    def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None) -> int:
+    def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None,
+             whole: bool = False) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.
 
         ``cols``/``rows``, when given, promise that nothing changed outside those columns
@@ -90,24 +98,27 @@ class HighsSession:
         numbers were pushed."""
         lp.check_finite()  # a NaN or an infinity never reaches HiGHS
         try:
-            return self._load(lp, cols, rows)
+            return self._load(lp, cols, rows, whole)
         except BaseException:  # half-pushed numbers: drop the instance, the next request builds afresh
             if hasattr(self, "h"):
                 del self.h
             self._holder = None
             raise
 
-    def _load(self, lp: LinearProgram, cols, rows) -> int:
+    def _load(self, lp: LinearProgram, cols, rows, whole: bool = False) -> int:
         holder = self._holder() if self._holder is not None else None
         self._holder = weakref.ref(lp)
-        if not hasattr(self, "h"):
-            self.h = new_highs()
+        if not hasattr(self, "h") or whole:
+            if not hasattr(self, "h"):
+                self.h = new_highs()
+                COUNTERS.builds += 1
+            else:
+                COUNTERS.handovers += 1
             self.h.passModel(lp.to_highs_lp())
             self._obj = lp.obj.copy()
             self._lb, self._ub = lp.lb.copy(), lp.ub.copy()
             self._lo, self._hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
             self._A = lp.A.copy()
-            COUNTERS.builds += 1
             return 0
         import highspy
 

@@ -1,0 +1,199 @@
+"""Benchmark: how soon the workbench answers in a real browser (headless Chromium), against a bare solve.
+
+    python bench/page.py [--n 10] [--chromium /usr/bin/chromium]
+
+Starts ``streamlit run app.py`` on a free local port, opens the page once (a warm server: the
+scenarios loaded, the baseline solved, the HiGHS model built), then measures, median of ``--n``:
+
+* first tiles — a new browser tab opens the page; the time until the KPI tiles show the
+  performance index (navigation, Streamlit's own start-up, the script up to the tiles);
+* lever move  — the 2026 budget is typed in and Enter pressed (a value not solved before);
+  the time until the performance tile shows the new plan's number;
+* a bare ``budgetsim.solve`` of such a scenario in this process (the floor of a lever move).
+
+The same two figures are taken on a bare Streamlit page with one sidebar input and one tile
+(Streamlit's own floor on this machine: its JavaScript start-up and one rerun), so the page's
+own cost shows beside what no app can go below.
+
+Targets (issue 16): first tiles ≤ 1.0 s on a warm server, a lever move ≤ 300 ms.
+Needs Debian's ``chromium`` and the ``playwright`` package (never downloads a browser).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import budgetsim as bs
+
+TILE = "[data-testid=stMetric]"
+PERF_LABEL = {"zh": "绩效指数", "en": "Performance index"}
+BUDGET_LABEL = "2026 年预算总额（万元）"
+# the performance tile's value, or null while it is not drawn
+PERF_JS = """(label) => { const t = [...document.querySelectorAll('[data-testid=stMetric]')]
+    .find(e => e.innerText.includes(label));
+    if (!t) return null; const v = t.querySelector('[data-testid=stMetricValue]');
+    return v ? v.innerText : null; }"""
+
+
+# recorded in the page from navigation start: when Streamlit's app shell, the first widget and the tiles appeared
+MARKS_JS = """(() => { window.__marks = {}; const want = {app: '[data-testid=stApp]',
+    widget: '[data-testid=stSidebar] [data-testid=stWidgetLabel]', tiles: '[data-testid=stMetricValue]'};
+  const look = () => { for (const [k, sel] of Object.entries(want)) {
+      if (!(k in window.__marks) && document.querySelector(sel)) window.__marks[k] = performance.now(); } };
+  new MutationObserver(look).observe(document, {childList: true, subtree: true}); })();"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+FLOOR_APP = """import streamlit as st
+v = st.sidebar.number_input("2026 年预算总额（万元）", value=60000.0, step=100.0)
+st.metric("绩效指数", f"{v / 555.0:.2f}")
+"""
+
+
+@contextlib.contextmanager
+def streamlit_server(app: Path):
+    port = _free_port()
+    library = Path(tempfile.mkdtemp(prefix="bench_page_")) / "library.sqlite3"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+           "--server.headless", "true", "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            env=os.environ | {"BUDGETSIM_LIBRARY": str(library), "PYTHONPATH": str(ROOT)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise SystemExit(f"streamlit exited early:\n{log.read().decode(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("streamlit did not start within 90 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def wait_value(page, changed_from: str | None, timeout_ms: int = 60_000) -> str:
+    """Wait (polling every animation frame) until the performance tile shows a value other than
+    ``changed_from``; return it."""
+    page.wait_for_function(f"(a) => {{ const v = ({PERF_JS})(a[0]); return v !== null && v !== a[1]; }}",
+                           arg=[PERF_LABEL["zh"], changed_from], polling="raf", timeout=timeout_ms)
+    return page.evaluate(PERF_JS, PERF_LABEL["zh"])
+
+
+def idle(page, quiet_ms: int = 600) -> None:
+    """Until Streamlit's running indicator has stayed away for ``quiet_ms``."""
+    page.evaluate("window.__q = null")
+    page.wait_for_function("""(ms) => { const now = performance.now();
+        if (document.querySelector('[data-testid=stStatusWidget]')) { window.__q = null; return false; }
+        if (window.__q == null) window.__q = now; return now - window.__q >= ms; }""",
+                           arg=quiet_ms, polling=50, timeout=90_000)
+
+
+def measure(app: Path, n: int, chromium: str) -> dict:
+    """First tiles (new browser tab, empty cache) and lever moves on ``app``, ``n`` of each."""
+    from playwright.sync_api import sync_playwright
+
+    first, move, marks = [], [], []
+    with streamlit_server(app) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        warm = browser.new_page(viewport={"width": 1500, "height": 1100})  # warms the server up
+        warm.goto(url, wait_until="domcontentloaded")
+        wait_value(warm, None, 120_000)
+        idle(warm)
+        warm.close()
+        for _ in range(n):
+            ctx = browser.new_context(viewport={"width": 1500, "height": 1100})  # an empty browser cache
+            ctx.add_init_script(MARKS_JS)
+            page = ctx.new_page()
+            t0 = time.perf_counter()
+            page.goto(url, wait_until="commit")
+            wait_value(page, None)
+            first.append(time.perf_counter() - t0)
+            marks.append(page.evaluate("window.__marks"))
+            idle(page)
+            ctx.close()
+        page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        page.goto(url, wait_until="domcontentloaded")
+        before = wait_value(page, None, 120_000)
+        idle(page)
+        box = page.get_by_label(BUDGET_LABEL)
+        for i in range(n):
+            box.fill(str(62000 + 311 * i))  # a budget not solved before
+            t0 = time.perf_counter()
+            box.press("Enter")
+            before = wait_value(page, before)
+            move.append(time.perf_counter() - t0)
+            idle(page)
+        browser.close()
+    return {"first": first, "move": move, "marks": marks}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=10)
+    ap.add_argument("--chromium", default=os.environ.get("BUDGETSIM_CHROMIUM", "/usr/bin/chromium"))
+    a = ap.parse_args()
+
+    base = bs.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    bs.solve(base)
+    solve = []
+    for i in range(a.n):
+        s = base.with_changes({"budget.base_amount_wan": 61000.0 + 137.0 * i})
+        t0 = time.perf_counter()
+        bs.solve(s)
+        solve.append(time.perf_counter() - t0)
+
+    floor_app = Path(tempfile.mkdtemp(prefix="bench_floor_")) / "floor.py"
+    floor_app.write_text(FLOOR_APP, encoding="utf-8")
+    ours = measure(ROOT / "app.py", a.n, a.chromium)
+    floor = measure(floor_app, a.n, a.chromium)
+    ms = lambda xs: statistics.median(xs) * 1000
+    spread = lambda xs: f"min {min(xs) * 1000:.0f}, max {max(xs) * 1000:.0f}"
+    print(f"== workbench in headless Chromium (median of {a.n}; machine load {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores)")
+    print(f"bare solve of a new scenario     : {ms(solve):8.1f} ms")
+    for name, key, target in (("first tiles after opening", "first", 1000), ("lever move to new tiles", "move", 300)):
+        o, f = ours[key], floor[key]
+        print(f"{name:33s}: {ms(o):8.1f} ms  ({spread(o)}; target ≤ {target:,} ms) = {ms(o) / ms(solve):.0f}x a bare "
+              f"solve; bare Streamlit page {ms(f):.0f} ms ({spread(f)})")
+    for label, res in (("workbench", ours), ("bare page", floor)):
+        mk = {k: statistics.median(m.get(k, float("nan")) for m in res["marks"]) for k in ("app", "widget", "tiles")}
+        print(f"  {label}, in the page from navigation start: app shell {mk['app']:.0f} ms, first sidebar widget "
+              f"{mk['widget']:.0f} ms, tiles {mk['tiles']:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
