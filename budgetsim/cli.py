@@ -101,6 +101,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
 
+    ip = sub.add_parser("inputs", help="how many of a scenario's inputs are sourced and which are illustrative")
+    ip.add_argument("scenario", help="scenario YAML file")
+    ip.add_argument("--format", choices=("text", "json"), default="text")
+    ip.add_argument("--lang", choices=("zh", "en"), default="zh")
+
     cp = sub.add_parser("compare", help="solve scenarios and write a comparison workbook (or CSV)")
     cp.add_argument("scenarios", nargs="+", help=f"scenario YAML files (at most {MAX_COMPARED})")
     cp.add_argument("--out", help="output file (.xlsx for the workbook; required unless --format csv)")
@@ -629,7 +634,30 @@ def cmd_calibrate(a) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
+def cmd_inputs(a) -> int:
+    """Sourced and illustrative inputs of one scenario (the illustrative ones listed by path)."""
+    from .scenario.provenance import input_sources, inputs_sentence
+
+    s = _load(a.scenario)
+    items = input_sources(s)
+    if a.format == "json":
+        print(json.dumps({"inputs": [{"path": i.path, "source": i.source, "illustrative": i.illustrative}
+                                     for i in items]}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(inputs_sentence(s, a.lang))
+    print("示例假设（illustrative）:" if a.lang == "zh" else "Illustrative:")
+    for i in items:
+        if i.illustrative:
+            print(f"  {i.path}")
+    print("有出处（sourced）:" if a.lang == "zh" else "Sourced:")
+    for i in items:
+        if not i.illustrative:
+            print(f"  {i.path}  ← {i.source}")
+    return EXIT_OK
+
+
+COMMANDS = {"inputs": cmd_inputs,
+            "solve": cmd_solve, "simulate": cmd_simulate, "validate": cmd_validate, "scenarios": cmd_scenarios,
             "compare": cmd_compare, "brief": cmd_brief, "explain": cmd_explain, "batch": cmd_batch,
             "frontier": cmd_frontier, "library": cmd_library, "plan-template": cmd_plan_template, "check": cmd_check,
             "records-template": cmd_records_template, "calibrate": cmd_calibrate}

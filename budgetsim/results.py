@@ -17,10 +17,12 @@ import pandas as pd
 
 from .model.evaluate import Evaluation, Evaluator, cvar, evaluate_draws
 from .model.mechanics import Mechanics
+from .model.continuity import stability
 from .model.builder import RiskSpec, SolveRun
 from .model.rules import RULES, rule_label
 from .scenario.distributions import Draws
 from .scenario.loading import Scenario
+from .scenario.provenance import inputs_summary
 
 GIVEN = "given"  # the status of a plan a user gave (scored, not solved)
 INFEASIBLE_SENTENCE = ("No plan satisfies all active rules of this scenario at once; "
@@ -337,7 +339,49 @@ class Result:
             "fund_commitments_wan": float(self.cash_flows["fund_commitments_wan"].sum()) if self.ok else None,
             "expected_losses_wan": float(self.cash_flows["expected_losses_wan"].sum()) if self.ok else None,
             "peak_risk_exposure_wan": float(self.cash_flows["risk_exposure_wan"].max()) if self.ok else None,
+            # risk priced: the index minus the expected losses at the bureau's price (the objective)
+            "risk_price_points_per_wan": (self.scenario.spec.risk_price.points_per_wan
+                                          if self.scenario.spec.risk_price is not None else None),
+            "risk_cost_points": self.risk_cost_points,
+            "net_performance": (self.performance - self.risk_cost_points) if self.ok else None,
+            "status_quo_risk_cost_points": self.risk_cost(self.mech.flatten(self.status_quo_x)),
+            "due_after_plan_wan": self.due_after_plan_wan,
+            "inputs_sourced": self.inputs["sourced"],
+            "inputs_illustrative": self.inputs["illustrative"],
         }
+
+    def risk_cost(self, x_flat: np.ndarray) -> float:
+        """Index points the plan's expected losses cost at the scenario's ``risk_price`` (0 without one)."""
+        price = self.scenario.spec.risk_price
+        if price is None:
+            return 0.0
+        return float(price.points_per_wan * self.scenario.discount @ (self.mech.expected_losses @ x_flat))
+
+    @property
+    def risk_cost_points(self) -> float | None:
+        return self.risk_cost(self.mech.flatten(self.x)) if self.ok else None
+
+    @property
+    def due_after_plan_wan(self) -> float | None:
+        """Pay-ins and payouts of commitments made in the plan that fall due after it (万元)."""
+        return float(self.mech.due_after_plan @ self.mech.flatten(self.x)) if self.ok else None
+
+    @cached_property
+    def inputs(self) -> dict[str, Any]:
+        """How many of the scenario's inputs are sourced and which are illustrative
+        (:mod:`budgetsim.scenario.provenance`): ``sourced``, ``illustrative``, ``total``, ``illustrative_paths``."""
+        return inputs_summary(self.scenario)
+
+    @cached_property
+    def stability(self) -> dict[str, Any] | None:
+        """How the plan moves from year to year and from the status-quo year
+        (:func:`budgetsim.model.continuity.stability`); None without a plan."""
+        if not self.ok:
+            return None
+        s = self.scenario
+        cash = np.array([self.mech.category_spend[c] @ self.mech.flatten(self.x) for c in s.categories])
+        band = s.rule("channel_band")
+        return stability(s, self.x, cash, band.max_change if band is not None else None)
 
     def to_dict(self) -> dict[str, Any]:
         s = self.scenario
@@ -401,6 +445,8 @@ class Result:
                 "indicators": {r.indicator: _num(r.diff) for r in tot.itertuples()} if self.ok else {},
             },
             "summary": self.summary(),
+            "stability": _jsonable(self.stability),
+            "inputs": self.inputs,
             "solver": None if self.run is None else {
                 "name": self.run.solution.solver, "mip": self.is_mip,
                 "build_seconds": self.build_seconds, "solve_seconds": self.solve_seconds,
@@ -421,6 +467,19 @@ class Result:
                               self.evaluator).performance
         return {"alpha": R.alpha, "weight": R.weight, "samples": int(R.mult.shape[2]),
                 "mean": float(perf.mean()), "cvar": cvar(perf, R.alpha)}
+
+
+def _jsonable(v: Any) -> Any:
+    """Plain JSON values (numpy numbers → float/int, NaN → None) through dicts and lists."""
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, (bool, str)) or v is None:
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    return _num(v)
 
 
 def _num(v: Any) -> float | None:

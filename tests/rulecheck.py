@@ -31,9 +31,13 @@ def violations(r) -> list[str]:
             check(spend[t] <= b + tol(b), f"budget exceeded {y}: {spend[t]} > {b}")
             if rule.full_allocation and r.objective == "max-performance":
                 check(abs(spend[t] - b) <= 1e-4 * b, f"budget not fully allocated {y}")
+    sq = s.spec.status_quo
+    from_base = sq.base_year < s.years[0]  # continuity rules tie the first plan year to the status-quo year
     if (rule := s.rule("budget_growth_floor")) is not None:
         for t in range(1, len(s.years)):
             check(spend[t] >= (1 + rule.min_growth) * spend[t - 1] - tol(spend[t]), f"growth floor {s.years[t]}")
+        if from_base:
+            check(spend[0] >= (1 + rule.min_growth) * sq.budget_wan - tol(spend[0]), f"growth floor {s.years[0]}")
     for rid, table in (("category_share_min", cat), ("mode_share_min", mode)):
         if (rule := s.rule(rid)) is not None:
             for k, sh in rule.shares.items():
@@ -68,6 +72,29 @@ def violations(r) -> list[str]:
             for t in range(1, len(s.years)):
                 prev, cur = cat.loc[c, s.years[t - 1]], cat.loc[c, s.years[t]]
                 check(abs(cur - prev) <= rule.max_change * prev + tol(prev), f"smoothing {c} {s.years[t]}")
+            if from_base:
+                prev = sum(sq.split.get(c, {}).values()) * sq.budget_wan
+                cur = cat.loc[c, s.years[0]]
+                check(abs(cur - prev) <= rule.max_change * prev + tol(prev), f"smoothing {c} {s.years[0]}")
+    # decisions per channel and year, with the status-quo year's in front
+    dec = a.pivot_table(index=["category", "mode"], columns="year", values="amount_wan", aggfunc="sum")
+    for (c, m) in s.channels:
+        base = sq.split.get(c, {}).get(m, 0.0) * sq.budget_wan
+        row = [base] + [dec.loc[(c, m), y] for y in s.years]
+        on = s.mode(m).on_budget
+        if (rule := s.rule("channel_band")) is not None and on:
+            for t in range(1, len(row)):
+                if t == 1 and not from_base:
+                    continue
+                prev, cur = row[t - 1], row[t]
+                hi = rule.start_wan if (t == 1 and prev <= 0) else (1 + rule.max_change) * prev
+                check((1 - rule.max_change) * prev - tol(prev) <= cur <= hi + tol(hi),
+                      f"channel band {c}.{m} {s.years[t - 1]}: {prev} → {cur}")
+        if (rule := s.rule("stable_support_continuity")) is not None and on and s.mode(m).support_type == "stable":
+            for t in range(1, len(row)):
+                if t == 1 and not from_base:
+                    continue
+                check(row[t] >= rule.min_keep * row[t - 1] - tol(row[t - 1]), f"stable support {c}.{m} {s.years[t - 1]}")
     if (rule := s.rule("status_quo_band")) is not None:
         sq = a[a["on_budget"]].pivot_table(index="category", columns="year", values="status_quo_cash_wan", aggfunc="sum")
         for c in s.categories:
@@ -98,5 +125,23 @@ def violations(r) -> list[str]:
             amts = a[(a["category"] == mt.category) & (a["mode"] == mt.mode)]["amount_wan"]
             for v in amts:
                 check(v < 1e-6 or v >= mt.min_wan - 1e-6, f"min ticket {mt.category}.{mt.mode}: {v}")
+    if (rule := s.rule("tax_entitlement")) is not None:
+        top = s.per_year(rule.top_up_max_wan)
+        for c, by_mode in rule.forecast_wan.items():
+            for m, value in by_mode.items():
+                fc = s.per_year(value)
+                for t, y in enumerate(s.years):
+                    if np.isnan(fc[t]):
+                        continue
+                    v = dec.loc[(c, m), y]
+                    check(fc[t] - tol(fc[t]) <= v <= fc[t] + np.nan_to_num(top[t]) + tol(fc[t]),
+                          f"tax entitlement {c}.{m} {y}: {v} vs forecast {fc[t]}")
+    if (rule := s.rule("risk_appetite")) is not None:
+        losses = r.cash_flows["expected_losses_wan"].to_numpy()
+        for t, y in enumerate(s.years):
+            cap = rule.max_loss_share * s.budget_wan[t]
+            check(losses[t] <= cap + tol(cap), f"risk appetite {y}")
+    if (rule := s.rule("post_plan_commitments")) is not None:
+        check(r.due_after_plan_wan <= rule.cap_wan + tol(rule.cap_wan), "post-plan commitments")
     check((a["amount_wan"] >= -1e-9).all(), "negative allocation")
     return out

@@ -35,7 +35,7 @@ def at():
 
 def test_loads_baseline_with_kpi_tiles(at):
     m = _metrics(at)
-    assert "绩效指数" in m and float(m["绩效指数"]) > 100
+    assert "绩效指数" in m and float(m["绩效指数"]) > 90  # about 99 once each channel has its own capacity
     assert m["目标达成"] == "2/2"
     assert "亿元" in m["撬动外部资金"]
     assert not at.error and not at.warning
@@ -44,7 +44,7 @@ def test_loads_baseline_with_kpi_tiles(at):
 
 def test_moving_a_lever_changes_the_plan(at):
     before = float(_metrics(at)["绩效指数"])
-    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(80000).run()
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(66000).run()  # reachable from 2025 within the 20 % smoothing
     assert not at.exception
     after = float(_metrics(at)["绩效指数"])
     assert after > before + 1.0
@@ -62,7 +62,7 @@ def test_bad_lever_combination_shows_problems_and_keeps_last_plan(at):
 
 def test_pin_two_scenarios_and_compare(at):
     _by_key(at.button, "pin").click().run()
-    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(70000).run()
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(66000).run()
     _by_key(at.button, "pin").click().run()
     assert not at.exception
     pins = at.session_state["pins"]
@@ -84,7 +84,7 @@ def test_pin_two_scenarios_and_compare(at):
     # what differs between the pins, as a labelled parameter with its unit
     differs = next(t for t in tables if "参数" in getattr(t, "columns", []))
     row = differs.set_index("参数").loc["2026 年预算总额"]
-    assert row["方案 1"] == "60,000 万元" and row["方案 2"] == "70,000 万元"
+    assert row["方案 1"] == "60,000 万元" and row["方案 2"] == "66,000 万元"
     # a pin as the reference: its own difference is zero
     _by_key(at.selectbox, "compare_ref").set_value("方案 2").run()
     assert not at.exception
@@ -227,8 +227,8 @@ def test_impossible_scenario_shows_the_diagnosis_and_applies_it(at):
     assert not at.exception
     conflicts = _table_with(at, "须放宽至")
     rows = {(r["规则"], r["对象"], r["年份"]): (r["原值"], r["须放宽至"]) for _, r in conflicts.iterrows()}
-    assert rows[("规划期产出目标", "新增高新技术企业", "")][0] == "1,500 家"
-    assert rows[("规划期产出目标", "科技成果转移转化（离岸孵化）", "")] == ("150 项", "101 项")
+    assert rows[("规划期产出目标", "新增高新技术企业", "")][0] == "950 家"
+    assert rows[("规划期产出目标", "科技成果转移转化（离岸孵化）", "")] == ("100 项", "92 项")
     lev = [v for k, v in rows.items() if k[2] == "2026"]
     assert lev and lev[0][0] == "4.00×" and float(lev[0][1].rstrip("×")) < 4.0
     assert at.code and "leverage_floor" in at.code[0].value and "new_hightech_firms" in at.code[0].value
@@ -335,7 +335,7 @@ def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
     at.text_input(key="pin_author").set_value("王科长")
     at.text_input(key="pin_name_0_zh").set_value("基准留档")
     _by_key(at.button, "pin").click().run()
-    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(70000).run()
+    _by_key(at.number_input, _lever_key(at, "budget.base_amount_wan")).set_value(66000).run()
     at.text_input(key="pin_name_1_zh").set_value("七亿草稿")
     at.text_area(key="pin_notes_1").set_value("先给处里看")
     _by_key(at.button, "save_draft").click().run()
@@ -344,7 +344,7 @@ def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
     got = {e.name: e for e in Library().entries()}
     assert got["基准留档"].kind == "pin" and got["七亿草稿"].kind == "draft"
     assert got["七亿草稿"].author == "王科长" and got["七亿草稿"].notes == "先给处里看"
-    assert "base_amount_wan: 70000" in got["七亿草稿"].diff_yaml
+    assert "base_amount_wan: 66000" in got["七亿草稿"].diff_yaml
 
     fresh = AppTest.from_file(APP, default_timeout=60).run()  # a reload: a new session, same library
     assert list(fresh.session_state["pins"]) == ["基准留档"]
@@ -354,7 +354,7 @@ def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
     pick = _by_key(fresh.selectbox, "lib_pick")
     pick.set_value(got["七亿草稿"].id).run()
     _by_key(fresh.button, f"lib_load_{got['七亿草稿'].id}").click().run()  # load: the draft becomes current
-    assert fresh.session_state["base"].spec.budget.base_amount_wan == 70000
+    assert fresh.session_state["base"].spec.budget.base_amount_wan == 66000
     assert fresh.session_state["base_source"] == "library:七亿草稿"
     assert any("已从方案库载入：七亿草稿" in s.value for s in fresh.success)
 

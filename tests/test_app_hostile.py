@@ -53,7 +53,7 @@ def test_an_impossible_pin_is_a_row_in_the_comparison(at):
     summary = next(t for t in tables if "绩效指数" in getattr(t, "columns", []))
     row = summary.set_index("方案").loc["方案 2"]
     assert row["状态"] == "不可行"  # a row that says so, without figures
-    assert summary.set_index("方案").loc["方案 1", "绩效指数"] > 100
+    assert summary.set_index("方案").loc["方案 1", "绩效指数"] > 90  # about 95 with each channel's own capacity
     ind = next(t for t in tables if "指标" in getattr(t, "columns", []) and "方案 1" in getattr(t, "columns", []))
     assert "方案 2" in ind.columns and ind["方案 2"].isna().all() and ind["方案 1"].notna().all()
     assert len(at.get("vega_lite_chart")) >= 2  # both comparison charts still drawn

@@ -64,7 +64,8 @@ def test_each_rule_kind_is_flagged_with_its_excess(baseline, baseline_result):
                   "category_share_max", y, "tech_guidance", 0.02))
     cases.append(({"rules.mode_share_min.shares.institutional": round(mode["institutional"] + 0.02, 6)},
                   "mode_share_min", y, "institutional", 0.02))
-    cases.append(({"rules.mode_share_max.shares.post_subsidy": round(mode["post_subsidy"] - 0.02, 6)},
+    cases.append(({"rules.mode_share_max.shares.post_subsidy": round(mode["post_subsidy"] - 0.02, 6),
+                   "rules.mode_share_max.enabled": True},  # optional policy, off in the baseline
                   "mode_share_max", y, "post_subsidy", 0.02))
     lev = r.leverage.set_index("year")["leverage"]
     cases.append(({"rules.leverage_floor.min_ratio": {y: round(float(lev[y]) + 0.1, 6)}},
@@ -161,15 +162,16 @@ def _amount(r: bs.Result, c: str, m: str, y: int) -> float:
 @pytest.mark.parametrize("path,unit", [("baseline.yaml", None), ("major_projects_lumpy.yaml", 2000)])
 def test_fixed_figures_are_honoured_exactly_by_lp_and_milp(path, unit):
     s = bs.load_scenario(SCENARIOS / path)
-    figs = [{"category": "major_projects", "mode": "competitive_grant", "amount_wan": 14000},
+    # figures a plan can reach within the channel band from 2025 (±30 % a year)
+    figs = [{"category": "major_projects", "mode": "competitive_grant", "amount_wan": 10000},
             {"category": "basic_frontier", "mode": "institutional", "year": 2027, "min_wan": 5000, "max_wan": 5200},
-            {"category": "talent_environment", "mode": "competitive_grant", "year": 2029, "max_wan": 1000}]
+            {"category": "talent_environment", "mode": "competitive_grant", "year": 2029, "max_wan": 2000}]
     r = bs.solve(s.with_changes({"rules.fixed_figures": {"figures": figs}}))
     assert r.ok and r.is_mip == (unit is not None)
     for y in s.years:
-        assert _amount(r, "major_projects", "competitive_grant", y) == pytest.approx(14000, abs=1e-6)
+        assert _amount(r, "major_projects", "competitive_grant", y) == pytest.approx(10000, abs=1e-6)
     assert 5000 - 1e-6 <= _amount(r, "basic_frontier", "institutional", 2027) <= 5200 + 1e-6
-    assert _amount(r, "talent_environment", "competitive_grant", 2029) <= 1000 + 1e-6
+    assert _amount(r, "talent_environment", "competitive_grant", 2029) <= 2000 + 1e-6
 
 
 def test_fixing_every_cell_returns_the_plan_itself(baseline, baseline_result):
@@ -186,7 +188,7 @@ def test_rolling_replan_keeps_the_spent_year_and_reoptimises_the_rest(baseline, 
     from budgetsim.scenario.plans import with_fixed_years
 
     x = baseline_result.x.copy()
-    x[0, 0] = 500.0  # 2026's actual: basic research far below its floor (a year already spent)
+    x[0, 0] = 2000.0  # 2026's actual: stable basic research cut by 40 % from 2025 (a year already spent)
     r = bs.solve(with_fixed_years(baseline, x, [2026]))
     assert r.ok
     np.testing.assert_allclose(r.x[:, 0], x[:, 0], atol=1e-6)
@@ -211,10 +213,10 @@ def test_fixed_figures_are_validated():
 
 def test_explain_prices_fixed_figures_and_the_diagnosis_relaxes_them(baseline):
     s = baseline.with_changes({"rules.fixed_figures": {"figures": [
-        {"category": "major_projects", "mode": "competitive_grant", "year": 2026, "amount_wan": 15000}]}})
+        {"category": "major_projects", "mode": "competitive_grant", "year": 2026, "amount_wan": 11500}]}})
     ex = bs.explain(s)
     row = ex.binding_rules[ex.binding_rules["id"] == "fixed_figures"]
-    assert len(row) == 1 and "15,000 万元" in row["sentence_zh"].iloc[0]
+    assert len(row) == 1 and "11,500 万元" in row["sentence_zh"].iloc[0]
     s2 = baseline.with_changes({"rules.fixed_figures": {"figures": [
         {"category": "major_projects", "mode": "competitive_grant", "year": 2026, "amount_wan": 40000}]}})
     ex2 = bs.explain(s2)
@@ -229,7 +231,7 @@ def test_explain_prices_fixed_figures_and_the_diagnosis_relaxes_them(baseline):
 def test_improve_never_lowers_performance_and_keeps_every_rule(baseline, baseline_result):
     # a draft that keeps every rule but is not the best: the optimum with a major project held at 15,000
     held = baseline.with_changes({"rules.fixed_figures": {"figures": [
-        {"category": "major_projects", "mode": "competitive_grant", "amount_wan": 15000}]}})
+        {"category": "major_projects", "mode": "competitive_grant", "amount_wan": 11000}]}})
     draft = bs.solve(held).x
     c = bs.check(baseline, draft, optimum=baseline_result, improve=0.10)
     assert c.keeps_rules

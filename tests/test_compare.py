@@ -62,7 +62,8 @@ def test_tables_match_the_plans_and_one_reference(comparison, results):
     assert set(changes.loc[changes["scenario"] == "plus10", "path"]) == {"budget.base_amount_wan"}
     assert set(changes.loc[changes["scenario"] == "impossible", "path"]) == {
         "rules.leverage_floor.min_ratio", "rules.indicator_targets.targets.transferred_results",
-        "rules.indicator_targets.targets.new_hightech_firms"}  # the relabelled floor is no parameter
+        "rules.indicator_targets.targets.new_hightech_firms",  # the relabelled floor is no parameter
+        "rules.mode_share_max.enabled"}  # and it keeps the optional support-mode caps on
     assert changes.loc[changes["scenario"] == "基准"].empty
     labels = dict(zip(changes["path"], changes["parameter"]))
     assert labels["budget.base_amount_wan"] == "2026 年预算总额"

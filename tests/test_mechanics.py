@@ -136,7 +136,7 @@ def test_effective_draws_match_the_matrix_at_base_values(baseline):
     mech = Mechanics(s)
     rng = np.random.default_rng(0)
     x = mech.flatten(rng.uniform(0, 5000, (mech.J, mech.T)))
-    base = (mech.effective @ x).reshape(len(s.categories), mech.T)
+    base = mech.resources(x).reshape(len(s.categories), mech.T)
     D = 4
     values = {"risk_pool": {"pool.npl_rate": np.full(D, s.mode("risk_pool").pool.npl_rate)},
               "guidance_fund": {"fund.management_fee": np.full(D, s.mode("guidance_fund").fund.management_fee)},

@@ -80,7 +80,7 @@ def test_fine_zone_follows_the_optimum_until_it_settles(baseline):
     run = optimise(baseline, initial_ratio=4.0, reuse=False)
     assert run.passes > 1
     assert run.gap < model.GAP_TARGET
-    e = run.builder.mech.effective @ run.x
+    e = run.builder.mech.resources(run.x)
     # every category-year's optimum sits inside its fine zone (breakpoints within ±1 %)
     for (c, t), bp in run.builder.breakpoints.items():
         v = e[c * len(baseline.years) + t]

@@ -111,7 +111,7 @@ def test_cli_template_check_and_exit_codes(tmp_path, capsys):
     wb = openpyxl.load_workbook(p)
     ws = wb["plan"]
     assert ws["D4"].value == "competitive_grant" and ws["C4"].value == "basic_frontier" and ws["F2"].value == 2027
-    ws["F4"] = 1000  # basic research, competitive grants, 2027: far below the category floor
+    ws["F4"] = 0  # basic research, competitive grants, 2027: nothing, so the category falls below its floor
     wb.save(p)
     assert main(["check", str(BASELINE), "--plan", str(p), "--format", "json"]) == EXIT_BREAKS_RULES
     d = json.loads(capsys.readouterr().out)

@@ -20,12 +20,12 @@ def test_bundled_sweeps_load_and_expand():
     grid = load_sweep(paths["budget_x_basic_floor"])
     pts = list(grid.points())
     assert len(grid) == len(pts) == 40
-    assert pts[0].changes == {"budget.base_amount_wan": 45000, "rules.category_share_min.shares.basic_frontier": 0.10}
-    assert pts[-1].changes == {"budget.base_amount_wan": 80000, "rules.category_share_min.shares.basic_frontier": 0.35}
+    assert pts[0].changes == {"budget.base_amount_wan": 59000, "rules.category_share_min.shares.basic_frontier": 0.10}
+    assert pts[-1].changes == {"budget.base_amount_wan": 68100, "rules.category_share_min.shares.basic_frontier": 0.35}
     assert len({tuple(p.changes.values()) for p in pts}) == 40
     # every point is a valid scenario with the change applied
     s = next(grid.scenarios())
-    assert s.spec.budget.base_amount_wan == 45000
+    assert s.spec.budget.base_amount_wan == 59000
     assert s.rule("category_share_min").shares["basic_frontier"] == pytest.approx(0.10)
 
 

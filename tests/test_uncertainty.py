@@ -106,10 +106,13 @@ def test_simulate_tables(baseline_result):
     assert (losses.loc[("plan", "total"), "mean"]
             == pytest.approx(losses.loc[("plan", "pool_draws"), "mean"] + losses.loc[("plan", "fund_write_offs"), "mean"]))
     assert 0 <= sim.prob_beats_status_quo["plan"] <= 1
-    # the plan fills the liability cap at the base loss share; a higher drawn share breaks it
+    # with risk priced the plan holds its pools well below the liability cap; the status quo's
+    # bigger pool breaks it in the worst draws of the loss share
     exp = sim.exposure.set_index("plan")
-    assert 0 < exp.loc["plan", "prob_above_cap"] < 1
-    assert exp.loc["plan", "p95"] > baseline_result.scenario.rule("contingent_liability_cap").cap_wan
+    cap = baseline_result.scenario.rule("contingent_liability_cap").cap_wan
+    assert exp.loc["plan", "prob_above_cap"] == 0 and exp.loc["plan", "p95"] < cap
+    assert 0 < exp.loc["status_quo", "prob_above_cap"] < 1 and exp.loc["status_quo", "p95"] < cap
+    assert (exp["p5"] < exp["p50"]).all() and (exp["p50"] < exp["p95"]).all()
 
 
 def test_vectorised_draws_equal_a_per_draw_loop(baseline, baseline_result):
@@ -154,14 +157,14 @@ def test_cvar_plan_has_the_better_tail_in_and_out_of_sample(baseline):
 
 def test_cvar_without_uncertainty_is_the_deterministic_plan(baseline, baseline_result):
     certain = baseline.with_changes({"uncertainty": None})
-    det = baseline_result.mech.effective @ baseline_result.mech.flatten(baseline_result.x)
+    det = baseline_result.mech.resources(baseline_result.mech.flatten(baseline_result.x))
     for samples in (1, 20):
         r = bs.solve(certain, "cvar", samples=samples, seed=1)
         assert r.ok
         assert r.performance == pytest.approx(baseline_result.performance, rel=1e-9)
         # the same resources in every category and year: the same plan up to exact ties
         # between channels (e.g. fund commitments moved between years with equal effect)
-        assert np.allclose(r.mech.effective @ r.mech.flatten(r.x), det, rtol=1e-7, atol=1e-4)
+        assert np.allclose(r.mech.resources(r.mech.flatten(r.x)), det, rtol=1e-7, atol=1e-4)
 
 
 def test_cvar_weight_zero_is_mean_performance(baseline):

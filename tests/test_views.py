@@ -52,7 +52,7 @@ def test_conflicts_table_from_and_to_in_the_rules_units():
     t = views.conflicts_table(ex, "zh")
     assert len(t) == len(ex.conflicts)
     firms = t[t["对象"] == "新增高新技术企业"].iloc[0]
-    assert firms["原值"] == "1,500 家" and firms["须放宽至"].endswith(" 家")
+    assert firms["原值"] == "950 家" and firms["须放宽至"].endswith(" 家")
     lev = t[t["规则"].str.contains("杠杆")]
     assert list(lev["年份"]) == sorted(lev["年份"]) and (lev["原值"] == "4.00×").all()
 

@@ -9,6 +9,7 @@ from budgetsim.exceptions import BudgetsimError
 from budgetsim.model.rules import rule_label
 from budgetsim.present import views
 from budgetsim.present.compare import MAX_COMPARED, scenario_diff_yaml
+from budgetsim.scenario.provenance import inputs_sentence
 from budgetsim.present.labels import fmt_money, fmt_ratio, objective_label, precise, status_label, t
 
 from . import engine
@@ -65,7 +66,8 @@ def render_header(p: Page) -> None:
 def render_tiles(p: Page) -> None:
     kpi_tiles(p.result, p.lang)
     secs = p.result.build_seconds + p.result.solve_seconds
-    st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang)))
+    st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang))
+               + " · " + inputs_sentence(p.scenario, p.lang))
     render_leverage_note(p)
     if p.result.status == "infeasible":
         render_diagnosis(p)

@@ -176,6 +176,14 @@ def _param_path(s: Scenario, rid: str, meta: RowMeta, side: str) -> str:
         return "rules.status_quo_band.band"
     if rid == "priority_floor":
         return "rules.priority_floor.share_min"
+    if rid == "channel_band":
+        return "rules.channel_band.max_change"
+    if rid == "stable_support_continuity":
+        return "rules.stable_support_continuity.min_keep"
+    if rid == "risk_appetite":
+        return "rules.risk_appetite.max_loss_share"
+    if rid == "post_plan_commitments":
+        return "rules.post_plan_commitments.cap_wan"
     if rid == "fixed_figures":
         i = fixed_figure_index(s, meta)
         field = {"=": "amount_wan", ">=": "min_wan", "<=": "max_wan"}[meta.sense]

@@ -61,6 +61,7 @@ from ..model.rules import RULES, rule_label
 from ..results import Result
 from ..scenario.loading import Scenario, load_scenario
 from .diagnosis import _diagnose
+from .risk import risk_tradeoff
 from .explanation import Explanation, _empty_conflicts, _int_years
 from .sensitivity import MipResolver, _loosen_dir, _modified, _natural_step, _objective, _relaxed_row, _row_sensitivity, _sens_at, _solve
 from .wording import BINDING_COLUMNS, CHANNEL_COLUMNS, CHANNEL_YEAR_COLUMNS, DEFAULT_HARD, FD_REL_STEP, MBV_COLUMNS, MIP_GAP, SLACK_COLUMNS, UNIT, _fmt_param, _key_label, _unit_text
@@ -216,6 +217,8 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
             dp = direction * step
             new = _relaxed_row(lp, i, sens, dp)
             gain = sign * (resolve({i: new}, warm=True) - obj0)
+            if not math.isfinite(gain):
+                continue  # this step makes the plan impossible (e.g. a forecast pushed past its cap)
             q = _sens_at(sens, x, sd)
             if best is None or gain > best[0]:
                 best = (gain, sd, step, dp, q)
@@ -249,6 +252,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     perf = result.performance
     return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
                        _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
+                       risk=risk_tradeoff(result, solver),
                        accuracy=MIP_GAP * abs(obj0) if is_mip else 0.0,
                        message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
                                 f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
@@ -296,7 +300,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
     """Per channel-year: return of one more 万元, what the rules add or take, the budget's price, reduced cost.
 
     ``marginal_return`` is the return through the response curves (including the value of
-    meeting output targets); ``rule_value`` is what the 万元 is worth through every rule row
+    meeting output targets), net of the risk price of the channel's expected losses; ``rule_value`` is what the 万元 is worth through every rule row
     it enters (negative when it tightens a binding cap, positive when it helps a binding
     floor); ``budget_value`` is the envelope's dual; ``reduced_cost`` = return + rule value −
     budget value: zero for funded channels, the shortfall for unfunded ones.  For integer
@@ -317,7 +321,8 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
     y = sol.row_dual
     sgn = 1.0 if maximize else -1.0
     budget_rows = [i for i, m in enumerate(b.rows) if m.rule == "budget_envelope"]
-    link_rows = [i for i, m in enumerate(b.rows) if m.name.startswith("effective_resources_")]
+    # a 万元 turns into resources directly, or through its channel's own curve (channel_money rows)
+    link_rows = [i for i, m in enumerate(b.rows) if m.name.startswith(("effective_resources_", "channel_money_"))]
     rule_rows = [i for i, m in enumerate(b.rows) if m.rule not in (None, "budget_envelope")]
 
     def contrib(rows) -> np.ndarray:
@@ -328,6 +333,7 @@ def _channels(result: Result, b: ModelBuilder, sol: LPSolution, is_mip: bool, ma
         return out * sgn
 
     ret, rules_v, budget_v = contrib(link_rows), contrib(rule_rows), -contrib(budget_rows)
+    ret = ret + lp.obj[b.x_cols] * sgn  # net of the risk price (expected losses × points per 万元)
     specific_v = {}
     for j, (c, m) in enumerate(s.channels):
         rows = [i for i in rule_rows if _specific(b.rows[i], c, m, s)]

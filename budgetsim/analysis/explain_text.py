@@ -121,6 +121,10 @@ def _optimal(ex, lang: str, out: list[str]) -> None:
             _t(lang, "差额", "shortfall"): (ch["reduced_cost"] * 1000).round(4),
             _t(lang, "判断", "status"): [STATUS_TEXT[x][0 if lang == "zh" else 1] for x in ch["status"]]})
         out.append(tbl.to_string(index=False))
+    if ex.risk is not None:
+        out.append("")
+        out.append(_t(lang, "四、风险的代价（杠杆与风险的权衡）", "4. What the risk costs (leverage versus risk)"))
+        out.append("  " + ex.risk[f"sentence_{lang}"])
 
 
 def _slack_item(s, r, lang: str) -> str:

@@ -38,6 +38,7 @@ class Explanation:
     message: str = ""
     resolves: int = 0  # re-solves run for the marginal values
     accuracy: float = 0.0  # objective units: the MIP gap for integer plans, 0 for LP duals
+    risk: dict[str, Any] | None = None  # expected losses, their price, the leverage floor's trade-off (analysis.risk)
 
     # --------------------------------------------------------------- the relaxed scenario
     def relaxed_scenario(self) -> Scenario:
@@ -89,6 +90,7 @@ class Explanation:
             "relaxed_yaml": self.yaml_diff(),
             "relaxed_status": self.relaxed_status,
             "relaxed_performance": self.relaxed_performance,
+            "risk": self.risk,
         }
 
     def text(self, lang: str = "zh") -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model.builder import ModelBuilder, RowMeta
+from ..model.continuity import base_year_category_cash, base_year_decisions
 from ..model.lp import LinearProgram, LPSolution
 from .wording import MIP_GAP, UNIT, WIDTH_RULES
 
@@ -58,6 +59,8 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
         return _Sens(None, 1.0, 0.0)
     if rid in ("contingent_liability_cap", "tax_expenditure_cap"):
         return _Sens(None, 0.0, 1.0)
+    if rid == "tax_entitlement":  # the forecast (and forecast + top-up) itself
+        return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid == "fixed_figures":  # the figure itself: an exact one moves both bounds, a floor or a cap its own
         return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max",
@@ -66,11 +69,33 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
     if rid == "stable_competitive_band":
         both = mech.support_spend("stable") + mech.support_spend("competitive")
         return _Sens(-b.X(both[t]), 0.0, 0.0)
+    # continuity rows of the first plan year are tied to the status-quo year's actual (a constant)
+    up = meta.name.startswith(f"{rid}_up_")
     if rid == "budget_growth_floor":
+        if t == 0:
+            return _Sens(None, float(s.spec.status_quo.budget_wan), 0.0)
         return _Sens(-b.X(mech.budget[t - 1]), 0.0, 0.0)
     if rid == "category_smoothing":
+        if t == 0:
+            base = base_year_category_cash(s)[meta.key]
+            return _Sens(None, 0.0, base) if up else _Sens(None, -base, 0.0)
         prev = b.X(mech.category_spend[meta.key][t - 1])
-        return _Sens(-prev if meta.name.startswith("category_smoothing_up_") else prev, 0.0, 0.0)
+        return _Sens(-prev if up else prev, 0.0, 0.0)
+    if rid in ("channel_band", "stable_support_continuity"):
+        j = s.channels.index(tuple(meta.key.split(".", 1)))
+        if t == 0:
+            base = float(base_year_decisions(s)[j])
+            if rid == "stable_support_continuity":
+                return _Sens(None, base, 0.0)
+            return _Sens(None, 0.0, base) if up else _Sens(None, -base, 0.0)
+        prev = np.zeros(len(b.x_cols))
+        prev[mech.col(j, t - 1)] = 1.0
+        prev = b.X(prev)
+        return _Sens(prev if (rid == "channel_band" and not up) else -prev, 0.0, 0.0)
+    if rid == "risk_appetite":
+        return _Sens(None, 0.0, float(s.budget_wan[t]))
+    if rid == "post_plan_commitments":
+        return _Sens(None, 0.0, 1.0)
     if rid == "status_quo_band":
         sq = s.status_quo_allocation
         rows = [j for j, (cc, _) in enumerate(s.channels) if cc == meta.key and mech.on_budget[j]]

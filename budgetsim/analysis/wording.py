@@ -8,7 +8,7 @@ import math
 from ..scenario.loading import Scenario
 
 DEFAULT_HARD = ("budget_envelope",)
-NEVER_RELAXED = frozenset({"lumpy_funding"})
+NEVER_RELAXED = frozenset({"lumpy_funding", "tax_entitlement"})  # structure, and a forecast (data, not policy)
 # Relative MIP gap of re-solves: the plan's own.  Tighter gaps do not close in reasonable time on
 # the lumpy scenario (3e-5 takes ~20× longer, 1e-5 minutes), so integer marginal values are
 # accurate to about this gap times the objective, and gains below it are not reported as binding.
@@ -23,8 +23,10 @@ UNIT = {
     "category_smoothing": "rate", "status_quo_band": "rate", "contingent_liability_cap": "wan",
     "priority_floor": "share", "tax_expenditure_cap": "wan", "lumpy_funding": "wan",
     "fixed_figures": "wan",
+    "channel_band": "rate", "stable_support_continuity": "share", "risk_appetite": "share",
+    "post_plan_commitments": "wan", "tax_entitlement": "wan",
 }
-WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band"})  # relaxing always widens
+WIDTH_RULES = frozenset({"category_smoothing", "status_quo_band", "channel_band"})  # relaxing always widens
 MIN_MAGNITUDE = {"share": 0.01, "rate": 0.01, "ratio": 0.1, "indicator": 1.0, "wan": 1.0}
 DECIMALS = {"share": 4, "rate": 4, "ratio": 2, "wan": 0}
 

@@ -1,9 +1,11 @@
 """The optimisation model: a validated scenario → a linear (or mixed-integer) program.
 
-Columns: 万元 per channel (category × mode) × year, then the piecewise-linear segments
-of each category-year's concave response (one column per segment, bounded by its
-width; concavity makes the solver fill them in order, so no integers are needed).
-Rows: the link from allocations to effective resources, then every enabled rule from
+Columns: 万元 per channel (category × mode) × year; for channels with an absorptive
+capacity, the segments of their own concave curve and the useful money they deliver; then
+the piecewise-linear segments of each category-year's concave response (one column per
+segment, bounded by its width; concavity makes the solver fill them in order, so no
+integers are needed).  Rows: channel money = Σ its segments and useful money = Σ slope ×
+segment (channels with a capacity), the link from useful money to effective resources, then every enabled rule from
 :mod:`budgetsim.rules`.  Each grid is a coarse geometric grid plus a fine zone that follows
 the optimum from pass to pass (see :func:`optimise`).
 """
@@ -76,6 +78,8 @@ class ModelBuilder:
     lp: LinearProgram = field(default_factory=LinearProgram)
     rows: list[RowMeta] = field(default_factory=list)
     ev: Evaluator | None = field(default=None, repr=False)  # pass one in to share its matrices
+    # breakpoints of the channels' own curves, per (channel, year); None: centred on the status quo
+    channel_breakpoints: dict[tuple[int, int], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if self.ev is None:
@@ -87,6 +91,18 @@ class ModelBuilder:
         # years already spent (a rolling re-plan): their figures are fixed facts, so rows about
         # those years alone are left out; rows linking them to later years (growth, smoothing) stay
         self.spent_years = frozenset(fixed.spent_years) if fixed is not None else frozenset()
+        if self.channel_breakpoints is None:
+            start = self.mech.flatten(start_allocation(self.s))
+            self.channel_breakpoints = channel_grid(channel_coarse_grids(self.mech), start, self.mech)
+
+    def risk_cost_row(self) -> np.ndarray:
+        """Index points of risk per 万元 of each channel-year: the scenario's price × the discounted
+        expected losses (zero without a ``risk_price``).  Index points objectives only; the
+        least-budget question counts 万元 and leaves risk to the risk-appetite rule."""
+        price = self.s.spec.risk_price
+        if price is None or price.points_per_wan == 0:
+            return np.zeros(self.mech.n)
+        return price.points_per_wan * (self.s.discount @ self.mech.expected_losses)
 
     # ---- helpers used by rule builders
     def X(self, row_over_x: np.ndarray) -> np.ndarray:
@@ -113,6 +129,18 @@ class ModelBuilder:
         I = len(s.indicators)
         names = [f"x_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.x_cols = self.lp.add_cols(names, 0.0, np.inf)
+        # channels with their own capacity: useful money and the segments of their curve
+        self.useful_cols: dict[int, np.ndarray] = {}
+        self.ch_seg_cols: dict[tuple[int, int], np.ndarray] = {}
+        self.res_cols = self.x_cols.copy()  # per channel-year: the column resources are made of
+        for j in mech.curve_channels:
+            c, m = s.channels[j]
+            self.useful_cols[j] = self.lp.add_cols([f"useful_{c}_{m}_{y}" for y in self.years], 0.0, np.inf)
+            self.res_cols[j * T:(j + 1) * T] = self.useful_cols[j]
+            for t in range(T):
+                k = len(self.channel_breakpoints[(j, t)]) - 1
+                self.ch_seg_cols[(j, t)] = self.lp.add_cols(
+                    [f"absorb_{c}_{m}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
         # segments: a fixed number per category-year, so moving breakpoints never changes the structure
         self.seg_cols: dict[tuple[int, int], np.ndarray] = {}
         for c, cid in enumerate(s.categories):
@@ -133,6 +161,7 @@ class ModelBuilder:
         # modelled indicator output rows: I × T × n (segment part set by _set_segments)
         self._indicator_rows = np.zeros((I, T, n))
         self._set_segments(self.breakpoints)
+        self._set_channel_segments(self.channel_breakpoints)
         # objective
         obj = np.zeros(n)
         if self.objective == "max-performance":
@@ -140,12 +169,18 @@ class ModelBuilder:
             maximize = True
         elif self.objective == "min-budget":
             obj[self.x_cols] = mech.budget.sum(axis=0)
+            # a reward far below a 万元 of budget (a tenth of the tie-break) for useful money, so
+            # the channel segments fill in order (u = the curve of x, not less)
+            for cols in self.useful_cols.values():
+                obj[cols] = -0.1 * TIE_BREAK["min-budget"]
             maximize = False
         elif self.objective == "cvar":
             obj = self._cvar_rows()
             maximize = True
         else:
             raise BudgetsimError(f"unknown objective {self.objective!r}; allowed: {', '.join(OBJECTIVES)}")
+        if maximize:  # expected fiscal losses at the bureau's price come off the objective
+            obj[self.x_cols] -= self.risk_cost_row()
         # slightly different weights per channel-year, so that no two plans tie exactly (equal
         # total deviation, e.g. fund commitments moved between years with the same effect):
         # the optimum is then unique, and the same whichever basis HiGHS starts from
@@ -153,10 +188,25 @@ class ModelBuilder:
         weights = TIE_BREAK[self.objective] * (1.0 + 0.1 * k / max(len(k), 1))
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
-        # link rows: Σ segments = effective resources
+        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment
+        self._useful_rows: dict[tuple[int, int], int] = {}
+        for j in mech.curve_channels:
+            c, m = s.channels[j]
+            for t, y in enumerate(self.years):
+                vec = np.zeros(n)
+                vec[self.x_cols[mech.col(j, t)]] = 1.0
+                vec[self.ch_seg_cols[(j, t)]] = -1.0
+                self.add(f"channel_money_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+                vec = np.zeros(n)
+                vec[self.useful_cols[j][t]] = 1.0
+                vec[self.ch_seg_cols[(j, t)]] = -self.ch_slopes[(j, t)]
+                self._useful_rows[(j, t)] = len(self.rows)
+                self.add(f"channel_useful_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+        # link rows: Σ segments = effective resources (made of channels' useful money)
         for c, cid in enumerate(s.categories):
             for t, y in enumerate(self.years):
-                vec = -self.X(mech.effective[c * T + t])
+                vec = np.zeros(n)
+                vec[self.res_cols] = -mech.effective[c * T + t]
                 vec[self.seg_cols[(c, t)]] = 1.0
                 self.add(f"effective_resources_{cid}_{y}", vec, lo=0.0, hi=0.0, sense="=")
         sq = mech.flatten(s.status_quo_allocation)
@@ -196,15 +246,40 @@ class ModelBuilder:
             for t in range(T):
                 self.seg_slopes[(c, t)] = slopes[:, t, :]
 
+    def _set_channel_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
+        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows)."""
+        self.channel_breakpoints = bps
+        self.ch_slopes: dict[tuple[int, int], np.ndarray] = {}
+        if not self.ch_seg_cols:
+            return
+        ub = self.lp.ub
+        rows = getattr(self, "_useful_rows", None)
+        A = self.lp.A if rows else None
+        for j in self.mech.curve_channels:
+            curve = self.mech.channel_curve(j)
+            for t in range(self.T):
+                bp = bps[(j, t)]
+                widths = np.diff(bp)
+                cols = self.ch_seg_cols[(j, t)]
+                ub[cols] = widths
+                slopes = np.diff(curve.value(bp)) / widths
+                self.ch_slopes[(j, t)] = slopes
+                if rows:
+                    A[rows[(j, t)], cols] = -slopes
+
     @property
     def segment_columns(self) -> np.ndarray:
-        return np.concatenate(list(self.seg_cols.values()))
+        return np.concatenate(list(self.seg_cols.values()) + list(self.ch_seg_cols.values()))
 
-    def move_breakpoints(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
-        """Re-place breakpoints (same count per category-year): only numbers change —
-        segment bounds, their objective costs and their coefficients in target rows."""
+    def move_breakpoints(self, bps: dict[tuple[int, int], np.ndarray],
+                         channel_bps: dict[tuple[int, int], np.ndarray] | None = None) -> None:
+        """Re-place breakpoints (same count per category-year and channel-year): only numbers
+        change — segment bounds, their objective costs and their coefficients in target rows
+        and in the channels' useful-money rows."""
         self._set_segments(bps)
-        seg = self.segment_columns
+        if channel_bps is not None:
+            self._set_channel_segments(channel_bps)
+        seg = np.concatenate(list(self.seg_cols.values()))
         if self.objective == "max-performance":
             self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
         A = self.lp.A
@@ -219,7 +294,8 @@ class ModelBuilder:
     @property
     def segment_rows(self) -> list[int]:
         """Rows whose coefficients move with the breakpoints."""
-        return list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
+        return (list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
+                + list(self._useful_rows.values()))
 
     def _cvar_add_columns(self) -> None:
         """CVaR columns: one per (category, indicator) curve holding its index points (so each
@@ -332,6 +408,34 @@ def start_allocation(s: Scenario) -> np.ndarray:
     return x
 
 
+CHANNEL_RATIO = 2.0  # channel curves' coarse grid: each breakpoint twice the last (the fine zone does the work)
+
+
+def channel_coarse_grids(mech: Mechanics, ratio: float = CHANNEL_RATIO) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The coarse grids of the curve channel-years (cells, one grid per row), from 0 to far beyond
+    anything the budget allows (the last breakpoint caps the channel, so it must never bind):
+    three times the year's envelope (divided by a fund's first pay-in share) or 20 capacities."""
+    xmax = mech.channel_max()
+    cells, tops = [], []
+    for j in mech.curve_channels:
+        m = mech.scenario.mode(mech.scenario.channels[j][1])
+        stretch = 3.0 / (m.fund.pay_in[0] if m.fund is not None and m.fund.pay_in[0] > 0 else 1.0)
+        for t in range(mech.T):
+            cells.append((j, t))
+            tops.append(max(stretch * xmax[mech.col(j, t)], 20.0 * mech.capacity[j]))
+    return cells, coarse_grid_matrix(np.array(tops), ratio, floor_share=1e-4) if cells else np.zeros((0, 2))
+
+
+def channel_grid(coarse: tuple[list[tuple[int, int]], np.ndarray], x: np.ndarray,
+                 mech: Mechanics) -> dict[tuple[int, int], np.ndarray]:
+    """Channel grids with their fine zone centred on flat allocation ``x``."""
+    cells, grids = coarse
+    if not cells:
+        return {}
+    centers = fine_center(x[[mech.col(j, t) for j, t in cells]], grids[:, -1] * 1e-2)
+    return dict(zip(cells, zoned_grid_matrix(grids, centers)))
+
+
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     # pickle is ten times faster than canonical JSON; the same content written in another key
     # order gets another key, which only costs the shortcut (the passes find the same final LP)
@@ -371,7 +475,7 @@ def _settle_ties(builder: ModelBuilder, session, sol: LPSolution, time_left: flo
 
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
-             gap_target: float = GAP_TARGET, max_passes: int = 6, time_limit: float | None = None,
+             gap_target: float = GAP_TARGET, max_passes: int = 12, time_limit: float | None = None,
              initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
              risk: RiskSpec | None = None) -> SolveRun:
     """Build and solve, moving a fine zone of breakpoints onto the optimum until it settles.
@@ -414,10 +518,21 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # scenario gets the same plan whether it is solved first or after a thousand others, on one
     # worker or many.  The one shortcut: a scenario solved before in this session gets its own
     # final solution back.
-    centers = fine_center(mech.effective @ mech.flatten(start_allocation(s)), e_max)
-    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev).build()
+    ch_coarse = channel_coarse_grids(mech)
+    ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
+    x_start = mech.flatten(start_allocation(s))
+    centers = fine_center(mech.resources(x_start), e_max)
+    ch_centers = x_start[ch_idx]
+    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev,
+                           channel_breakpoints=channel_grid(ch_coarse, x_start, mech)).build()
     session = session_for(builder.lp, reuse) if solver == "highs" else None
     key = _scenario_key(s, objective, risk) if session is not None else None
+
+    def ch_grid(cc: np.ndarray) -> dict:
+        xx = np.zeros(mech.n)
+        xx[ch_idx] = cc
+        return channel_grid(ch_coarse, xx, mech)
+
     remembered = session.recall_grid(key) if session is not None else None
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -425,8 +540,8 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
     if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
-        centers, sol = remembered
-        builder.move_breakpoints(grid(centers))
+        (centers, ch_centers), sol = remembered
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
         x = builder.allocation(sol)
         return done(sol, x, 1, _gap(builder, sol, x))
@@ -456,17 +571,19 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 return done(sol, None, passes, float("nan"))
             x = builder.allocation(sol)
             gap = _gap(builder, sol, x)
-            e_star = fine_center(mech.effective @ x, e_max)
-            settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max))
+            e_star = fine_center(mech.resources(x), e_max)
+            x_star = x[ch_idx]
+            settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
+                           and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
             if (settled and gap <= gap_target) or passes == max_passes:
                 if session is not None and objective == "max-performance" and not builder.lp.is_mip:
                     unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
                 if session is not None and settled:
-                    session.remember_grid(key, (centers, sol))
+                    session.remember_grid(key, ((centers, ch_centers), sol))
                 return done(sol, x, passes, gap)
-            centers = e_star
-            builder.move_breakpoints(grid(centers))
+            centers, ch_centers = e_star, x_star
+            builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
             only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover

@@ -73,15 +73,16 @@ class HighsSession:
     _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _holder: weakref.ref | None = field(default=None, repr=False)  # the program whose numbers HiGHS holds
 
-    def remember_grid(self, scenario_key: str, final: tuple[np.ndarray, LPSolution]) -> None:
-        """Keep a scenario's final grid centres and its solution on them (a revisit returns them)."""
+    def remember_grid(self, scenario_key: str, final: tuple[tuple[np.ndarray, np.ndarray], LPSolution]) -> None:
+        """Keep a scenario's final grid centres (category zones, channel zones) and its solution on
+        them (a revisit returns them)."""
         with self._grid_lock:
             self.final_centers[scenario_key] = final
             self.final_centers.move_to_end(scenario_key)
             while len(self.final_centers) > MAX_GRIDS:
                 self.final_centers.popitem(last=False)
 
-    def recall_grid(self, scenario_key: str) -> tuple[np.ndarray, LPSolution] | None:
+    def recall_grid(self, scenario_key: str) -> tuple[tuple[np.ndarray, np.ndarray], LPSolution] | None:
         """The final grid and solution remembered for ``scenario_key``, or None (safe while others
         remember theirs)."""
         with self._grid_lock:

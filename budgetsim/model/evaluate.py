@@ -94,7 +94,7 @@ class Evaluator:
             extra = e.shape[2:]
         else:
             extra = x.shape[1:]
-            e = (self.mech.effective @ x).reshape((C, T) + extra)
+            e = self.mech.resources(x).reshape((C, T) + extra)
         out = np.zeros((C, I, T) + extra)
         for (cid, iid), curve in curves.items():
             out[s.categories.index(cid), s.indicators.index(iid)] = curve.value(e[s.categories.index(cid)])
@@ -132,7 +132,7 @@ def evaluate_draws(s: Scenario, x: np.ndarray, d: Draws, ev: Evaluator | None = 
     if d.modes_uncertain:
         e = mech.effective_draws(x, d.mode_values)
     else:
-        e = np.broadcast_to((mech.effective @ x).reshape(C, T, 1), (C, T, d.n))
+        e = np.broadcast_to(mech.resources(x).reshape(C, T, 1), (C, T, d.n))
     curves = {(cid, iid): curve.scaled(d.curve_mult[s.categories.index(cid), s.indicators.index(iid)])
               for (cid, iid), curve in ev.curves.items()}
     out = ev.evaluate(x, curves, effective=e)

@@ -66,6 +66,9 @@ def new_highs():
     else:
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    # returns per 万元 are ~1e-4 index points and channels at the margin differ by far less:
+    # the default dual tolerance (1e-7) would leave the plan undetermined by ~0.1 %
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
     return h
 
 
@@ -293,8 +296,9 @@ class LinearProgram:
         import pulp
 
         prob, cols, row_cons = self._build_pulp()
+        # the same tight dual tolerance as HiGHS (see new_highs)
         opts = dict(msg=False, timeLimit=None if np.isinf(time_limit) else time_limit,
-                    gapRel=mip_rel_gap if self.is_mip else None)
+                    gapRel=mip_rel_gap if self.is_mip else None, options=["dualTolerance 1e-10"])
         with warnings.catch_warnings():
             # PuLP 3.3 flags its bundled CBC as deprecated; it is still the CBC that ships with it
             warnings.simplefilter("ignore", DeprecationWarning)

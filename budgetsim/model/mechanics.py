@@ -27,6 +27,14 @@ Per mode kind:
   pool's available balance; the pool pays ``loss_share`` of losses (``npl_rate`` ×
   (1 − ``recovery_rate``)) each year; the contingent liability is loans × loss share.
 * tax incentive: forgone revenue, off the S&T budget; counted in its own row.
+
+Each channel may also have its own absorptive capacity (``channels:`` in the scenario,
+:class:`~budgetsim.scenario.schema.ChannelSpec`): of ``x`` 万元 decided in a year, only the
+*useful money* u = cap · (1 − exp(−x / cap)) turns into effective resources (the kernels act
+on u, :meth:`Mechanics.useful`), while cash, loans, private money and losses follow ``x``
+itself — money beyond what a channel can place still costs and still carries risk.  The
+category's response curve then acts on the sum of what its channels deliver; both levels are
+concave, so the optimiser stays an exact LP with refined breakpoints.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .curves import SaturatingExp
 from ..scenario.loading import Scenario
 from ..scenario.schema import Mode
 
@@ -160,6 +169,57 @@ class Mechanics:
     def fund_channels(self) -> list[int]:
         return [j for j in range(self.J) if self._mode(j).fund is not None]
 
+    @cached_property
+    def capacity(self) -> np.ndarray:
+        """Per channel: absorptive capacity in 万元 a year (``inf``: no limit of its own)."""
+        s = self.scenario
+        out = np.full(self.J, np.inf)
+        for j, (c, m) in enumerate(s.channels):
+            spec = s.spec.channels.get(c, {}).get(m)
+            if spec is None:
+                continue
+            if spec.capacity_wan is not None:
+                out[j] = spec.capacity_wan
+            elif spec.units is not None:
+                demand = spec.units * spec.unit_wan
+                mode = self._mode(j)
+                out[j] = demand / mode.leverage if mode.kind == "risk_pool" else demand
+        return out
+
+    @cached_property
+    def curve_channels(self) -> list[int]:
+        """Channels with an absorptive capacity (a concave curve of their own)."""
+        return [j for j in range(self.J) if np.isfinite(self.capacity[j])]
+
+    def channel_curve(self, j: int) -> SaturatingExp:
+        """Useful money per year of channel ``j`` as a function of its decision x (万元)."""
+        cap = float(self.capacity[j])
+        return SaturatingExp(max=cap, scale=cap)
+
+    def useful(self, x: np.ndarray) -> np.ndarray:
+        """Flat allocation(s) ``x`` (n or n × D) → the useful money each channel-year places."""
+        x = np.asarray(x, dtype=float)
+        if not self.curve_channels:
+            return x
+        u = x.copy()
+        for j in self.curve_channels:
+            sl = slice(j * self.T, (j + 1) * self.T)
+            u[sl] = self.channel_curve(j).value(x[sl])
+        return u
+
+    def useful_slope(self, x: np.ndarray) -> np.ndarray:
+        """d useful / d x, element by element (1 for channels without a capacity)."""
+        x = np.asarray(x, dtype=float)
+        g = np.ones_like(x)
+        for j in self.curve_channels:
+            sl = slice(j * self.T, (j + 1) * self.T)
+            g[sl] = self.channel_curve(j).slope(x[sl])
+        return g
+
+    def resources(self, x: np.ndarray) -> np.ndarray:
+        """(C·T) (× D): present-value effective resources of flat allocation(s) ``x``."""
+        return self.effective @ self.useful(x)
+
     def params(self, j: int, over: dict | None = None) -> dict:
         return mode_params(self._mode(j), over)
 
@@ -249,6 +309,26 @@ class Mechanics:
         return out
 
     @cached_property
+    def expected_losses(self) -> np.ndarray:
+        """T × n: expected fiscal losses per year — risk pools' draws for loan losses and guidance
+        funds' expected write-offs (the same rows the pool and fund tables report)."""
+        out = np.zeros((self.T, self.n))
+        for j in self.pool_channels:
+            out += self.pool_rows(j)["draws"]
+        for j in self.fund_channels:
+            out += self.fund_rows(j)["write_offs"]
+        return out
+
+    @cached_property
+    def due_after_plan(self) -> np.ndarray:
+        """n: cash each 万元 of a channel-year's decision still owes after the plan's last year
+        (pay-in or payout shares that fall beyond it)."""
+        out = np.zeros(self.n)
+        for j in range(self.J):
+            out[j * self.T:(j + 1) * self.T] = 1.0 - self.cash_kernel(j).sum(axis=0)
+        return np.maximum(out, 0.0)
+
+    @cached_property
     def external(self) -> np.ndarray:
         """T × n: external money mobilised per year by on-budget modes (co-funding, loans, private capital)."""
         out = np.zeros((self.T, self.n))
@@ -293,8 +373,9 @@ class Mechanics:
         D = next(iter(next(iter(mode_values.values())).values())).shape[0] if mode_values else (
             x.shape[1] if x.ndim == 2 else 1)
         out = np.zeros((len(s.categories), T, D))
+        u = self.useful(x)
         for j, (cid, mid) in enumerate(s.channels):
-            xj = x[j * T:(j + 1) * T]
+            xj = u[j * T:(j + 1) * T]
             if not np.any(xj):
                 continue
             k = effective_kernel(self._mode(j), self.params(j, mode_values.get(mid)), T, s.spec.plan.discount_rate)
@@ -328,15 +409,18 @@ class Mechanics:
 
     def effective_max(self, headroom: float = 1.5) -> np.ndarray:
         """An upper bound on each category-year's effective resources (for breakpoints)."""
+        return np.maximum(self.resources(self.channel_max()) * headroom, 1.0)
+
+    def channel_max(self) -> np.ndarray:
+        """An upper bound on each channel-year's decision (n), for the channel curves' breakpoints."""
         s = self.scenario
         xmax = np.zeros(self.n)
-        budget = s.budget_wan
         tax_cap = s.rule("tax_expenditure_cap")
-        tax = s.per_year(tax_cap.cap_wan) if tax_cap is not None else budget
-        tax = np.where(np.isnan(tax), budget, tax)
+        tax = s.per_year(tax_cap.cap_wan) if tax_cap is not None else s.budget_wan
         for j in range(self.J):
-            xmax[j * self.T:(j + 1) * self.T] = budget if self.on_budget[j] else tax
-        return np.maximum(self.effective @ xmax * headroom, 1.0)
+            xmax[j * self.T:(j + 1) * self.T] = s.budget_wan if self.on_budget[j] else np.where(
+                np.isnan(tax), s.budget_wan, tax)
+        return xmax
 
     # ------------------------------------------------------------ helpers
     def flatten(self, x_jt: np.ndarray) -> np.ndarray:

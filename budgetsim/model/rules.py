@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
+from .continuity import base_year_category_cash, base_year_decisions
+
 if TYPE_CHECKING:
     from .builder import ModelBuilder
 
@@ -54,9 +56,20 @@ def _budget_envelope(m: "ModelBuilder", r) -> None:
               rule="budget_envelope", year=y, param=b, sense="=" if full else "<=")
 
 
+def _from_base_year(m: "ModelBuilder") -> bool:
+    """Whether the status-quo year is the bureau's last actual before the plan (rules then tie
+    the first plan year to it)."""
+    return m.s.spec.status_quo.base_year < m.years[0]
+
+
 @rule("budget_growth_floor", "财政科技投入增长下限", "Budget growth floor")
 def _growth_floor(m: "ModelBuilder", r) -> None:
     g = r.min_growth
+    if _from_base_year(m):  # 持续稳定增长 from last year's actual to the first plan year
+        y = m.years[0]
+        base = float(m.s.spec.status_quo.budget_wan)
+        m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[0]), lo=(1 + g) * base,
+              rule="budget_growth_floor", year=y, param=g, sense=">=")
     for t in range(1, m.T):
         y = m.years[t]
         m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[t] - (1 + g) * m.mech.budget[t - 1]), lo=0.0,
@@ -123,6 +136,14 @@ def _targets(m, r):
 @rule("category_smoothing", "类别年度波动限制", "Year-to-year smoothing per category")
 def _smoothing(m, r):
     d = r.max_change
+    if _from_base_year(m):
+        y = m.years[0]
+        for c, base in base_year_category_cash(m.s).items():
+            spend = m.mech.category_spend[c]
+            m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[0]), hi=(1 + d) * base,
+                  rule="category_smoothing", year=y, key=c, param=d, sense="<=")
+            m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[0]), lo=(1 - d) * base,
+                  rule="category_smoothing", year=y, key=c, param=d, sense=">=")
     for c, spend in m.mech.category_spend.items():
         for t in range(1, m.T):
             y = m.years[t]
@@ -130,6 +151,100 @@ def _smoothing(m, r):
                   rule="category_smoothing", year=y, key=c, param=d, sense="<=")
             m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[t] - (1 - d) * spend[t - 1]), lo=0.0,
                   rule="category_smoothing", year=y, key=c, param=d, sense=">=")
+
+
+def _channel_unit(m: "ModelBuilder", j: int, t: int) -> np.ndarray:
+    vec = np.zeros(len(m.x_cols))
+    vec[m.mech.col(j, t)] = 1.0
+    return vec
+
+
+@rule("channel_band", "各渠道年度变动区间", "Year-on-year band per channel")
+def _channel_band(m, r):
+    """x[j, t] within ±max_change of x[j, t−1] (the first plan year: of the status-quo year's
+    decision).  A channel unfunded in the status-quo year may start with up to ``start_wan`` in
+    the first plan year; a funded one never drops to zero (so is never switched off and on)."""
+    s, b = m.s, r.max_change
+    base = base_year_decisions(s)
+    for j, (c, mo) in enumerate(s.channels):
+        if not s.mode(mo).on_budget:
+            continue  # forgone tax follows its own rules
+        key = f"{c}.{mo}"
+        for t, y in enumerate(m.years):
+            cur = _channel_unit(m, j, t)
+            if t == 0:
+                if not _from_base_year(m):
+                    continue
+                up, down = m.X(cur), m.X(cur)
+                hi = (1 + b) * base[j] if base[j] > 0 else r.start_wan
+                lo = (1 - b) * base[j]
+            else:
+                prev = _channel_unit(m, j, t - 1)
+                up, down = m.X(cur - (1 + b) * prev), m.X(cur - (1 - b) * prev)
+                hi, lo = 0.0, 0.0
+            m.add(f"channel_band_up_{c}_{mo}_{y}", up, hi=hi, rule="channel_band", year=y, key=key,
+                  param=b, sense="<=")
+            m.add(f"channel_band_down_{c}_{mo}_{y}", down, lo=lo, rule="channel_band", year=y, key=key,
+                  param=b, sense=">=")
+
+
+@rule("stable_support_continuity", "稳定支持不中断", "Stable support is not switched off")
+def _stable_continuity(m, r):
+    """Stable (institutional) channels keep at least ``min_keep`` of last year's amount."""
+    s, k = m.s, r.min_keep
+    base = base_year_decisions(s)
+    for j, (c, mo) in enumerate(s.channels):
+        if s.mode(mo).support_type != "stable" or not s.mode(mo).on_budget:
+            continue
+        for t, y in enumerate(m.years):
+            if t == 0:
+                if not _from_base_year(m) or base[j] <= 0:
+                    continue
+                vec, lo = m.X(_channel_unit(m, j, 0)), k * base[j]
+            else:
+                vec, lo = m.X(_channel_unit(m, j, t) - k * _channel_unit(m, j, t - 1)), 0.0
+            m.add(f"stable_support_continuity_{c}_{mo}_{y}", vec, lo=lo, rule="stable_support_continuity",
+                  year=y, key=f"{c}.{mo}", param=k, sense=">=")
+
+
+@rule("tax_entitlement", "税收优惠为法定权益（按预测计）", "Tax incentive as an entitlement (a forecast)")
+def _tax_entitlement(m, r):
+    """Forgone tax of each entitlement channel-year: the forecast, plus at most the city top-up."""
+    s = m.s
+    top = s.per_year(r.top_up_max_wan)
+    for c, by_mode in r.forecast_wan.items():
+        for mo, value in by_mode.items():
+            j = s.channels.index((c, mo))
+            fc = s.per_year(value)
+            for t, y in enumerate(m.years):
+                if np.isnan(fc[t]):
+                    continue
+                vec, key = m.X(_channel_unit(m, j, t)), f"{c}.{mo}"
+                up = float(np.nan_to_num(top[t]))
+                if up <= 0:
+                    m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]), hi=float(fc[t]),
+                          rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense="=")
+                    continue
+                m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]),
+                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense=">=")
+                m.add(f"tax_top_up_{c}_{mo}_{y}", vec, hi=float(fc[t]) + up,
+                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]) + up, sense="<=")
+
+
+@rule("risk_appetite", "风险偏好：预期损失上限", "Risk appetite: cap on expected losses")
+def _risk_appetite(m, r):
+    """Expected fiscal losses (pool draws, fund write-offs) each year ≤ max_loss_share × the envelope."""
+    for t, y in enumerate(m.years):
+        cap = r.max_loss_share * float(m.s.budget_wan[t])
+        m.add(f"risk_appetite_{y}", m.X(m.mech.expected_losses[t]), hi=cap,
+              rule="risk_appetite", year=y, param=r.max_loss_share, sense="<=")
+
+
+@rule("post_plan_commitments", "规划期后到期支付上限", "Cap on pay-ins due after the plan")
+def _post_plan(m, r):
+    """Commitments made in the plan whose pay-ins fall due after it, in total ≤ cap_wan."""
+    m.add("post_plan_commitments", m.X(m.mech.due_after_plan), hi=float(r.cap_wan),
+          rule="post_plan_commitments", param=float(r.cap_wan), sense="<=")
 
 
 @rule("status_quo_band", "增量预算：现状分配浮动区间", "Band around the status-quo split")

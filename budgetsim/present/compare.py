@@ -332,6 +332,8 @@ def compare(results: dict[str, Result], lang: str = "zh", baseline: Scenario | N
             "reference_leverage": ref.leverage,
             "targets_met": sm["targets_met"], "targets_total": sm["targets_total"],
             "expected_losses_wan": sm["expected_losses_wan"], "peak_risk_exposure_wan": sm["peak_risk_exposure_wan"],
+            "risk_cost_points": sm["risk_cost_points"], "net_performance": sm["net_performance"],
+            "inputs_sourced": sm["inputs_sourced"], "inputs_illustrative": sm["inputs_illustrative"],
             "message": r.message, "input_hash": input_hash(s.raw, r.objective, "highs"),
         })
         a = r.allocation

@@ -6,6 +6,7 @@ import pandas as pd
 
 from .labels import YI, fmt_money  # noqa: F401  (re-exported: budgetsim.report.fmt_money)
 from ..results import Result
+from ..scenario.provenance import inputs_sentence
 
 
 def _t(lang: str, zh: str, en: str) -> str:
@@ -32,6 +33,26 @@ def text_report(r: Result, lang: str = "zh") -> str:
                + _t(lang, "现状", "status quo") + f" {sm['status_quo_leverage']:.2f}×)")
     if sm["targets_total"]:
         out.append(_t(lang, "目标达成", "Targets met") + f": {sm['targets_met']}/{sm['targets_total']}")
+    if sm["risk_price_points_per_wan"]:
+        out.append(_t(lang, "风险定价", "Risk priced") + ": " + _t(
+            lang, f"预期损失 {fmt_money(sm['expected_losses_wan'], lang)}，扣 {sm['risk_cost_points']:.2f} 分，"
+                  f"扣除风险后 {sm['net_performance']:.2f}",
+            f"expected losses {fmt_money(sm['expected_losses_wan'], lang)} cost {sm['risk_cost_points']:.2f} "
+            f"points; net of risk {sm['net_performance']:.2f}"))
+    st = r.stability
+    if st is not None:
+        lc = st["largest_change"]
+        band = f"±{st['band'] * 100:.0f}%" if st["band"] is not None else _t(lang, "未设", "none")
+        out.append(_t(lang, "平稳性", "Stability") + ": " + _t(
+            lang, f"渠道年度变动最大 {lc['change'] * 100:+.1f}%（区间 {band}），启停 {st['switches']} 次，"
+                  f"{st['first_year']} 年预算较 {st['base_year']} 年 {st['budget_change_from_base'] * 100:+.1f}%",
+            f"largest channel change {lc['change'] * 100:+.1f} % (band {band}), {st['switches']} on/off switches, "
+            f"{st['first_year']} budget {st['budget_change_from_base'] * 100:+.1f} % on {st['base_year']}")
+            if lc is not None else _t(lang, "无", "none"))
+    if sm["due_after_plan_wan"]:
+        out.append(_t(lang, "规划期后到期的承诺", "Commitments due after the plan") +
+                   f": {fmt_money(sm['due_after_plan_wan'], lang)}")
+    out.append(inputs_sentence(s, lang))
     out.append("")
 
     parts = r.performance_parts

@@ -63,3 +63,16 @@ def source_counts(scenario) -> dict[str, int]:
     items = input_sources(scenario)
     ill = sum(i.illustrative for i in items)
     return {"sourced": len(items) - ill, "illustrative": ill, "total": len(items)}
+
+
+def inputs_summary(scenario) -> dict:
+    """What every result carries: the counts and the illustrative inputs' paths."""
+    return {**source_counts(scenario), "illustrative_paths": illustrative_inputs(scenario)}
+
+
+def inputs_sentence(scenario, lang: str = "zh") -> str:
+    """One line for a report, a caption or a tile: how many inputs are sourced, how many illustrative."""
+    n = source_counts(scenario)
+    if lang == "zh":
+        return f"输入数据：{n['sourced']} 项有出处，{n['illustrative']} 项为示例假设（请以本地数据替换）"
+    return f"Inputs: {n['sourced']} sourced, {n['illustrative']} illustrative (to be replaced with local figures)"

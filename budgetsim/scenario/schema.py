@@ -238,6 +238,43 @@ class Mode(Strict):
         return data
 
 
+class ChannelSpec(Strict):
+    """One category × mode channel's own limits (section ``channels.<category>.<mode>``).
+
+    Absorptive capacity: how much this mode can usefully place in this category in a year
+    (fiscal 万元 of the channel's decision: awards, commitments, pool top-ups).  Give it as
+    ``capacity_wan`` or as ``units`` × ``unit_wan`` (eligible projects × typical ticket for
+    grants and post-subsidies, deals a year × ticket for a fund; for a risk pool: firms
+    wanting loans a year × typical loan = banks' new lending demand, and the pool's capacity
+    is that demand ÷ the mode's leverage).  The useful money of ``x`` 万元 is
+    capacity · (1 − exp(−x / capacity)): the first 万元 are fully useful, then less and less.
+    A channel without a capacity is linear (no limit of its own)."""
+
+    capacity_wan: PositiveMoney | None = None
+    units: PositiveQuantity | None = None
+    unit_wan: PositiveMoney | None = None
+    basis_zh: str | None = None
+    basis_en: str | None = None
+    source: str = "illustrative"
+
+    @model_validator(mode="after")
+    def _one_capacity(self):
+        if self.capacity_wan is not None and (self.units is not None or self.unit_wan is not None):
+            raise ValueError("give capacity_wan or units × unit_wan, not both")
+        if (self.units is None) != (self.unit_wan is None):
+            raise ValueError("units and unit_wan go together (capacity = units × unit_wan)")
+        return self
+
+
+class RiskPrice(Strict):
+    """What a 万元 of expected fiscal loss (risk-pool draws, fund write-offs) costs the plan, in
+    index points: the optimiser maximises the performance index minus this price × the plan's
+    discounted expected losses (the index itself is reported unchanged, the risk cost beside it)."""
+
+    points_per_wan: bounded("a price in index points per 万元", 0, 1)
+    source: str = "illustrative"
+
+
 class StatusQuo(Strict):
     base_year: Year
     budget_wan: PositiveMoney
@@ -280,6 +317,46 @@ class TargetsRule(RuleBase):
 
 class SmoothingRule(RuleBase):
     max_change: bounded("a relative change", 0, 10, lo_open=True)
+
+
+class ChannelBandRule(RuleBase):
+    """Each channel's yearly decision within ±``max_change`` of the year before (the first plan
+    year: of the status-quo year); a channel not funded in the status-quo year may start with up
+    to ``start_wan`` in the first plan year."""
+
+    max_change: bounded("a relative change", 0, 10, lo_open=True) = 0.3
+    start_wan: Money = 0.0
+
+
+class StableContinuityRule(RuleBase):
+    """Stable (institutional) support keeps at least ``min_keep`` of last year's amount (the
+    first plan year: of the status-quo year): it is never switched off and on again."""
+
+    min_keep: Share = 0.9
+
+
+class TaxEntitlementRule(RuleBase):
+    """The R&D super-deduction is national law: its forgone revenue follows firms' R&D, not a city
+    decision.  ``forecast_wan`` (category → mode → one amount or per year) is what the city
+    forgoes anyway; ``top_up_max_wan`` (one amount or per year, default none) is an optional city
+    top-up on top of it — the only part that is a lever."""
+
+    forecast_wan: dict[str, dict[str, PerYear]]
+    top_up_max_wan: PerYear = 0.0
+
+
+class RiskAppetiteRule(RuleBase):
+    """Expected fiscal losses (risk-pool draws, fund write-offs) each year at most
+    ``max_loss_share`` of that year's budget envelope."""
+
+    max_loss_share: Share
+
+
+class PostPlanRule(RuleBase):
+    """Pay-ins falling due after the plan (fund commitments, multi-year awards) at most
+    ``cap_wan`` in total: the post-plan allowance they are charged against."""
+
+    cap_wan: Money
 
 
 class StatusQuoBandRule(RuleBase):
@@ -347,6 +424,11 @@ class Rules(Strict):
     leverage_floor: LeverageFloorRule | None = None
     indicator_targets: TargetsRule | None = None
     category_smoothing: SmoothingRule | None = None
+    channel_band: ChannelBandRule | None = None
+    stable_support_continuity: StableContinuityRule | None = None
+    risk_appetite: RiskAppetiteRule | None = None
+    tax_entitlement: TaxEntitlementRule | None = None
+    post_plan_commitments: PostPlanRule | None = None
     status_quo_band: StatusQuoBandRule | None = None
     contingent_liability_cap: CapRule | None = None
     priority_floor: PriorityFloorRule | None = None
@@ -437,6 +519,8 @@ class ScenarioSpec(Strict):
     modes: dict[str, Mode] = Field(min_length=1)
     eligibility: dict[str, list[str]]
     status_quo: StatusQuo
+    channels: dict[str, dict[str, ChannelSpec]] = Field(default_factory=dict)
+    risk_price: RiskPrice | None = None
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None
     calibration: Calibration | None = None

@@ -279,6 +279,22 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             if mid in modes and modes[mid].on_budget:
                 add(f"status_quo.off_budget_wan.{cid}.{mid}", mid, "only off-budget modes belong here")
 
+    if spec.risk_price is not None:
+        check_source("risk_price", spec.risk_price.source)
+
+    # channels' own limits
+    for cid, by_mode in spec.channels.items():
+        for mid, ch in by_mode.items():
+            check_channel(f"channels.{cid}.{mid}", cid, mid)
+            check_source(f"channels.{cid}.{mid}", ch.source)
+            if mid in modes and not modes[mid].on_budget and (ch.capacity_wan or ch.units):
+                add(f"channels.{cid}.{mid}.capacity_wan", ch.capacity_wan or ch.units,
+                    "an off-budget tax incentive has no absorptive capacity (it is an entitlement)")
+            if mid in modes and modes[mid].kind == "risk_pool" and ch.capacity_wan is None \
+                    and ch.units is not None and modes[mid].leverage <= 0:
+                add(f"modes.{mid}.leverage", modes[mid].leverage,
+                    "a risk pool's capacity from lending demand needs leverage > 0")
+
     _rule_problems(spec, add, check_channel, eligible)
     if spec.uncertainty is not None:
         check_source("uncertainty", spec.uncertainty.source)
@@ -363,6 +379,15 @@ def _rule_problems(spec: ScenarioSpec, add, check_channel, eligible) -> None:
             check_channel(f"rules.lumpy_funding.min_tickets.{i}", mt.category, mt.mode)
     if r.fixed_figures is not None:
         _fixed_figure_problems(r.fixed_figures, add, check_channel, years)
+    if r.tax_entitlement is not None:
+        for cid, by_mode in r.tax_entitlement.forecast_wan.items():
+            for mid, value in by_mode.items():
+                path = f"rules.tax_entitlement.forecast_wan.{cid}.{mid}"
+                check_channel(path, cid, mid)
+                if mid in modes and modes[mid].on_budget:
+                    add(path, mid, "only off-budget modes (tax incentives) are entitlements")
+                _per_year_problems(add, path, value, years)
+        _per_year_problems(add, "rules.tax_entitlement.top_up_max_wan", r.tax_entitlement.top_up_max_wan, years)
     if not r.budget_envelope.enabled:
         add("rules.budget_envelope.enabled", False, "the budget envelope cannot be switched off: every plan needs one")
     off_budget_used = any(not modes[m].on_budget for (c, m) in eligible if m in modes)
