@@ -94,9 +94,9 @@ def test_a_long_lived_session_keeps_its_time_limit_per_run(baseline):
     warm session: each run still gets the whole limit however long the session has run before."""
     compiled.clear_sessions()
     sess = compiled.session_for(bs.solve(baseline).run.builder.lp)
-    limit, spent = 0.3, 0.0
+    limit, base = 0.3, float(baseline.spec.budget.base_amount_wan)
     for i in range(400):
-        r = bs.solve(baseline.with_changes({"budget.base_amount_wan": 50_000 + 100 * i}), time_limit=limit)
+        r = bs.solve(baseline.with_changes({"budget.base_amount_wan": base + 100 * (i + 1)}), time_limit=limit)
         assert r.ok, (i, r.status, sess.h.getRunTime())
         if sess.h.getRunTime() > 2 * limit:
             break
