@@ -87,3 +87,17 @@ def test_run_batch_goes_through_the_compiled_path(baseline):
     assert (df["status"] == "optimal").all()
     assert compiled.counters().builds == before[0] + 1
     assert compiled.counters().updates > before[1] + 3
+
+
+def test_a_long_lived_session_keeps_its_time_limit_per_run(baseline):
+    """HiGHS measures its time limit on the instance's run clock, which adds up over the runs of a
+    warm session: each run still gets the whole limit however long the session has run before."""
+    compiled.clear_sessions()
+    sess = compiled.session_for(bs.solve(baseline).run.builder.lp)
+    limit, base = 0.3, float(baseline.spec.budget.base_amount_wan)
+    for i in range(400):
+        r = bs.solve(baseline.with_changes({"budget.base_amount_wan": base + 100 * (i + 1)}), time_limit=limit)
+        assert r.ok, (i, r.status, sess.h.getRunTime())
+        if sess.h.getRunTime() > 2 * limit:
+            break
+    assert sess.h.getRunTime() > 2 * limit

@@ -261,3 +261,12 @@ def test_a_soft_envelope_can_be_the_rule_that_gives(baseline):
     ex = explain(flat, hard=())
     assert set(ex.conflicts["id"]) <= {"budget_envelope", "budget_growth_floor"}
     assert bs.solve(ex.relaxed_scenario()).ok
+
+
+def test_a_channel_key_reads_as_category_and_mode_whatever_the_rule():
+    from budgetsim.analysis.wording import _key_label
+
+    s = bs.load_scenario(BASELINE)
+    for rule in ("channel_band", "fixed_figures", "lumpy_funding"):
+        assert _key_label(s, rule, "basic_frontier.competitive_grant", "zh").startswith("基础前沿类 × ")
+        assert " × " in _key_label(s, rule, "basic_frontier.competitive_grant", "en")

@@ -52,7 +52,7 @@ def _key_label(s: Scenario, rule: str, key: str | None, lang: str) -> str:
     for src in (spec.categories, spec.modes, spec.indicators):
         if key in src:
             return getattr(src[key], f"label_{lang}")
-    if "." in key and rule in ("fixed_figures", "lumpy_funding"):  # a channel: category.mode
+    if "." in key:  # a channel: category.mode (fixed figures, whole projects, channel bands …)
         c, m = key.split(".", 1)
         if c in spec.categories and m in spec.modes:
             return f"{getattr(spec.categories[c], f'label_{lang}')} × {getattr(spec.modes[m], f'label_{lang}')}"

@@ -31,6 +31,7 @@ and every run's status is checked.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import weakref
@@ -170,7 +171,15 @@ class HighsSession:
         (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
         is run again from scratch before anyone sees it."""
         h = self.h
-        h.setOptionValue("time_limit", time_limit_or_default(time_limit))
+        limit = time_limit_or_default(time_limit)
+
+        def set_limit(left: float) -> None:
+            # HiGHS checks its time limit against the instance's run clock, which adds up over every
+            # run of a long-lived session: without the offset, a session that had run for the limit
+            # in all (minutes of a busy workbench) would time every later solve out at once
+            h.setOptionValue("time_limit", h.getRunTime() + max(left, 0.0) if math.isfinite(left) else math.inf)
+
+        set_limit(limit)
         if is_mip:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
@@ -179,6 +188,7 @@ class HighsSession:
         if sol.status not in ("optimal", "infeasible", "time_limit"):
             COUNTERS.cold_retries += 1
             h.clearSolver()
+            set_limit(limit - sol.solve_seconds)
             t0 = time.perf_counter()
             h.run()
             sol = read_highs_solution(h, sol.solve_seconds + time.perf_counter() - t0, is_mip)
