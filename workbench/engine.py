@@ -5,7 +5,7 @@ whatever session asked first.  The caches are shared by every user of the server
 size limit (least recently used dropped first) and an age limit (``CACHE_AGE``); with the
 baseline's size:
 
-* solves: ``SOLVES`` entries of about 4.5 MB (≈ 220 MB at most); a miss re-solves warm in 20–150 ms;
+* solves: ``SOLVES`` entries of about 23 MB (≈ 370 MB at most); a miss re-solves warm in 0.1–0.3 s;
 * explanations: ``EXPLANATIONS`` entries of about 0.1 MB; an integer plan's takes seconds to redo;
 * simulations: ``SIMULATIONS`` entries of about 0.4 MB per 1,000 draws (≤ 160 MB at 50,000 draws);
 * checked drafts: ``CHECKS`` entries of about 10 kB, but each keeps its optimum's solve alive
@@ -33,7 +33,7 @@ from budgetsim.exceptions import ScenarioError
 from budgetsim.library import Library, library_path
 
 CACHE_AGE = 3600  # seconds an entry of any cache below lives, however often it is used
-SOLVES = 48  # every user of a team of twenty keeps the plan on screen, and about one more
+SOLVES = 16  # ≈ 23 MB each at the baseline's size since the model grew (642 rows × 3,410 columns, dense)
 EXPLANATIONS = 32
 SIMULATIONS = 8  # up to 50,000 draws each
 CHECKS = 16

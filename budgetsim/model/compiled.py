@@ -21,7 +21,7 @@ Many users at once (the workbench serves every browser session from threads of o
   compared again.  Without that check a request would silently solve with another user's
   budget or floors.
 * Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
-  dropped; about 5 MB each for the baseline's size: HiGHS's copy plus ours), and each keeps
+  dropped; about 25 MB each for the baseline's size: HiGHS's copy plus our dense one), and each keeps
   at most ``MAX_GRIDS`` remembered final grids (the zone centres and the LP solution on them,
   about 25 kB each for the baseline).
 
