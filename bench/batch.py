@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import pandas as pd  # noqa: E402
 
 import budgetsim as bs  # noqa: E402
-from budgetsim.runs.sweep import sweep_from_dict  # noqa: E402
+from budgetsim.batches.sweep import sweep_from_dict  # noqa: E402
 
 
 def make_sweep(n: int):

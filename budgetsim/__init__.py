@@ -7,7 +7,7 @@ Layers, lowest first (each imports only the ones below it)::
     model/                           Scenario → LP/MILP → solution
     results, solving                 a solution as tables; solve()
     analysis/                        explain, uncertainty
-    runs/                            sweeps, batches, frontiers
+    batches/                         sweeps, batches, frontiers
     present/                         labels, charts, comparisons, workbooks, reports
     library/                         saved scenarios (SQLite), archives to pass them on
     api, cli                         the public entry points

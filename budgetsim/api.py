@@ -13,9 +13,9 @@ from .analysis.leverage import LeverageReach, leverage_reach
 from .analysis.uncertainty import Simulation, robustness, simulate
 from .library import Library
 from .results import Result
-from .runs.batch import BatchSummary, run_batch, run_batch_to_file
-from .runs.frontier import frontier
-from .runs.sweep import Sweep, load_sweep
+from .batches.batch import BatchSummary, run_batch, run_batch_to_file
+from .batches.frontier import frontier
+from .batches.sweep import Sweep, load_sweep
 from .scenario.records import Records, RecordsError, read_records
 from .scenario.loading import Scenario, bundled_scenarios, load_scenario, load_scenario_text, scenario_from_dict
 from .scenario.plans import Plan, read_plan, write_plan

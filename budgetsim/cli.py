@@ -474,7 +474,7 @@ def cmd_brief(a) -> int:
 
 
 def cmd_batch(a) -> int:
-    from .runs.batch import journal_path, run_batch, run_batch_to_file, summarise
+    from .batches.batch import journal_path, run_batch, run_batch_to_file, summarise
 
     if a.executor == "dask" and not a.address:
         print("budgetsim: --executor dask needs --address tcp://HOST:PORT of a running Dask scheduler",
@@ -509,9 +509,9 @@ def cmd_batch(a) -> int:
 
 
 def cmd_frontier(a) -> int:
-    from .runs.batch import write_table
+    from .batches.batch import write_table
     from .present.charts import frontier_chart, save_chart  # lazy: Altair is only needed here
-    from .runs.frontier import frontier, frontier_values
+    from .batches.frontier import frontier, frontier_values
 
     if a.out and Path(a.out).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
         print(f"budgetsim: --out {a.out!r}: allowed endings are .csv, .parquet, .xlsx", file=sys.stderr)

@@ -16,10 +16,10 @@ import pytest
 
 import budgetsim as bs
 from budgetsim.model import compiled
-from budgetsim.runs.batch import TIMING_COLUMNS, journal_path, read_table
-from budgetsim.runs.items import iter_items
+from budgetsim.batches.batch import TIMING_COLUMNS, journal_path, read_table
+from budgetsim.batches.items import iter_items
 from budgetsim.cli import main
-from budgetsim.runs.sweep import sweep_from_dict
+from budgetsim.batches.sweep import sweep_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 SCEN = ROOT / "scenarios"
@@ -250,7 +250,7 @@ def test_an_unguarded_script_stops_at_once_with_one_sentence(tmp_path):
 
 
 def test_the_guard_is_read_from_the_scripts_syntax(tmp_path):
-    from budgetsim.runs.executors import _guarded
+    from budgetsim.batches.executors import _guarded
 
     script = tmp_path / "s.py"
     script.write_text("import x\n"            # 1
@@ -272,7 +272,7 @@ def test_a_main_module_swapped_in_by_another_tool_is_not_taken_for_the_caller(tm
     module; run_batch is then called by the test runner, not by that script, and must run."""
     import types
 
-    from budgetsim.runs.executors import check_main_guard
+    from budgetsim.batches.executors import check_main_guard
 
     script = tmp_path / "app_like.py"
     script.write_text("import budgetsim\nbudgetsim.run_batch([], workers=2)\n")  # unguarded, but not running

@@ -20,7 +20,7 @@ LAYERS = [
     {"model"},
     {"results", "solving"},
     {"analysis"},
-    {"runs"},
+    {"batches"},
     {"present"},
     {"library"},
     {"api"},
@@ -150,7 +150,7 @@ def test_every_public_name_imports_from_the_package():
     for name in budgetsim.__all__:
         assert getattr(pkg, name) is not None, name
     # and the subpackages' own public names
-    for sub in ("scenario", "model", "analysis", "runs"):
+    for sub in ("scenario", "model", "analysis", "batches"):
         mod = importlib.import_module(f"budgetsim.{sub}")
         for name in getattr(mod, "__all__", []):
             assert hasattr(mod, name), f"budgetsim.{sub}.{name}"

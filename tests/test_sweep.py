@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from budgetsim import SweepError, load_sweep
-from budgetsim.runs.sweep import bundled_sweeps, sweep_from_dict
+from budgetsim.batches.sweep import bundled_sweeps, sweep_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = Path(__file__).resolve().parent / "bad_sweeps"

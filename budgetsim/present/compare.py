@@ -28,7 +28,7 @@ from ..analysis.wording import _fmt_param, _key_label
 from ..fileio import atomic_write_text
 from ..model.rules import RULES, rule_label
 from ..results import Result
-from ..runs.items import input_hash
+from ..batches.items import input_hash
 from ..scenario.loading import BUNDLED_DIR, Scenario, is_scenario_name, load_scenario
 from ..solving import solve
 from .labels import label, objective_label, status_label, t

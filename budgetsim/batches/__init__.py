@@ -1,4 +1,4 @@
-"""Layer 5 — runs: many scenarios at once.
+"""Layer 5 — batches: many scenarios at once.
 
 Sweep files expanded into scenario points (:mod:`.sweep`), parallel journaled batches
 (:mod:`.batch`, with :mod:`.items`, :mod:`.executors`, :mod:`.journal` and :mod:`.tables`),
