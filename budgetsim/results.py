@@ -130,17 +130,20 @@ class Result:
     def allocation(self) -> pd.DataFrame:
         s = self.scenario
         rows = []
-        spend = self.mech.budget @ self.mech.flatten(self.x)
+        prior = self.mech.prior_cash
+        spend = self.mech.budget @ self.mech.flatten(self.x) + self.mech.prior_budget
         for j, (c, m) in enumerate(s.channels):
             on = s.mode(m).on_budget
-            # cash out per year: the amount itself, or a fund's pay-ins on its commitments
-            cash = self.mech.cash_kernel(j) @ self.x[j]
-            sq_cash = self.mech.cash_kernel(j) @ self.status_quo_x[j]
+            # cash out per year: payouts (a fund's pay-ins) on the plan's awards, plus money due on
+            # awards made before the plan (续拨)
+            cash = self.mech.cash_kernel(j) @ self.x[j] + prior[j]
+            sq_cash = self.mech.cash_kernel(j) @ self.status_quo_x[j] + prior[j]
             for t, y in enumerate(s.years):
                 amt = float(self.x[j, t])
                 rows.append({
                     "category": c, "mode": m, "year": y, "amount_wan": amt,
                     "cash_wan": float(cash[t]),
+                    "prior_awards_wan": float(prior[j, t]),
                     "share": cash[t] / spend[t] if on and spend[t] > 0 else np.nan,
                     "on_budget": on,
                     "status_quo_wan": float(self.status_quo_x[j, t]),
@@ -153,10 +156,12 @@ class Result:
     def budget(self) -> pd.DataFrame:
         s, mech = self.scenario, self.mech
         x, sq = mech.flatten(self.x), mech.flatten(self.status_quo_x)
-        alloc = mech.budget @ x
+        prior = mech.prior_budget
+        alloc = mech.budget @ x + prior
         return pd.DataFrame({
             "year": s.years, "envelope_wan": s.budget_wan, "allocated_wan": alloc,
-            "unallocated_wan": s.budget_wan - alloc, "status_quo_wan": mech.budget @ sq,
+            "prior_awards_wan": prior,
+            "unallocated_wan": s.budget_wan - alloc, "status_quo_wan": mech.budget @ sq + prior,
             "tax_forgone_wan": mech.tax @ x, "status_quo_tax_forgone_wan": mech.tax @ sq,
         })
 
@@ -214,8 +219,9 @@ class Result:
     def leverage(self) -> pd.DataFrame:
         s, mech = self.scenario, self.mech
         x, sq = mech.flatten(self.x), mech.flatten(self.status_quo_x)
-        fiscal, ext = mech.budget @ x, mech.external @ x
-        sq_fiscal, sq_ext = mech.budget @ sq, mech.external @ sq
+        pb, pe = mech.prior_budget, mech.prior_external  # awards made before the plan count too
+        fiscal, ext = mech.budget @ x + pb, mech.external @ x + pe
+        sq_fiscal, sq_ext = mech.budget @ sq + pb, mech.external @ sq + pe
         with np.errstate(divide="ignore", invalid="ignore"):
             return pd.DataFrame({
                 "year": s.years, "fiscal_wan": fiscal, "external_wan": ext,
@@ -283,17 +289,19 @@ class Result:
         pool_bal, pool_draws = by_year(pools, "balance_end_wan"), by_year(pools, "expected_draws_wan")
         liab = by_year(pools, "contingent_liability_wan")
         at_work, unpaid = by_year(funds, "at_work_wan"), by_year(funds, "unpaid_commitments_wan")
-        write_offs = by_year(funds, "expected_write_offs_wan")
+        # write-offs on fund pay-ins due on commitments made before the plan count in their year
+        write_offs = by_year(funds, "expected_write_offs_wan") + mech.prior_losses
         return pd.DataFrame({
             "year": s.years,
-            "fiscal_cash_out_wan": mech.budget @ x,
+            "fiscal_cash_out_wan": mech.budget @ x + mech.prior_budget,
+            "prior_awards_wan": mech.prior_budget,
             "tax_forgone_wan": mech.tax @ x,
             "fund_commitments_wan": by_year(funds, "commitment_wan"),
             "fund_paid_in_wan": by_year(funds, "paid_in_wan"),
             "returned_wan": by_year(funds, "returned_wan"),
             "returns_value_wan": by_year(funds, "returns_value_wan"),
             "still_at_work_wan": pool_bal + at_work,
-            "external_wan": mech.external @ x,
+            "external_wan": mech.external @ x + mech.prior_external,
             "pool_expected_draws_wan": pool_draws,
             "fund_expected_write_offs_wan": write_offs,
             "expected_losses_wan": pool_draws + write_offs,
@@ -379,7 +387,8 @@ class Result:
         if not self.ok:
             return None
         s = self.scenario
-        cash = np.array([self.mech.category_spend[c] @ self.mech.flatten(self.x) for c in s.categories])
+        cash = np.array([self.mech.category_spend[c] @ self.mech.flatten(self.x) + self.mech.prior_category[c]
+                         for c in s.categories])
         band = s.rule("channel_band")
         return stability(s, self.x, cash, band.max_change if band is not None else None)
 

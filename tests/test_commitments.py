@@ -1,44 +1,141 @@
-"""Commitments: paid exactly by their schedules, and nothing due after the plan goes unreported."""
+"""Commitments: multi-year awards and fund commitments are paid exactly by their schedules, awards
+made before the plan (续拨) take budget first, nothing due after the plan goes unreported, and a
+mode's lag is a delay."""
 
 import numpy as np
 import pytest
 
 import budgetsim as bs
+from budgetsim.model.mechanics import Mechanics
 
 from .rulecheck import violations
 
 
-def test_commitments_are_paid_exactly_by_their_schedules(baseline_result):
+def test_every_channel_is_paid_exactly_by_its_schedule(baseline_result):
     r = baseline_result
     s, mech = r.scenario, r.mech
-    f = r.funds
-    for j in mech.fund_channels:
+    a = r.allocation.set_index(["category", "mode", "year"])
+    seen = set()
+    for j, (c, m) in enumerate(s.channels):
+        sched = mech.schedule(j)
+        seen.add(tuple(sched))
+        x = r.x[j]
+        for t, y in enumerate(s.years):
+            due = sum(sched[k] * x[t - k] for k in range(len(sched)) if t - k >= 0) + mech.prior_cash[j, t]
+            assert a.loc[(c, m, y), "cash_wan"] == pytest.approx(due, abs=1e-6)
+    # the baseline has grants paid over three years (two schedules) and fund pay-ins
+    assert {(0.5, 0.3, 0.2), (0.4, 0.3, 0.3), (1.0,)} <= seen
+
+
+def test_fund_pay_ins_follow_pay_in(baseline_result):
+    r = baseline_result
+    s, f = r.scenario, r.funds
+    for j in r.mech.fund_channels:
         c, m = s.channels[j]
         pay_in = s.mode(m).fund.pay_in
         g = f[(f["category"] == c) & (f["mode"] == m)].set_index("year")
-        x = r.x[j]
         for t, y in enumerate(s.years):
-            due = sum(pay_in[k] * x[t - k] for k in range(len(pay_in)) if t - k >= 0)
+            due = sum(pay_in[k] * r.x[j][t - k] for k in range(len(pay_in)) if t - k >= 0)
             assert g.loc[y, "paid_in_wan"] == pytest.approx(due, abs=1e-6)
 
 
 def test_nothing_due_after_the_plan_goes_unreported(baseline_result):
     r = baseline_result
-    committed = paid = 0.0
-    for j in r.mech.fund_channels:
-        committed += r.x[j].sum()
+    awarded = paid = 0.0
+    for j in range(r.mech.J):
+        if not r.mech.on_budget[j]:
+            continue
+        awarded += r.x[j].sum()
         paid += (r.mech.cash_kernel(j) @ r.x[j]).sum()
     due = r.summary()["due_after_plan_wan"]
-    assert due > 0  # late commitments leave pay-ins after 2030
-    assert paid + due == pytest.approx(committed, rel=1e-9)
+    assert due > 0  # late awards and commitments leave payments after 2030
+    assert paid + due == pytest.approx(awarded, rel=1e-9)
     assert r.to_dict()["summary"]["due_after_plan_wan"] == pytest.approx(due)
+    # never free: the baseline charges them against a stated post-plan allowance
+    assert due <= r.scenario.rule("post_plan_commitments").cap_wan + 1e-6
 
 
-def test_post_plan_pay_ins_can_be_capped(baseline, baseline_result):
+def test_post_plan_payments_can_be_capped_tighter(baseline, baseline_result):
     due = baseline_result.summary()["due_after_plan_wan"]
-    cap = round(0.5 * due)
-    r = bs.solve(baseline.with_changes({"rules.post_plan_commitments": {"cap_wan": cap}}))
+    cap = round(0.8 * due)
+    r = bs.solve(baseline.with_changes({"rules.post_plan_commitments.cap_wan": cap}))
     assert r.ok and violations(r) == []
     assert r.summary()["due_after_plan_wan"] <= cap + 1e-6
     assert r.summary()["net_performance"] <= baseline_result.summary()["net_performance"] + 1e-9
-    assert np.isfinite(r.performance)
+
+
+def test_prior_awards_take_budget_first(baseline, baseline_result):
+    r = baseline_result
+    mech = r.mech
+    prior = mech.prior_budget
+    assert prior[0] == pytest.approx(17328) and prior[1] == pytest.approx(7752) and not prior[2:].any()
+    b = r.budget
+    new_cash = mech.budget @ mech.flatten(r.x)
+    # the envelope is fully allocated: the plan's own awards get what 续拨 leaves
+    np.testing.assert_allclose(new_cash + prior, baseline.budget_wan, rtol=1e-9)
+    np.testing.assert_allclose(b["allocated_wan"], baseline.budget_wan, rtol=1e-9)
+    np.testing.assert_allclose(b["prior_awards_wan"], prior)
+    # the category rows count them: 2026 within ±20 % of 2025 per category, 续拨 included
+    base = {c: sum(v.values()) * baseline.spec.status_quo.budget_wan for c, v in baseline.spec.status_quo.split.items()}
+    a = r.allocation
+    cash = a[a["on_budget"]].groupby(["category", "year"])["cash_wan"].sum()
+    for c, level in base.items():
+        assert abs(cash[(c, 2026)] / level - 1) <= 0.2 + 1e-6
+
+
+def test_money_decided_before_the_plan_still_delivers(baseline):
+    mech = Mechanics(baseline)
+    T = mech.T
+    off = mech.resource_offset.reshape(len(baseline.categories), T)
+    c = baseline.categories.index("basic_frontier")
+    # basic research: both modes work a year after payment, so 2026's resources are 2025's money
+    assert off[c, 0] > 0
+    x0 = np.zeros(mech.n)
+    e0 = mech.resources(x0).reshape(len(baseline.categories), T)
+    np.testing.assert_allclose(e0, off)
+    # and no decision of the plan reaches basic research in 2026
+    e = mech.effective.reshape(len(baseline.categories), T, mech.n)
+    cols = [mech.col(j, t) for j, (cc, _) in enumerate(baseline.channels) if cc == "basic_frontier" for t in range(T)]
+    assert not e[c, 0, cols].any()
+
+
+def test_a_lag_is_a_delay(baseline):
+    mech = Mechanics(baseline)
+    T, r = mech.T, baseline.spec.plan.discount_rate
+    j = baseline.channels.index(("basic_frontier", "institutional"))  # lag 1, paid at once
+    k = mech.kernel(j)
+    per = k[1, 0]
+    assert per > 0 and k[0, 0] == 0
+    for s in range(T - 1):
+        assert k[s + 1, s] == pytest.approx(per)
+        assert k[:, s].sum() == pytest.approx(per)
+    # 2030's money works in 2031: counted in 2030 at one more year's discount
+    assert k[T - 1, T - 1] == pytest.approx(per / (1 + r))
+    none_after = Mechanics(baseline.with_changes({"plan.results_after_plan": 0.0}))
+    assert not none_after.kernel(j)[:, T - 1].any()
+
+
+def test_results_after_the_plan_not_counted_never_score_higher(baseline, baseline_result):
+    r = bs.solve(baseline.with_changes({"plan.results_after_plan": 0.0}))
+    assert r.ok and violations(r) == []
+    assert r.performance < baseline_result.performance
+
+
+@pytest.mark.parametrize("diff, path, words", [
+    ({"modes.competitive_grant.payout": [0.5, 0.3]}, "modes.competitive_grant.payout", "sum to 1"),
+    ({"modes.risk_pool.payout": [1.0]}, "modes.risk_pool.payout", "not a risk_pool"),
+    ({"channels.major_projects.competitive_grant.payout": [0.6, 0.6]},
+     "channels.major_projects.competitive_grant.payout", "sum to 1"),
+    ({"prior_awards.due_wan.basic_frontier.competitive_grant": {2031: 100}},
+     "prior_awards.due_wan.basic_frontier.competitive_grant.2031", "outside the plan"),
+    ({"prior_awards.due_wan.basic_frontier.risk_pool": {2026: 100}},
+     "prior_awards.due_wan.basic_frontier.risk_pool", "not eligible"),
+    ({"prior_awards.due_wan.tech_guidance.risk_pool": {2026: 100}},
+     "prior_awards.due_wan.tech_guidance.risk_pool", "not money due"),
+])
+def test_bad_schedules_and_prior_awards_are_named(baseline, diff, path, words):
+    with pytest.raises(bs.ScenarioError) as e:
+        baseline.with_changes(diff)
+    hits = [p for p in e.value.problems if p.path == path]
+    assert hits, [p.path for p in e.value.problems]
+    assert words in hits[0].reason

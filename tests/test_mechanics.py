@@ -45,11 +45,21 @@ def test_grant_effective_resources_follow_mode_economics(baseline):
     mech = Mechanics(s)
     x = _x_with(mech, s, ("basic_frontier", "competitive_grant"), [1000] * 5)
     m = s.mode("competitive_grant")
-    per = (m.fiscal_effectiveness + m.leverage * m.external_effectiveness) / (1 + s.spec.plan.discount_rate) ** m.lag_years
+    per = m.fiscal_effectiveness + m.leverage * m.external_effectiveness
     e = (mech.effective @ x).reshape(len(s.categories), -1)
-    assert np.allclose(e[s.categories.index("basic_frontier")], 1000 * per)
+    # awarded each year, paid 50/30/20 % over three years, working a year after each payment;
+    # what works after 2030 counts in 2030 at the plan's discount for the extra years
+    T, r = len(s.years), s.spec.plan.discount_rate
+    want = np.zeros(T)
+    for award in range(T):
+        for i, share in enumerate(m.payout):
+            when = award + i + m.lag_years
+            want[min(when, T - 1)] += share * (1 + r) ** -max(when - (T - 1), 0)
+    assert np.allclose(want[:4], [0, 0.5, 0.8, 1.0])
+    assert np.allclose(e[s.categories.index("basic_frontier")], 1000 * per * want)
     assert np.allclose(np.delete(e, s.categories.index("basic_frontier"), axis=0), 0)
-    assert np.allclose(mech.external @ x, 1000 * m.leverage)
+    assert np.allclose(mech.budget @ x, 1000 * np.array([0.5, 0.8, 1, 1, 1]))  # cash by the schedule
+    assert np.allclose(mech.external @ x, m.leverage * (mech.budget @ x))  # co-funding follows the cash
 
 
 def test_effective_max_bounds_any_budget_feasible_plan(baseline):
@@ -190,6 +200,8 @@ def test_a_guidance_fund_without_fund_terms_is_a_plain_multiplier(baseline):
     assert np.allclose(mech.budget @ x, 1000.0)  # cash = allocation, no pay-in schedule
     assert mech.fund_channels == []
     m = plain.mode("guidance_fund")
-    per = (m.fiscal_effectiveness + m.leverage * m.external_effectiveness) / (1 + plain.spec.plan.discount_rate) ** m.lag_years
+    per = m.fiscal_effectiveness + m.leverage * m.external_effectiveness
     e = (mech.effective @ x).reshape(len(plain.categories), -1)
-    assert np.allclose(e[plain.categories.index("tech_guidance")], 1000 * per)
+    r, lag = plain.spec.plan.discount_rate, m.lag_years  # paid at once, working two years later
+    last = 1 + sum((1 + r) ** -k for k in range(1, lag + 1))  # 2028's money in 2030, 2029's and 2030's after
+    assert np.allclose(e[plain.categories.index("tech_guidance")], 1000 * per * np.array([0, 0, 1, 1, last]))

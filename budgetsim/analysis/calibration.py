@@ -5,8 +5,8 @@ For each category × indicator curve that the records give outputs for:
 1. **Resources.**  The recorded spending (year × category × mode, 万元) goes through the same
    support-mode kernels as the plan (:func:`budgetsim.model.mechanics.effective_kernel`: own
    effectiveness, leverage, lags, pool balances, fund pay-ins), giving the category's effective
-   resources ``E`` per past year.  A year's outputs are set against the same year's resources, as
-   in the plan (lags enter as a discount).
+   resources ``E`` per past year.  Recorded spending is cash paid, so it works ``lag_years`` after
+   the payment, as in the plan (the years before the records at the first recorded year's level).
 2. **Parameters a bureau can judge.**  The curve keeps its shape family and is written as its output
    at *current* spending ``E0`` (the records' last year) — the anchor — and its **elasticity** at
    ``E0`` (1 = output proportional to money, 0 = saturated); curves with a ceiling also have their
@@ -54,7 +54,7 @@ import yaml
 from ..exceptions import BudgetsimError
 from ..model.curves import Curve, make_curve
 from ..model.evaluate import scenario_curves
-from ..model.mechanics import effective_kernel, mode_params
+from ..model.mechanics import effective_kernel, mode_params, per_paid_wan
 from ..scenario.distributions import resolve
 from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, load_scenario, scenario_from_dict
 from ..scenario.records import Records, read_records
@@ -205,7 +205,13 @@ def history_resources(s: Scenario, rec: Records) -> tuple[list[int], np.ndarray]
         for (_, _, y), v in g.items():
             x[years.index(int(y))] = v
         mode = s.mode(m)
-        E[s.categories.index(c)] += effective_kernel(mode, mode_params(mode), T, r) @ x
+        p = mode_params(mode)
+        # recorded spending is cash paid (决算), so no payout schedule; results arrive lag years after
+        # the payment, those beyond the records are not needed; the years before the records are
+        # taken at the first recorded year's level (as the plan takes the years before it)
+        E[s.categories.index(c)] += effective_kernel(mode, p, T, [1.0], 0.0, r) @ x
+        if mode.kind != "risk_pool" and mode.on_budget and mode.lag_years:
+            E[s.categories.index(c), :mode.lag_years] += per_paid_wan(mode, p) * x[0]
     return years, E
 
 

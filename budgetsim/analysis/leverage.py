@@ -50,8 +50,9 @@ def _floor_off(r: Result):
 
 
 def _ratio(mech, x: np.ndarray, t: int) -> float:
-    fiscal = float(mech.budget[t] @ x)
-    return float(mech.external[t] @ x) / fiscal if fiscal > 0 else float("nan")
+    """External ÷ fiscal money in year ``t`` (money due on awards made before the plan included)."""
+    fiscal = float(mech.budget[t] @ x + mech.prior_budget[t])
+    return float(mech.external[t] @ x + mech.prior_external[t]) / fiscal if fiscal > 0 else float("nan")
 
 
 def _max_ratio(b: ModelBuilder, t: int, iterations: int = 30) -> float:
@@ -59,7 +60,7 @@ def _max_ratio(b: ModelBuilder, t: int, iterations: int = 30) -> float:
     lp = b.lp.copy()
     mech = b.mech
     r = 0.0
-    for _ in range(iterations):
+    for _ in range(iterations):  # Dinkelbach: the constant part (prior awards) does not move the argmax
         lp.set_objective(b.X(mech.external[t] - r * mech.budget[t]), True)
         sol = lp.solve("highs")
         if not sol.ok:
@@ -75,7 +76,8 @@ def _all_years_feasible(b: ModelBuilder, ratio: float) -> bool:
     lp = b.lp.copy()
     mech = b.mech
     for t in range(b.T):
-        lp.add_row(f"uniform_leverage_{b.years[t]}", b.X(mech.external[t] - ratio * mech.budget[t]), lo=0.0)
+        const = mech.prior_external[t] - ratio * mech.prior_budget[t]
+        lp.add_row(f"uniform_leverage_{b.years[t]}", b.X(mech.external[t] - ratio * mech.budget[t]), lo=-const)
     lp.set_objective(np.zeros(lp.n_cols), True)
     return lp.solve("highs").ok
 

@@ -40,11 +40,13 @@ def _natural_step(rule: str, param: float) -> float:
 
 @dataclass
 class _Sens:
-    """How row ``i`` moves per unit increase of its rule's parameter: vec += p·dvec, lo += p·dlo, hi += p·dhi."""
+    """How row ``i`` moves per unit increase of its rule's parameter: vec += p·dvec, its constant part
+    (money due on awards made before the plan) += p·dconst, lo += p·dlo, hi += p·dhi."""
 
     dvec: np.ndarray | None  # over all columns, or None
     dlo: float
     dhi: float
+    dconst: float = 0.0
 
 
 def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
@@ -65,22 +67,24 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
         return _Sens(None, 1.0 if meta.sense in ("=", ">=") else 0.0, 1.0 if meta.sense in ("=", "<=") else 0.0)
     if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max",
                "priority_floor", "leverage_floor"):
-        return _Sens(-b.X(mech.budget[t]), 0.0, 0.0)
+        return _Sens(-b.X(mech.budget[t]), 0.0, 0.0, -float(mech.prior_budget[t]))
     if rid == "stable_competitive_band":
         both = mech.support_spend("stable") + mech.support_spend("competitive")
-        return _Sens(-b.X(both[t]), 0.0, 0.0)
+        p_both = mech.prior_support("stable") + mech.prior_support("competitive")
+        return _Sens(-b.X(both[t]), 0.0, 0.0, -float(p_both[t]))
     # continuity rows of the first plan year are tied to the status-quo year's actual (a constant)
     up = meta.name.startswith(f"{rid}_up_")
     if rid == "budget_growth_floor":
         if t == 0:
             return _Sens(None, float(s.spec.status_quo.budget_wan), 0.0)
-        return _Sens(-b.X(mech.budget[t - 1]), 0.0, 0.0)
+        return _Sens(-b.X(mech.budget[t - 1]), 0.0, 0.0, -float(mech.prior_budget[t - 1]))
     if rid == "category_smoothing":
         if t == 0:
             base = base_year_category_cash(s)[meta.key]
             return _Sens(None, 0.0, base) if up else _Sens(None, -base, 0.0)
         prev = b.X(mech.category_spend[meta.key][t - 1])
-        return _Sens(-prev if up else prev, 0.0, 0.0)
+        p_prev = float(mech.prior_category[meta.key][t - 1])
+        return _Sens(-prev, 0.0, 0.0, -p_prev) if up else _Sens(prev, 0.0, 0.0, p_prev)
     if rid in ("channel_band", "stable_support_continuity"):
         j = s.channels.index(tuple(meta.key.split(".", 1)))
         if t == 0:
@@ -97,9 +101,9 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
     if rid == "post_plan_commitments":
         return _Sens(None, 0.0, 1.0)
     if rid == "status_quo_band":
-        sq = s.status_quo_allocation
-        rows = [j for j, (cc, _) in enumerate(s.channels) if cc == meta.key and mech.on_budget[j]]
-        level = float(sq[rows, t].sum())
+        # the status quo's cash that year, 续拨 included (as the rule takes it)
+        level = float(mech.category_spend[meta.key][t] @ mech.flatten(s.status_quo_allocation)
+                      + mech.prior_category[meta.key][t])
         if meta.name.startswith("status_quo_band_min_"):
             return _Sens(None, -level, 0.0)
         return _Sens(None, 0.0, level)
@@ -109,7 +113,7 @@ def _row_sensitivity(b: ModelBuilder, meta: RowMeta) -> _Sens | None:
 def _sens_at(sens: _Sens, x: np.ndarray, side: str) -> float:
     """d(row activity − bound)/d(param) at plan ``x`` for the bound on ``side``."""
     dv = float(sens.dvec @ x) if sens.dvec is not None else 0.0
-    return dv - (sens.dlo if side == "lo" else sens.dhi)
+    return dv + sens.dconst - (sens.dlo if side == "lo" else sens.dhi)
 
 
 def _loosen_dir(rule: str, side: str) -> float:
@@ -134,8 +138,9 @@ def _modified(lp: LinearProgram, changes: dict[int, tuple[np.ndarray | None, flo
 def _relaxed_row(lp: LinearProgram, i: int, sens: _Sens, dp: float):
     vec = _row_vec(lp, i) + dp * sens.dvec if sens.dvec is not None else None
     lo, hi = lp.row_lo[i], lp.row_hi[i]
-    lo = lo + dp * sens.dlo if np.isfinite(lo) else lo
-    hi = hi + dp * sens.dhi if np.isfinite(hi) else hi
+    # the LP holds the row's constant part in its bounds (lo − const … hi − const)
+    lo = lo + dp * (sens.dlo - sens.dconst) if np.isfinite(lo) else lo
+    hi = hi + dp * (sens.dhi - sens.dconst) if np.isfinite(hi) else hi
     return vec, lo, hi
 
 

@@ -117,10 +117,13 @@ class ModelBuilder:
 
     def add(self, name: str, vec: np.ndarray, lo: float = -np.inf, hi: float = np.inf, *,
             rule: str | None = None, year: int | None = None, key: str | None = None,
-            param: float | None = None, sense: str = "<=") -> None:
+            param: float | None = None, sense: str = "<=", const: float = 0.0) -> None:
+        """Add row ``lo ≤ vec · columns + const ≤ hi``; ``const`` is the part no decision moves
+        (e.g. money due on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
         if rule is not None and rule != "fixed_figures" and year in self.spent_years:
             return
-        self.lp.add_row(name, vec, lo, hi)
+        const = float(const)
+        self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
     # ---- the build
@@ -202,19 +205,22 @@ class ModelBuilder:
                 vec[self.ch_seg_cols[(j, t)]] = -self.ch_slopes[(j, t)]
                 self._useful_rows[(j, t)] = len(self.rows)
                 self.add(f"channel_useful_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
-        # link rows: Σ segments = effective resources (made of channels' useful money)
+        # link rows: Σ segments = effective resources (made of channels' useful money, plus what
+        # money decided before the plan still delivers: it fills the first segments)
         for c, cid in enumerate(s.categories):
             for t, y in enumerate(self.years):
                 vec = np.zeros(n)
                 vec[self.res_cols] = -mech.effective[c * T + t]
                 vec[self.seg_cols[(c, t)]] = 1.0
-                self.add(f"effective_resources_{cid}_{y}", vec, lo=0.0, hi=0.0, sense="=")
+                off = float(mech.resource_offset[c * T + t])
+                self.add(f"effective_resources_{cid}_{y}", vec, lo=off, hi=off, sense="=")
         sq = mech.flatten(s.status_quo_allocation)
         for k, name in enumerate(dev_names):
             vec = np.zeros(n)
             vec[self.dev_cols[k]] = 1.0
             vec[self.x_cols[k]] = -1.0
             self.add(f"tie_break_above_{name[4:]}", vec, lo=-sq[k])
+            vec = vec.copy()  # a row of its own: the LP keeps the array it is given
             vec[self.x_cols[k]] = 1.0
             self.add(f"tie_break_below_{name[4:]}", vec, lo=sq[k])
         for rid in s.enabled_rules:

@@ -12,7 +12,15 @@ Per mode kind:
 
 * grants (institutional, competitive, post-subsidy, guidance fund): a fiscal 万元 yields
   ``fiscal_effectiveness`` of its own plus ``leverage`` 万元 of external money counted at
-  ``external_effectiveness``; results lag ``lag_years``, discounted at the plan's rate.
+  ``external_effectiveness``.  The decision is the *award*: the budget pays it by the channel's
+  payout schedule (``payout`` on the channel or its mode; a fund's ``pay_in``; otherwise all in
+  the award year), and each payment works where it is paid.  Results arrive ``lag_years``
+  after the payment (a delay, not a discount: the index discounts later years at the plan's
+  rate); results that arrive after the plan's last year are added to that year at
+  ``plan.results_after_plan`` × the discount for the extra years (0: not counted).
+  Money paid before the plan (the status-quo year's level in the years before it) and awards
+  made before it (``prior_awards``, 续拨) give the plan's early years results of their own
+  (:attr:`Mechanics.resource_offset`); 续拨 also takes budget (:meth:`Mechanics.prior_sum`).
   A ``post_subsidy:`` block derives the leverage from the subsidy and success rates
   (:class:`~budgetsim.schema.PostSubsidyTerms`): the budget pays only for verified successes.
 * guidance fund with a ``fund:`` block: the decision is the *commitment*; the budget is
@@ -44,6 +52,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .continuity import base_year_decisions
 from .curves import SaturatingExp
 from ..scenario.loading import Scenario
 from ..scenario.schema import Mode
@@ -77,7 +86,7 @@ def _scale(k: np.ndarray, f) -> np.ndarray:
 
 
 def pay_in_kernel(pay_in: list[float], T: int) -> np.ndarray:
-    """T × T: cash paid in year t per 万元 committed in year s."""
+    """T × T: cash paid in year t per 万元 committed in year s (by the schedule ``pay_in``)."""
     k = np.zeros((T, T))
     for s in range(T):
         for lag, share in enumerate(pay_in):
@@ -102,16 +111,37 @@ def pool_draw_rate(p: dict):
     return np.minimum(p["leverage"] * p["pool.npl_rate"] * (1 - p["pool.recovery_rate"]) * p["pool.loss_share"], 1.0)
 
 
-def effective_kernel(m: Mode, p: dict, T: int, discount_rate: float) -> np.ndarray:
-    """T × T (× D): present-value effective resources in year t per 万元 of the channel's decision in year s."""
-    lag = (1 + discount_rate) ** -m.lag_years
-    if m.kind == "risk_pool":
-        return _scale(pool_kernel(pool_draw_rate(p), T), lag * p["leverage"] * p["external_effectiveness"])
-    per = lag * (np.asarray(p["fiscal_effectiveness"]) + np.asarray(p["leverage"]) * p["external_effectiveness"])
+def result_kernel(schedule: list[float], lag: int, T: int, after_weight: float, discount_rate: float
+                  ) -> np.ndarray:
+    """T × T: results in plan year t per 万元 decided in year s, paid by ``schedule`` and working
+    ``lag`` years after each payment.  Results after the last plan year are added to it at
+    ``after_weight`` × (1 + rate)^−(years beyond it)."""
+    k = np.zeros((T, T))
+    for s in range(T):
+        for i, share in enumerate(schedule):
+            e = s + i + lag
+            if e < T:
+                k[e, s] += share
+            else:
+                k[T - 1, s] += share * after_weight * (1 + discount_rate) ** -(e - T + 1)
+    return k
+
+
+def effective_kernel(m: Mode, p: dict, T: int, schedule: list[float], after_weight: float,
+                     discount_rate: float) -> np.ndarray:
+    """T × T (× D): effective resources in year t per 万元 of the channel's decision in year s."""
+    if m.kind == "risk_pool":  # the balance lends within the plan; what is left is the next plan's
+        delay = np.eye(T, k=-m.lag_years)
+        return _scale(delay @ pool_kernel(pool_draw_rate(p), T), p["leverage"] * p["external_effectiveness"])
+    return _scale(result_kernel(schedule, m.lag_years, T, after_weight, discount_rate), per_paid_wan(m, p))
+
+
+def per_paid_wan(m: Mode, p: dict):
+    """Effective resources per fiscal 万元 paid (a number, or D draws); not for risk pools."""
+    per = np.asarray(p["fiscal_effectiveness"]) + np.asarray(p["leverage"]) * p["external_effectiveness"]
     if m.fund is not None:
-        invest = 1 - np.asarray(p["fund.management_fee"]) * len(m.fund.pay_in)
-        return _scale(pay_in_kernel(m.fund.pay_in, T), per * invest)
-    return _scale(np.eye(T), per)
+        per = per * (1 - np.asarray(p["fund.management_fee"]) * len(m.fund.pay_in))
+    return per
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,10 +166,99 @@ class Mechanics:
     def _mode(self, j: int) -> Mode:
         return self.scenario.mode(self.scenario.channels[j][1])
 
-    def cash_kernel(self, j: int) -> np.ndarray:
-        """T × T: cash out in year t per 万元 of the channel's decision in year s (pay-ins for funds)."""
+    def schedule(self, j: int) -> list[float]:
+        """Shares of channel ``j``'s decision paid in its year and the years after: the channel's own
+        ``payout``, else its mode's, else a fund's ``pay_in``, else all at once."""
+        c, mid = self.scenario.channels[j]
+        spec = self.scenario.spec.channels.get(c, {}).get(mid)
         m = self._mode(j)
-        return pay_in_kernel(m.fund.pay_in, self.T) if m.fund is not None else np.eye(self.T)
+        if spec is not None and spec.payout is not None:
+            return list(spec.payout)
+        if m.payout is not None:
+            return list(m.payout)
+        return list(m.fund.pay_in) if m.fund is not None else [1.0]
+
+    def cash_kernel(self, j: int) -> np.ndarray:
+        """T × T: cash out in year t per 万元 of the channel's decision in year s (its schedule)."""
+        return pay_in_kernel(self.schedule(j), self.T)
+
+    # ------------------------------------------------------------ before the plan
+    @cached_property
+    def prior_cash(self) -> np.ndarray:
+        """J × T: money due in each plan year on awards made before the plan (续拨, ``prior_awards``)."""
+        s = self.scenario
+        out = np.zeros((self.J, self.T))
+        pa = s.spec.prior_awards
+        if pa is None:
+            return out
+        for c, by_mode in pa.due_wan.items():
+            for mid, by_year in by_mode.items():
+                j = s.channels.index((c, mid))
+                out[j] = np.nan_to_num(s.per_year(by_year))
+        return out
+
+    def prior_sum(self, weights: np.ndarray) -> np.ndarray:
+        """T: prior awards' cash per year summed over channels with ``weights`` (length J) — the
+        constant part of the cash rows built by the same weights."""
+        return np.asarray(weights, dtype=float) @ self.prior_cash
+
+    @cached_property
+    def prior_budget(self) -> np.ndarray:
+        return self.prior_sum(self.on_budget)
+
+    @cached_property
+    def prior_category(self) -> dict[str, np.ndarray]:
+        s = self.scenario
+        return {c: self.prior_sum(np.array([float(cc == c) for cc, _ in s.channels]) * self.on_budget)
+                for c in s.categories}
+
+    @cached_property
+    def prior_mode(self) -> dict[str, np.ndarray]:
+        s = self.scenario
+        return {m: self.prior_sum(np.array([float(mm == m) for _, mm in s.channels])) for m in s.modes}
+
+    def prior_support(self, support_type: str) -> np.ndarray:
+        s = self.scenario
+        return self.prior_sum(np.array([float(s.mode(m).support_type == support_type) for _, m in s.channels])
+                              * self.on_budget)
+
+    @cached_property
+    def prior_external(self) -> np.ndarray:
+        """T: external money brought in by the prior awards' payments (co-funding, private capital)."""
+        return self.prior_sum(np.array([self._mode(j).leverage * self.on_budget[j] for j in range(self.J)]))
+
+    @cached_property
+    def prior_losses(self) -> np.ndarray:
+        """T: expected write-offs on funds' pay-ins due on commitments made before the plan."""
+        w = np.zeros(self.J)
+        for j in self.fund_channels:
+            f = self._mode(j).fund
+            w[j] = f.write_off_rate * (1 - f.management_fee * len(f.pay_in))
+        return self.prior_sum(w)
+
+    def channel_offset(self, j: int, p: dict) -> np.ndarray:
+        """T or T × D: channel ``j``'s results in the plan's years from money paid before the plan
+        (the status-quo year's level, held in the ``lag`` years before it) and from its prior
+        awards, with parameters ``p`` (numbers or D draws)."""
+        m, T = self._mode(j), self.T
+        if m.kind == "risk_pool" or not self.on_budget[j]:
+            return np.zeros(T)  # a pool starts the plan empty; forgone tax follows its own year
+        plan = self.scenario.spec.plan
+        paid = np.zeros(T)
+        paid[:min(m.lag_years, T)] = base_year_decisions(self.scenario)[j]
+        paid += result_kernel([1.0], m.lag_years, T, plan.results_after_plan, plan.discount_rate) @ self.prior_cash[j]
+        per = np.asarray(per_paid_wan(m, p), dtype=float)
+        return paid * float(per) if per.ndim == 0 else paid[:, None] * per[None, :]
+
+    @cached_property
+    def resource_offset(self) -> np.ndarray:
+        """C·T: effective resources in each category-year from money decided before the plan."""
+        s, T = self.scenario, self.T
+        out = np.zeros(len(s.categories) * T)
+        for j, (cid, _) in enumerate(s.channels):
+            c = s.categories.index(cid)
+            out[c * T:(c + 1) * T] += self.channel_offset(j, self.params(j))
+        return out
 
     def _block(self, j: int, k: np.ndarray) -> np.ndarray:
         """T × n matrix with the T × T kernel ``k`` in channel ``j``'s columns."""
@@ -217,8 +336,11 @@ class Mechanics:
         return g
 
     def resources(self, x: np.ndarray) -> np.ndarray:
-        """(C·T) (× D): present-value effective resources of flat allocation(s) ``x``."""
-        return self.effective @ self.useful(x)
+        """(C·T) (× D): effective resources of flat allocation(s) ``x``, with what money decided
+        before the plan still delivers."""
+        x = np.asarray(x, dtype=float)
+        off = self.resource_offset
+        return self.effective @ self.useful(x) + (off if x.ndim == 1 else off[:, None])
 
     def params(self, j: int, over: dict | None = None) -> dict:
         return mode_params(self._mode(j), over)
@@ -355,15 +477,20 @@ class Mechanics:
     # ------------------------------------------------------------ resources
     @cached_property
     def effective(self) -> np.ndarray:
-        """(C·T) × n: present-value effective resources per category and year."""
+        """(C·T) × n: effective resources per category and year per 万元 of useful money decided."""
         s = self.scenario
         T = self.T
         out = np.zeros((len(s.categories) * T, self.n))
         for j, (cid, _) in enumerate(s.channels):
             c = s.categories.index(cid)
-            out[c * T:(c + 1) * T, j * T:(j + 1) * T] += effective_kernel(
-                self._mode(j), self.params(j), T, s.spec.plan.discount_rate)
+            out[c * T:(c + 1) * T, j * T:(j + 1) * T] += self.kernel(j)
         return out
+
+    def kernel(self, j: int, p: dict | None = None) -> np.ndarray:
+        """T × T (× D): channel ``j``'s effective kernel (parameters ``p``, default its mode's)."""
+        plan = self.scenario.spec.plan
+        return effective_kernel(self._mode(j), p if p is not None else self.params(j), self.T, self.schedule(j),
+                                plan.results_after_plan, plan.discount_rate)
 
     def effective_draws(self, x: np.ndarray, mode_values: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
         """C × T × D effective resources of flat allocation(s) ``x`` (n or n × D) when mode
@@ -376,10 +503,12 @@ class Mechanics:
         u = self.useful(x)
         for j, (cid, mid) in enumerate(s.channels):
             xj = u[j * T:(j + 1) * T]
+            p = self.params(j, mode_values.get(mid))
+            off = self.channel_offset(j, p)
+            out[s.categories.index(cid)] += off if off.ndim == 2 else off[:, None]
             if not np.any(xj):
                 continue
-            k = effective_kernel(self._mode(j), self.params(j, mode_values.get(mid)), T, s.spec.plan.discount_rate)
-            out[s.categories.index(cid)] += _apply(k, xj, D)
+            out[s.categories.index(cid)] += _apply(self.kernel(j, p), xj, D)
         return out
 
     def fiscal_losses_draws(self, x: np.ndarray, mode_values: dict[str, dict[str, np.ndarray]],

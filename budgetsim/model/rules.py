@@ -53,7 +53,7 @@ def _budget_envelope(m: "ModelBuilder", r) -> None:
     for t, y in enumerate(m.years):
         b = m.s.budget_wan[t]
         m.add(f"budget_envelope_{y}", m.X(m.mech.budget[t]), lo=b if full else -np.inf, hi=b,
-              rule="budget_envelope", year=y, param=b, sense="=" if full else "<=")
+              rule="budget_envelope", year=y, param=b, sense="=" if full else "<=", const=m.mech.prior_budget[t])
 
 
 def _from_base_year(m: "ModelBuilder") -> bool:
@@ -69,52 +69,59 @@ def _growth_floor(m: "ModelBuilder", r) -> None:
         y = m.years[0]
         base = float(m.s.spec.status_quo.budget_wan)
         m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[0]), lo=(1 + g) * base,
-              rule="budget_growth_floor", year=y, param=g, sense=">=")
+              rule="budget_growth_floor", year=y, param=g, sense=">=", const=m.mech.prior_budget[0])
+    pb = m.mech.prior_budget
     for t in range(1, m.T):
         y = m.years[t]
         m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[t] - (1 + g) * m.mech.budget[t - 1]), lo=0.0,
-              rule="budget_growth_floor", year=y, param=g, sense=">=")
+              rule="budget_growth_floor", year=y, param=g, sense=">=", const=pb[t] - (1 + g) * pb[t - 1])
 
 
-def _share_rows(m, rule_id, spend: dict, shares: dict, lower: bool) -> None:
+def _share_rows(m, rule_id, spend: dict, prior: dict, shares: dict, lower: bool) -> None:
+    """``spend[key]`` (plus its prior awards ``prior[key]``) ≥ or ≤ share × the year's budget."""
     for key, s in shares.items():
         for t, y in enumerate(m.years):
             vec = m.X(spend[key][t] - s * m.mech.budget[t])
             m.add(f"{rule_id}_{key}_{y}", vec, lo=0.0 if lower else -np.inf, hi=np.inf if lower else 0.0,
-                  rule=rule_id, year=y, key=key, param=s, sense=">=" if lower else "<=")
+                  rule=rule_id, year=y, key=key, param=s, sense=">=" if lower else "<=",
+                  const=prior[key][t] - s * m.mech.prior_budget[t])
 
 
 @rule("category_share_min", "专项类别占比下限", "Category share floor")
 def _cat_min(m, r):
-    _share_rows(m, "category_share_min", m.mech.category_spend, r.shares, lower=True)
+    _share_rows(m, "category_share_min", m.mech.category_spend, m.mech.prior_category, r.shares, lower=True)
 
 
 @rule("category_share_max", "专项类别占比上限", "Category share cap")
 def _cat_max(m, r):
-    _share_rows(m, "category_share_max", m.mech.category_spend, r.shares, lower=False)
+    _share_rows(m, "category_share_max", m.mech.category_spend, m.mech.prior_category, r.shares, lower=False)
 
 
 @rule("mode_share_min", "支持方式占比下限", "Support-mode share floor")
 def _mode_min(m, r):
-    _share_rows(m, "mode_share_min", m.mech.mode_spend, r.shares, lower=True)
+    _share_rows(m, "mode_share_min", m.mech.mode_spend, m.mech.prior_mode, r.shares, lower=True)
 
 
 @rule("mode_share_max", "支持方式占比上限", "Support-mode share cap")
 def _mode_max(m, r):
-    _share_rows(m, "mode_share_max", m.mech.mode_spend, r.shares, lower=False)
+    _share_rows(m, "mode_share_max", m.mech.mode_spend, m.mech.prior_mode, r.shares, lower=False)
 
 
 @rule("stable_competitive_band", "稳定支持与竞争性支持协调区间", "Stable vs competitive funding band")
 def _stable_band(m, r):
     stable = m.mech.support_spend("stable")
     both = stable + m.mech.support_spend("competitive")
+    p_stable = m.mech.prior_support("stable")
+    p_both = p_stable + m.mech.prior_support("competitive")
     for t, y in enumerate(m.years):
         if r.stable_share_min > 0:
             m.add(f"stable_share_min_{y}", m.X(stable[t] - r.stable_share_min * both[t]), lo=0.0,
-                  rule="stable_competitive_band", year=y, key="min", param=r.stable_share_min, sense=">=")
+                  rule="stable_competitive_band", year=y, key="min", param=r.stable_share_min, sense=">=",
+                  const=p_stable[t] - r.stable_share_min * p_both[t])
         if r.stable_share_max < 1:
             m.add(f"stable_share_max_{y}", m.X(stable[t] - r.stable_share_max * both[t]), hi=0.0,
-                  rule="stable_competitive_band", year=y, key="max", param=r.stable_share_max, sense="<=")
+                  rule="stable_competitive_band", year=y, key="max", param=r.stable_share_max, sense="<=",
+                  const=p_stable[t] - r.stable_share_max * p_both[t])
 
 
 @rule("leverage_floor", "财政资金杠杆率下限", "Leverage floor")
@@ -123,7 +130,8 @@ def _leverage(m, r):
     for t, y in enumerate(m.years):
         if not np.isnan(ratios[t]):
             m.add(f"leverage_floor_{y}", m.X(m.mech.external[t] - ratios[t] * m.mech.budget[t]), lo=0.0,
-                  rule="leverage_floor", year=y, param=float(ratios[t]), sense=">=")
+                  rule="leverage_floor", year=y, param=float(ratios[t]), sense=">=",
+                  const=m.mech.prior_external[t] - ratios[t] * m.mech.prior_budget[t])
 
 
 @rule("indicator_targets", "规划期产出目标", "Output targets over the plan")
@@ -139,18 +147,19 @@ def _smoothing(m, r):
     if _from_base_year(m):
         y = m.years[0]
         for c, base in base_year_category_cash(m.s).items():
-            spend = m.mech.category_spend[c]
+            spend, p = m.mech.category_spend[c], m.mech.prior_category[c]
             m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[0]), hi=(1 + d) * base,
-                  rule="category_smoothing", year=y, key=c, param=d, sense="<=")
+                  rule="category_smoothing", year=y, key=c, param=d, sense="<=", const=p[0])
             m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[0]), lo=(1 - d) * base,
-                  rule="category_smoothing", year=y, key=c, param=d, sense=">=")
+                  rule="category_smoothing", year=y, key=c, param=d, sense=">=", const=p[0])
     for c, spend in m.mech.category_spend.items():
+        p = m.mech.prior_category[c]
         for t in range(1, m.T):
             y = m.years[t]
             m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[t] - (1 + d) * spend[t - 1]), hi=0.0,
-                  rule="category_smoothing", year=y, key=c, param=d, sense="<=")
+                  rule="category_smoothing", year=y, key=c, param=d, sense="<=", const=p[t] - (1 + d) * p[t - 1])
             m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[t] - (1 - d) * spend[t - 1]), lo=0.0,
-                  rule="category_smoothing", year=y, key=c, param=d, sense=">=")
+                  rule="category_smoothing", year=y, key=c, param=d, sense=">=", const=p[t] - (1 - d) * p[t - 1])
 
 
 def _channel_unit(m: "ModelBuilder", j: int, t: int) -> np.ndarray:
@@ -237,7 +246,7 @@ def _risk_appetite(m, r):
     for t, y in enumerate(m.years):
         cap = r.max_loss_share * float(m.s.budget_wan[t])
         m.add(f"risk_appetite_{y}", m.X(m.mech.expected_losses[t]), hi=cap,
-              rule="risk_appetite", year=y, param=r.max_loss_share, sense="<=")
+              rule="risk_appetite", year=y, param=r.max_loss_share, sense="<=", const=m.mech.prior_losses[t])
 
 
 @rule("post_plan_commitments", "规划期后到期支付上限", "Cap on pay-ins due after the plan")
@@ -252,13 +261,14 @@ def _sq_band(m, r):
     sq = m.mech.flatten(m.s.status_quo_allocation)
     b = r.band
     for c, spend in m.mech.category_spend.items():
-        cash = spend @ sq  # the status quo's cash per year (fund pay-ins, not commitments)
+        p = m.mech.prior_category[c]
+        cash = spend @ sq + p  # the status quo's cash per year (payouts and pay-ins, not awards)
         for t, y in enumerate(m.years):
             level = float(cash[t])
             m.add(f"status_quo_band_min_{c}_{y}", m.X(spend[t]), lo=(1 - b) * level,
-                  rule="status_quo_band", year=y, key=c, param=b, sense=">=")
+                  rule="status_quo_band", year=y, key=c, param=b, sense=">=", const=p[t])
             m.add(f"status_quo_band_max_{c}_{y}", m.X(spend[t]), hi=(1 + b) * level,
-                  rule="status_quo_band", year=y, key=c, param=b, sense="<=")
+                  rule="status_quo_band", year=y, key=c, param=b, sense="<=", const=p[t])
 
 
 @rule("contingent_liability_cap", "风险补偿或有负债上限", "Contingent-liability cap")
@@ -274,9 +284,11 @@ def _liability(m, r):
       "Priority floor (applied basic research, generic key technologies)")
 def _priority(m, r):
     spend = sum(m.mech.category_spend[c] for c in r.categories)
+    p = sum(m.mech.prior_category[c] for c in r.categories)
     for t, y in enumerate(m.years):
         m.add(f"priority_floor_{y}", m.X(spend[t] - r.share_min * m.mech.budget[t]), lo=0.0,
-              rule="priority_floor", year=y, param=r.share_min, sense=">=")
+              rule="priority_floor", year=y, param=r.share_min, sense=">=",
+              const=p[t] - r.share_min * m.mech.prior_budget[t])
 
 
 @rule("tax_expenditure_cap", "税收优惠（税式支出）上限", "Tax-expenditure cap")

@@ -112,8 +112,16 @@ class Reference(Strict):
 
 
 class Plan(Strict):
+    """The plan's years and how results are valued over time.
+
+    ``discount_rate``: each later year's results count (1 + rate)^−t.  Results arrive
+    ``lag_years`` after the money is paid (a mode's lag is a delay); results that arrive after
+    the plan's last year count at ``results_after_plan`` (a weight: 1 = in full, at the
+    discount rate, 0 = not at all), added to the last plan year."""
+
     years: list[Year] = Field(min_length=1, max_length=15)
     discount_rate: Rate = 0.0
+    results_after_plan: Share = 1.0
     source: str = "illustrative"
 
 
@@ -220,6 +228,9 @@ class Mode(Strict):
     leverage: Multiplier
     external_effectiveness: Share
     lag_years: bounded("a number of years", 0, 10, whole=True) = 0
+    # grants: the decision is the award; the budget pays it in these shares over the award year
+    # and the years after (a guidance fund's schedule is its fund.pay_in)
+    payout: list[Share] | None = Field(default=None, min_length=1, max_length=10)
     pool: PoolTerms | None = None
     fund: FundTerms | None = None
     post_subsidy: PostSubsidyTerms | None = None
@@ -248,9 +259,13 @@ class ChannelSpec(Strict):
     wanting loans a year × typical loan = banks' new lending demand, and the pool's capacity
     is that demand ÷ the mode's leverage).  The useful money of ``x`` 万元 is
     capacity · (1 − exp(−x / capacity)): the first 万元 are fully useful, then less and less.
-    A channel without a capacity is linear (no limit of its own)."""
+    A channel without a capacity is linear (no limit of its own).
+
+    ``payout``: this channel's own payout schedule (shares of an award paid in the award year
+    and the years after), replacing its mode's — e.g. three-year major projects."""
 
     capacity_wan: PositiveMoney | None = None
+    payout: list[Share] | None = Field(default=None, min_length=1, max_length=10)
     units: PositiveQuantity | None = None
     unit_wan: PositiveMoney | None = None
     basis_zh: str | None = None
@@ -272,6 +287,15 @@ class RiskPrice(Strict):
     discounted expected losses (the index itself is reported unchanged, the risk cost beside it)."""
 
     points_per_wan: bounded("a price in index points per 万元", 0, 1)
+    source: str = "illustrative"
+
+
+class PriorAwards(Strict):
+    """续拨: money due in the plan's years on awards and commitments made before it (multi-year
+    grants, major projects, fund pay-ins), per category, mode and year, in 万元.  It takes budget
+    first; its results count in the plan's years like any money paid then."""
+
+    due_wan: dict[str, dict[str, dict[Year, Money]]]
     source: str = "illustrative"
 
 
@@ -386,10 +410,13 @@ class MinTicket(Strict):
 
 class FixedFigure(Strict):
     """One channel's amount in 万元 that the optimiser may not move (or may move only within a floor
-    and a cap): an approved multi-year project (续拨), a signed commitment, a year already spent.
+    and a cap): an award already decided for a plan year, a signed commitment, a year already spent.
 
     ``year`` omitted: every plan year.  Give ``amount_wan`` (exact) or ``min_wan`` and/or ``max_wan``.
-    For a guidance fund the amount is the year's commitment (the decision), not its pay-in."""
+    The amount is the decision — the year's award or commitment, not its cash: a multi-year award
+    is paid by its channel's payout schedule (a fund's by its pay-in), like any award of the plan,
+    so what it owes after the plan joins the plan's other commitments.  Money still due on awards
+    made *before* the plan is ``prior_awards``, not a fixed figure."""
 
     category: str
     mode: str
@@ -520,6 +547,7 @@ class ScenarioSpec(Strict):
     eligibility: dict[str, list[str]]
     status_quo: StatusQuo
     channels: dict[str, dict[str, ChannelSpec]] = Field(default_factory=dict)
+    prior_awards: PriorAwards | None = None
     risk_price: RiskPrice | None = None
     rules: Rules = Rules()
     uncertainty: Uncertainty | None = None

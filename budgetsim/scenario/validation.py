@@ -147,6 +147,13 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
         if source not in refs:
             add(f"{path}.source", source, f"unknown reference id; known: {sorted(refs)}")
 
+    def check_payout(path: str, shares: list[float], kind: str | None) -> None:
+        if kind in ("risk_pool", "tax_incentive", "guidance_fund"):
+            add(path, shares, f"a payout schedule is for grants, not a {kind} "
+                "(a guidance fund's schedule is its fund.pay_in)")
+        elif abs(sum(shares) - 1.0) > 1e-6:
+            add(path, shares, f"payout shares must sum to 1 (they sum to {sum(shares):.4g}), e.g. [0.5, 0.3, 0.2]")
+
     # plan
     if sorted(years) != years or any(b - a != 1 for a, b in zip(years, years[1:])):
         add("plan.years", years, "years must be consecutive and ascending, e.g. [2026, 2027, 2028, 2029, 2030]")
@@ -225,6 +232,8 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
             if abs(sum(m.fund.pay_in) - 1.0) > 1e-6:
                 add(f"{p}.fund.pay_in", m.fund.pay_in,
                     f"pay-in shares must sum to 1 (they sum to {sum(m.fund.pay_in):.4g}), e.g. [0.4, 0.3, 0.3]")
+        if m.payout is not None:
+            check_payout(f"{p}.payout", m.payout, m.kind)
         if m.post_subsidy is not None:
             if m.kind != "post_subsidy":
                 add(f"{p}.post_subsidy", MISSING, f"post_subsidy terms only apply to kind post_subsidy, not {m.kind}")
@@ -287,6 +296,8 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
         for mid, ch in by_mode.items():
             check_channel(f"channels.{cid}.{mid}", cid, mid)
             check_source(f"channels.{cid}.{mid}", ch.source)
+            if ch.payout is not None:
+                check_payout(f"channels.{cid}.{mid}.payout", ch.payout, modes[mid].kind if mid in modes else None)
             if mid in modes and not modes[mid].on_budget and (ch.capacity_wan or ch.units):
                 add(f"channels.{cid}.{mid}.capacity_wan", ch.capacity_wan or ch.units,
                     "an off-budget tax incentive has no absorptive capacity (it is an entitlement)")
@@ -294,6 +305,17 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
                     and ch.units is not None and modes[mid].leverage <= 0:
                 add(f"modes.{mid}.leverage", modes[mid].leverage,
                     "a risk pool's capacity from lending demand needs leverage > 0")
+
+    if spec.prior_awards is not None:
+        check_source("prior_awards", spec.prior_awards.source)
+        for cid, by_mode in spec.prior_awards.due_wan.items():
+            for mid, by_year in by_mode.items():
+                where = f"prior_awards.due_wan.{cid}.{mid}"
+                check_channel(where, cid, mid)
+                if mid in modes and modes[mid].kind in ("risk_pool", "tax_incentive"):
+                    add(where, mid, "prior awards are grants, major projects and fund pay-ins; a pool's or a "
+                        "tax incentive's past years are not money due")
+                _per_year_problems(add, where, by_year, years)
 
     _rule_problems(spec, add, check_channel, eligible)
     if spec.uncertainty is not None:
