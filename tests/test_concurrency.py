@@ -144,7 +144,7 @@ def test_slow_requests_hold_a_shared_lock_for_one_solve_at_most(monkeypatch):
     th.start()
     moves = 0
     while th.is_alive() or moves < 2:
-        assert bs.solve(lumpy.with_changes({"budget.base_amount_wan": 60_000 + 500 * (moves % 20)})).ok
+        assert bs.solve(lumpy.with_changes({"budget.base_amount_wan": 60_000 + 200 * (moves % 20)})).ok
         moves += 1
     th.join(timeout=300)
     holds = [(what, sec) for lock in locks for who, what, sec in lock.holds if who == "slow"]

@@ -28,21 +28,27 @@ def _run(capsys, *args):
 # ----------------------------------------------------------------------------- feasible plans
 
 
-def test_budget_duals_agree_with_finite_differences_of_the_whole_scenario(ex, baseline):
+def test_budget_duals_agree_with_finite_differences_of_the_whole_scenario(ex, baseline, baseline_result):
     """Each year's dual against the scenario re-solved (true curves, refined grid) with that year's
-    envelope moved by ±1 %: the sign and size agree within 1 %."""
+    envelope moved by ±0.1 %: the dual lies between the slopes on either side (the value of the
+    budget is concave), and the central difference agrees within 1 %.  (Over ±1 % the 2029 slopes
+    are 9.0 and 7.5 × 10⁻⁵ points per 万元: money added late in the plan must avoid awards that pay
+    out after it, under the post-plan cap, so the value bends there.)"""
     mbv = ex.marginal_budget_value
     assert ex.method == "lp-duals"
     assert list(mbv["year"]) == baseline.years
     envelope = {y: float(v) for y, v in zip(baseline.years, baseline.budget_wan)}
+    # the objective is the index net of risk (risk_price): its duals price that
+    base = baseline_result.summary()["net_performance"]
     for _, r in mbv.iterrows():
-        y, d = int(r["year"]), 0.01 * envelope[int(r["year"])]
+        y, d = int(r["year"]), 0.001 * envelope[int(r["year"])]
         up = bs.solve(baseline.with_changes({"budget": {"per_year_wan": {**envelope, y: envelope[y] + d}}}))
         down = bs.solve(baseline.with_changes({"budget": {"per_year_wan": {**envelope, y: envelope[y] - d}}}))
-        # the objective is the index net of risk (risk_price): its duals price that
-        fd = (up.summary()["net_performance"] - down.summary()["net_performance"]) / (2 * d)
-        assert r["value"] > 0 and fd > 0
-        assert r["value"] == pytest.approx(fd, rel=0.01), y
+        right = (up.summary()["net_performance"] - base) / d
+        left = (base - down.summary()["net_performance"]) / d
+        assert r["value"] > 0 and right > 0
+        assert right * (1 - 0.005) <= r["value"] <= left * (1 + 0.005), (y, right, r["value"], left)
+        assert r["value"] == pytest.approx((left + right) / 2, rel=0.01), y
         # and the module's own check (same LP, ±0.1 %) agrees too
         assert r["rel_diff"] < 0.01
 
@@ -55,10 +61,14 @@ def test_binding_rule_gain_matches_a_re_solve_of_the_relaxed_scenario(ex, baseli
     assert t["shadow_price"] < 0  # a higher target costs performance
     relaxed = baseline.with_changes({"rules.indicator_targets.targets.new_hightech_firms": t["relaxed_to"]})
     gain = bs.solve(relaxed).summary()["net_performance"] - baseline_result.summary()["net_performance"]
-    assert gain == pytest.approx(t["gain_if_relaxed"], rel=0.05)
-    # the first-order estimate (price per unit of the parameter × step) is close to the re-solve
-    # (within 10 %: with each channel's own curve the optimum bends more over a 10-firm step)
-    assert -t["param_price"] * t["step"] == pytest.approx(t["gain_if_relaxed"], rel=0.1)
+    # within 5 % (or 0.002 points: the step is worth about 0.025): the re-solve refines its own grid
+    assert gain == pytest.approx(t["gain_if_relaxed"], rel=0.05, abs=0.002)
+    # the price per unit of the parameter is the first-order value: close to a one-firm re-solve
+    # (within 5 %; over the 10-firm step the optimum bends: 0.0039 → 0.0026 points a firm)
+    one = baseline.with_changes({"rules.indicator_targets.targets.new_hightech_firms": 899})
+    gain1 = bs.solve(one).summary()["net_performance"] - baseline_result.summary()["net_performance"]
+    assert -t["param_price"] == pytest.approx(gain1, rel=0.05)
+    assert -t["param_price"] * t["step"] >= t["gain_if_relaxed"] - 1e-9  # concave: the step gains less
     assert (br["gain_if_relaxed"] >= -1e-9).all()
     assert br["sentence_zh"].str.contains("放宽至").all() and br["sentence_en"].str.contains("relaxing").all()
 
@@ -222,13 +232,16 @@ def test_certified_integer_re_solves_agree_with_milp_runs():
     from budgetsim.analysis.sensitivity import MipResolver, _modified, _solve
     from budgetsim.analysis.wording import MIP_GAP
 
-    r = bs.solve(LUMPY_FILE)
+    # whole projects only, no channel band: the relaxation is within the gap of the integers, so
+    # re-solves certify (with the band's 30 % steps on 2,000 万元 projects, and the fund's minimum
+    # ticket, the integrality gap is 0.05–0.09 %, above the 0.01 % gap, and a MILP run answers)
+    lumpy = bs.load_scenario(LUMPY_FILE).with_changes({"rules.lumpy_funding.min_tickets": [],
+                                                        "rules.channel_band.enabled": False})
+    r = bs.solve(lumpy)
     b, lp, x = r.run.builder, r.run.builder.lp, r.run.solution.x
     env = [i for i, m in enumerate(b.rows) if m.rule == "budget_envelope"]
     # a cap row (mode_share_max is optional policy, off in the baseline: a category cap instead)
     cap = next(i for i, m in enumerate(b.rows) if m.name.startswith("category_share_max_tech_guidance"))
-    # 2027, not 2026: 2026 sits at its continuity bands from 2025, where 1,000 万元 more moves a whole
-    # project and the relaxation no longer certifies the integers (a full MILP run answers instead)
     changes = [{env[1]: (None, lp.row_lo[env[1]] + 1000, lp.row_hi[env[1]] + 1000)},
                {env[2]: (None, lp.row_lo[env[2]] - 1000, lp.row_hi[env[2]] - 1000)},
                {cap: (None, lp.row_lo[cap], lp.row_hi[cap] + 500.0)}]

@@ -111,7 +111,11 @@ def test_cli_template_check_and_exit_codes(tmp_path, capsys):
     wb = openpyxl.load_workbook(p)
     ws = wb["plan"]
     assert ws["D4"].value == "competitive_grant" and ws["C4"].value == "basic_frontier" and ws["F2"].value == 2027
-    ws["F4"] = 0  # basic research, competitive grants, 2027: nothing, so the category falls below its floor
+    assert ws["D3"].value == "institutional" and ws["C3"].value == "basic_frontier"
+    # basic research, 2027: no new awards at all, so the category falls below its floor (only the
+    # instalments of earlier awards are paid that year)
+    ws["F3"] = 0
+    ws["F4"] = 0
     wb.save(p)
     assert main(["check", str(BASELINE), "--plan", str(p), "--format", "json"]) == EXIT_BREAKS_RULES
     d = json.loads(capsys.readouterr().out)

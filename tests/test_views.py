@@ -21,8 +21,11 @@ def test_binding_table_labels_values_and_gains(explanation):
     assert list(t[gain]) == sorted(t[gain], reverse=True)
     assert len(t) == len(explanation.binding_rules)
     top = t.iloc[0]
-    assert (top["Rule"], top["Applies to"], top["Now"], top["One step looser"]) == (
-        "Output targets over the plan", "New high-tech enterprises", "900 firms", "890 firms")
+    assert (top["Rule"], top["Year"], top["Now"], top["One step looser"]) == (
+        "Yearly budget envelope (fully allocated)", "2026", "60,000 万元", "61,000 万元")
+    firms = t[t["Applies to"] == "New high-tech enterprises"].iloc[0]
+    assert (firms["Rule"], firms["Now"], firms["One step looser"]) == (
+        "Output targets over the plan", "900 firms", "890 firms")
     assert top[gain] == pytest.approx(explanation.binding_rules["gain_if_relaxed"].max())
     env = t[t["Rule"].str.startswith("Yearly budget envelope")]
     assert set(env["Year"]) == {"2026", "2027", "2028", "2029", "2030"}
@@ -52,7 +55,7 @@ def test_conflicts_table_from_and_to_in_the_rules_units():
     t = views.conflicts_table(ex, "zh")
     assert len(t) == len(ex.conflicts)
     firms = t[t["对象"] == "新增高新技术企业"].iloc[0]
-    assert firms["原值"] == "950 家" and firms["须放宽至"].endswith(" 家")
+    assert firms["原值"] == "1,000 家" and firms["须放宽至"].endswith(" 家")
     lev = t[t["规则"].str.contains("杠杆")]
     assert list(lev["年份"]) == sorted(lev["年份"]) and (lev["原值"] == "4.00×").all()
 

@@ -174,8 +174,8 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     binding, slack = [], []
     for i, meta in enumerate(b.rows):
         rid = meta.rule
-        if rid is None:
-            continue
+        if rid is None or (rid == "tax_entitlement" and meta.sense == "="):
+            continue  # the entitlement's forecast is national law's result, not a rule to relax
         sens = _row_sensitivity(b, meta)
         label_zh, label_en = rule_label(s, rid, "zh"), rule_label(s, rid, "en")
         base = {"id": rid, "row": meta.name, "label_zh": label_zh, "label_en": label_en, "year": meta.year,

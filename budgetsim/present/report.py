@@ -126,6 +126,7 @@ def text_report(r: Result, lang: str = "zh") -> str:
     out.append(_t(lang, "资金流与风险敞口（万元）", "Cash flows and risk exposure (万元)"))
     out.append(pd.DataFrame({
         _t(lang, "年份", "year"): cf["year"], _t(lang, "财政支出", "fiscal cash"): cf["fiscal_cash_out_wan"].round(0),
+        _t(lang, "其中续拨", "of which prior awards"): cf["prior_awards_wan"].round(0),
         _t(lang, "税式支出", "tax forgone"): cf["tax_forgone_wan"].round(0),
         _t(lang, "回收", "returned"): cf["returned_wan"].round(0),
         _t(lang, "在投/在池", "at work"): cf["still_at_work_wan"].round(0),

@@ -79,9 +79,33 @@ def plan_notes(s: Scenario, lang: str) -> list[str]:
     if any(not s.mode(m).on_budget for _, m in s.channels):
         out.append("税收激励为减免的税收（税式支出），不计入科技预算合计。" if zh else
                    "Tax incentives are forgone revenue (tax expenditure), not counted in the budget total.")
+    multi = _multi_year_channels(s, lang)
+    if multi:
+        names = "、".join(multi) if zh else ", ".join(multi)
+        out.append(f"多年期项目（{names}）一栏为当年立项额（合同总额），按拨付进度分年支付；"
+                   "规划前已立项项目的续拨另列（情景中的 prior_awards），不填在这里。" if zh else
+                   f"Multi-year awards ({names}): the year's award (contract total), paid over the following "
+                   "years by its schedule; money still due on awards made before the plan (prior_awards in the "
+                   "scenario) is not entered here.")
     if any(s.mode(m).fund is not None for _, m in s.channels):
         out.append("引导基金一栏为当年认缴承诺额，按出资进度分年拨付。" if zh else
                    "Guidance funds: the year's commitment, paid in over the following years.")
+    return out
+
+
+def _multi_year_channels(s: Scenario, lang: str) -> list[str]:
+    """Labels of the grant modes (and channels) the budget pays over several years."""
+    out = []
+    for c, m in s.channels:
+        mode = s.mode(m)
+        own = s.spec.channels.get(c, {}).get(m)
+        sched = (own.payout if own is not None and own.payout is not None else mode.payout)
+        if mode.fund is None and sched is not None and len(sched) > 1:
+            label = getattr(mode, f"label_{lang}")
+            if own is not None and own.payout is not None:
+                label = f"{getattr(s.spec.categories[c], f'label_{lang}')} × {label}"
+            if label not in out:
+                out.append(label)
     return out
 
 
