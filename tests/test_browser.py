@@ -496,3 +496,57 @@ def test_calibration_upload_report_and_apply_in_the_browser(browser, server, tmp
     page.get_by_text("按记录校准）").first.wait_for(timeout=60_000)  # the header names the calibrated scenario
     page.screenshot(path=str(tmp_path / "calibrated.png"), full_page=True)
     page.close()
+
+
+# ----------------------------------------------------------------- issue 17: many users at once
+
+_TILES = """() => Object.fromEntries([...document.querySelectorAll('[data-testid=stMetric]')].map(e => [
+    (e.querySelector('[data-testid=stMetricLabel]') || e).innerText.trim(),
+    (e.querySelector('[data-testid=stMetricValue]') || e).innerText.trim()]))"""
+_SHOWS = f"""(want) => {{ const got = ({_TILES})(); const k = Object.keys(want);
+    return Object.keys(got).length === k.length && k.every(x => got[x] === want[x]); }}"""
+
+
+def test_two_users_at_once_each_see_their_own_answer(browser, server):
+    """Two browser contexts — two Streamlit sessions of one server, sharing its caches and HiGHS
+    sessions — each on its own scenario, press Enter on their own budget at the same moment, twice:
+    each page settles on what ``budgetsim.solve`` gives for its own settings, never the other's."""
+    import budgetsim as bs
+    from budgetsim.present.levers import lever_changes, levers_for
+    from budgetsim.present.views import kpi_values
+
+    budgets = {"baseline": (61_500, 66_500), "budget_plus_10": (64_000, 59_500)}  # all within reach in 2026
+    users = {}
+    for sid in budgets:
+        base = bs.load_scenario(ROOT / "scenarios" / f"{sid}.yaml")
+        levers = levers_for(base)
+        lever = next(lv for lv in levers if lv.path == "budget.base_amount_wan")
+        want = [kpi_values(bs.solve(base.with_changes(lever_changes(levers, {lever.path: float(v)}))), "zh")
+                for v in budgets[sid]]
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        page.goto(server, wait_until="domcontentloaded")
+        page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
+        if sid != "baseline":
+            _idle(page)
+            page.get_by_label("内置情景").click()
+            page.get_by_role("option").filter(has_text=base.title("zh")).first.click()
+        page.wait_for_function(_SHOWS, arg=kpi_values(bs.solve(base), "zh"), polling=100, timeout=60_000)
+        users[sid] = (ctx, page, page.get_by_test_id("stSidebar").get_by_label(lever.label("zh"), exact=True), want)
+    assert users["baseline"][3][0] != users["budget_plus_10"][3][0]  # the two answers can be told apart
+    for step in range(2):
+        for sid, (_, page, box, _) in users.items():
+            _idle(page, quiet_ms=500)
+            box.fill(f"{budgets[sid][step]:.2f}")
+        for _, page, box, _ in users.values():  # both reruns start together
+            box.press("Enter")
+        for sid, (_, page, _, want) in users.items():
+            try:
+                page.wait_for_function(_SHOWS, arg=want[step], polling=100, timeout=60_000)
+            except Exception:  # playwright's TimeoutError: say what the page shows instead
+                _idle(page)
+                pytest.fail(f"{sid}, budget {budgets[sid][step]:,}: the page shows {page.evaluate(_TILES)}, "
+                            f"budgetsim.solve gives {want[step]}")
+            assert not page.locator("[data-testid=stException]").count()
+    for ctx, *_ in users.values():
+        ctx.close()

@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 import budgetsim as bs
-from budgetsim.analysis.calibration import (calibrate, history_resources, perturbed_curves, scenario_with_curves,
-                                            status_quo_records, synthetic_records)
+from budgetsim.analysis.calibration import (calibrate, elasticity, history_resources, perturbed_curves,
+                                            scenario_with_curves, status_quo_records, synthetic_records,
+                                            theta_from_curve)
 from budgetsim.model.evaluate import Evaluator, scenario_curves
 from budgetsim.scenario.distributions import resolve
 
@@ -23,73 +24,166 @@ def _no_targets(s: bs.Scenario) -> bs.Scenario:
     # indicator targets hold on whatever curves a plan is optimised on; a plan meeting them on the fitted
     # curves may miss them on the true ones and so score "above" the true optimum — compare like with like
     # and the synthetic history rewrites 2025's split, which the continuity rules tie 2026 to: off here
+    # (so do the growth floor and stable-support continuity: a 2025 up to 30 % above the 2026 envelope)
     return s.with_changes({"rules.indicator_targets.enabled": False, "rules.channel_band.enabled": False,
-                           "rules.category_smoothing.enabled": False})
+                           "rules.category_smoothing.enabled": False, "rules.budget_growth_floor.enabled": False,
+                           "rules.stable_support_continuity.enabled": False})
+
+
+RECOVERY_SEEDS = range(10)
 
 
 @pytest.fixture(scope="module")
-def recovery(baseline):
+def recoveries(baseline):
+    """Ten recoveries: per seed, the baseline's curves moved at random (the truth), 8 years of records
+    drawn from it with each category's spending spread over ±30 % and 5 % log-normal noise, and the
+    calibration of the baseline to them."""
     s = _no_targets(baseline)
-    rng = np.random.default_rng(0)
-    truth = perturbed_curves(s, rng)
-    ts = scenario_with_curves(s, truth)
-    rec = synthetic_records(s, ts, list(range(2018, 2026)), spread=0.3, noise=0.05, rng=rng)
-    return s, truth, rec, calibrate(s, rec, flips=False)
+    out = []
+    for seed in RECOVERY_SEEDS:
+        rng = np.random.default_rng(seed)
+        truth = perturbed_curves(s, rng)
+        rec = synthetic_records(s, scenario_with_curves(s, truth), list(range(2018, 2026)), spread=0.3, noise=0.05,
+                                rng=rng)
+        out.append((s, truth, rec, calibrate(s, rec, flips=False)))
+    return out
 
 
-def _errors(s, truth, cal, half_width: float) -> np.ndarray:
+@pytest.fixture(scope="module")
+def recovery(recoveries):
+    return recoveries[0]
+
+
+def _errors(s, truth, cal, half_width: float, curves=None) -> np.ndarray:
     _, e_sq = history_resources(s, status_quo_records(s))
-    tc = scenario_with_curves(s, truth)
-    true = scenario_curves(tc)
+    true = scenario_curves(scenario_with_curves(s, truth))
     errs = []
     for (c, i), f in cal.fits.items():
         e0 = e_sq[s.categories.index(c), 0]
         grid = np.linspace((1 - half_width) * e0, (1 + half_width) * e0, 41)
-        errs.append(np.max(np.abs(f.curve().value(grid) / true[(c, i)].value(grid) - 1)))
+        fitted = f.curve() if curves is None else curves[(c, i)]
+        errs.append(np.max(np.abs(fitted.value(grid) / true[(c, i)].value(grid) - 1)))
     return np.array(errs)
 
 
-def test_recovery_curves(recovery):
-    """8 years, each category's spending spread over ±30 %, 5 % noise: 19 curves fitted.
+def test_recovery_curves(recoveries):
+    """The issue's recovery test (8 years, spending ±30 %, 5 % noise; 10 seeds × 19 curves), asserted as
+    what is true of it.
 
-    Within the range the data cover (±30 %) every curve is within 10 % of the truth for this seed.
-    Over ±50 % of current spending — 20 points of extrapolation on each side — the elasticity's
-    standard error (≈ 0.06–0.09 with 8 points at 5 % noise) makes a miss of 10 % a 1.5–2 sd event for
-    each of the 19 curves: at least 80 % of the curves are within 10 % and all within 20 %.
-    ``python bench/calibration_recovery.py --seeds 20`` measured: 95.5 % of curves within 10 % over
-    ±50 %, every curve in 9 of 20 seeds, worst 18.8 %; within ±30 % worst 11.5 %, median 6.4 %; the
-    true curve inside the 90 % band over 90.4 % of the range; plan gap ≤ 0.50 %.
+    Over ±50 % of current spending not every curve can be within 10 %: the low end (half the spending)
+    lies 0.69 on the log scale from the centre, twice as far as the records reach (0.36), and with 8
+    points at 5 % noise the elasticity's standard error from the data alone is ≈ 0.09 — a 10 % miss at
+    the low end is a 1.5–2 sd event.  Least squares on the data alone gets ≈ 89 % of such curves
+    within 10 %; the exact Bayesian answer with these priors (sd 0.15–0.2 on the elasticity) and the
+    true noise known ≈ 96 %.  The MAP fit gets 95 % (``bench/calibration_recovery.py --seeds 20``:
+    95.3 %): it is at that limit, and the misses are draws of noise that happen to line up with
+    spending (checked: the MAP is the global optimum from twelve random restarts, and the elasticity
+    errors scale with the posterior sd as they should).  What must hold, and does:
     """
-    s, truth, rec, cal = recovery
-    within_data = _errors(s, truth, cal, 0.3)
-    wide = _errors(s, truth, cal, 0.5)
-    # 0.11, not 0.10, since results arrive lag_years after the money (a delay, not a discount): the
-    # same seed's records then put one curve at 10.7 % inside the data's range
-    assert within_data.max() < 0.11, within_data
-    assert (wide < 0.10).mean() >= 0.8 and wide.max() < 0.20, wide
-    assert all(f.n_points == 8 for f in cal.fits.values())
-    # results arrive lag_years after the money: a category whose modes work at different lags sees a
-    # blend of two years' spending, which varies less than ±30 % — 5 of the 19 curves then get data
-    # weights of 0.32–0.40 and are flagged prior-dominated (with every lag 0, all 19 are 0.56–0.92)
-    assert sum(f.prior_dominates for f in cal.fits.values()) <= 5
-    true = scenario_curves(scenario_with_curves(s, truth))
-    inside = []
-    for (c, i), f in cal.fits.items():
-        b = f.band[(f.band.effective_wan >= 0.5 * f.e0) & (f.band.effective_wan <= 1.5 * f.e0)]
-        v = true[(c, i)].value(b.effective_wan.to_numpy())
-        inside.append(np.mean((v >= b.low) & (v <= b.high)))
-    assert np.mean(inside) > 0.75
+    errs30, errs50, prior50, inside, z = [], [], [], [], []
+    for s, truth, rec, cal in recoveries:
+        errs30.append(_errors(s, truth, cal, 0.3))
+        errs50.append(_errors(s, truth, cal, 0.5))
+        prior50.append(_errors(s, truth, cal, 0.5, curves=scenario_curves(s)))
+        true = scenario_curves(scenario_with_curves(s, truth))
+        for (c, i), f in cal.fits.items():
+            assert f.n_points == 8
+            b = f.band[(f.band.effective_wan >= 0.5 * f.e0) & (f.band.effective_wan <= 1.5 * f.e0)]
+            v = true[(c, i)].value(b.effective_wan.to_numpy())
+            inside.append(np.mean((v >= b.low) & (v <= b.high)))
+            z.append(f.elasticity_z(elasticity(f.kind, theta_from_curve(f.kind, truth[(c, i)], f.e0))))
+    e30, e50, p50, z = map(np.concatenate, (errs30, errs50, prior50, [np.array(z)]))
+    # within the records' range (±30 %) the curves are recovered: all but one in 190 within 10 %
+    assert np.mean(e30 < 0.10) >= 0.98 and e30.max() < 0.13, np.sort(e30)[-5:]
+    # over ±50 %: near the statistical limit (95.3 % measured), and no curve far off
+    assert np.mean(e50 < 0.10) >= 0.93 and e50.max() < 0.20, np.sort(e50)[-10:]
+    # the data did the work: the prior curves alone are within 10 % for about a third
+    assert np.mean(p50 < 0.10) < 0.45
+    # the uncertainty is honest: the true curve is inside the 90 % band over about 90 % of the range, and the
+    # elasticity errors, in posterior sds, spread like a standard normal
+    assert 0.85 <= np.mean(inside) <= 0.95, np.mean(inside)
+    assert 0.75 <= z.std() <= 1.15 and np.mean(np.abs(z) > 1.645) <= 0.15, (z.std(), np.mean(np.abs(z) > 1.645))
+    # most curves are identified by 8 points; the prior dominates only where a category's resources vary
+    # less: results arrive lag_years after the money, so a category whose modes work at different lags
+    # sees a blend of two years' spending (48 of 190 curves flagged; with every lag 0, under 10 %)
+    dominated = [f for *_, cal in recoveries for f in cal.fits.values() if f.prior_dominates]
+    assert len(dominated) <= 0.3 * len(e50)
 
 
-def test_recovery_plan_within_one_percent(recovery):
-    """The plan optimised on the fitted curves, scored on the true curves, is within 1 % of the true optimum."""
+def test_recovery_plan_within_one_percent(recoveries):
+    """The plan optimised on the fitted curves, scored on the true curves, is within 1 % of the true optimum
+    in every seed (``bench/calibration_recovery.py --seeds 20``: at most 0.37 %)."""
+    gaps = []
+    for s, truth, rec, cal in recoveries:
+        on_truth = scenario_with_curves(cal.scenario, truth)  # same rules and index references, true curves
+        best = bs.solve(on_truth)
+        fitted = bs.solve(cal.scenario)
+        assert best.ok and fitted.ok
+        score = Evaluator(on_truth).evaluate(fitted.mech.flatten(fitted.x)).performance
+        gaps.append(1 - score / best.performance)
+    assert max(gaps) <= 0.01, gaps
+
+
+def test_capacities_not_identified_when_channels_move_together(recovery):
+    """Records that move a category's channels together (and stay well below their capacities) cannot
+    tell a capacity from the curve's own concavity: every capacity is reported as not identified, the
+    scenario's value is kept, and the calibrated file says so."""
     s, truth, rec, cal = recovery
-    on_truth = scenario_with_curves(cal.scenario, truth)  # same rules and index references, true curves
-    best = bs.solve(on_truth)
-    fitted = bs.solve(cal.scenario)
-    score = Evaluator(on_truth).evaluate(fitted.mech.flatten(fitted.x)).performance
-    assert best.ok and fitted.ok
-    assert score >= 0.99 * best.performance, (score, best.performance)
+    assert len(cal.channels) == 15
+    for ch in cal.channels:
+        assert not ch.identified and ch.reason == "weak" and ch.capacity_wan == ch.prior_wan
+        assert ch.data_weight < 0.5 and ch.mix_spread < 1e-3
+    assert "channels" not in cal.document()
+    text = cal.yaml_text()
+    assert text.count("not identified by these records; scenario value kept") == 15
+    assert "tech_guidance.risk_pool: not identified" in text
+    from budgetsim.present.calibration_report import calibration_html, calibration_text
+    assert calibration_text(cal, "en").count("Not identified by these records; scenario value kept") == 15
+    assert calibration_html(cal, "zh", charts=False).count("记录不能识别；保留情景值") == 15
+
+
+def _mixed_records(s: bs.Scenario, truth: bs.Scenario, years: list[int], spread: float, noise: float,
+                   rng: np.random.Generator):
+    """Records whose channels each move on their own (spread over ±``spread`` in a random order)."""
+    import pandas as pd
+    from budgetsim.scenario.records import Records
+    sq = status_quo_records(s).spending
+    rows = [(y, r.category, r.mode, float(r.amount_wan * m)) for r in sq.itertuples()
+            for y, m in zip(years, rng.permutation(np.linspace(1 - spread, 1 + spread, len(years))))]
+    spending = pd.DataFrame(rows, columns=["year", "category", "mode", "amount_wan"])
+    empty = pd.DataFrame(columns=["year", "category", "indicator", "value", "origin"])
+    _, E = history_resources(truth, Records(spending, empty, pd.DataFrame(), "mixed.csv"))
+    out = [(y, c, i, float(curve.value(E[s.categories.index(c), k]) * np.exp(noise * rng.standard_normal())),
+            "outcomes") for (c, i), curve in scenario_curves(truth).items() for k, y in enumerate(years)]
+    return Records(spending, pd.DataFrame(out, columns=empty.columns), pd.DataFrame(), "mixed.csv", "0" * 64)
+
+
+def test_capacity_identified_when_a_channel_saturates_and_the_mix_moves(baseline):
+    """A capacity is identified when its channel runs near its limit and moves on its own: talent
+    competitive grants capped at 80 projects × 50 万元 = 4,000 万元 (the records spend up to 85 % of it),
+    the scenario saying 160 × 50 = 8,000; twelve years, every channel ±50 % on its own, 3 % noise.
+    (Twelve, not ten: the grants work a year after the money and blend with the same-year post-subsidy;
+    with ten years the fit is fragile — seeds 1–3 gave 4,658, not identified, and 5,469 万元.)"""
+    key = ("talent_environment", "competitive_grant")
+    s = _no_targets(baseline).with_changes(diff={"channels": {key[0]: {key[1]: {"units": 160}}}})
+    truth = baseline.with_changes(diff={"channels": {key[0]: {key[1]: {"units": 80}}}})
+    rec = _mixed_records(s, truth, list(range(2014, 2026)), 0.5, 0.03, np.random.default_rng(1))
+    cal = calibrate(s, rec, flips=False)
+    ch = {(c.category, c.mode): c for c in cal.channels}
+    grant = ch[key]
+    assert grant.identified and grant.data_weight >= 0.5 and grant.prior_wan == 8000
+    assert grant.capacity_wan == pytest.approx(4000, rel=0.15) and grant.interval[0] < 4000 < grant.interval[1]
+    assert not ch[("talent_environment", "post_subsidy")].identified  # a small channel: too little signal
+    assert "fitted jointly with the category's channel capacities" in cal.fits[(key[0], "high_level_talents")].warnings
+    # the calibrated file moves the count, keeps the ticket
+    doc = cal.document()
+    units = doc["channels"][key[0]][key[1]]["units"]
+    assert units == round(160 * grant.capacity_wan / 8000)
+    from budgetsim.model.mechanics import Mechanics
+    m = Mechanics(cal.scenario)
+    assert m.capacity[cal.scenario.channels.index(key)] == units * 50
+    assert bs.solve(cal.scenario).ok
+    assert f"{key[0]}.{key[1]}: fitted" in cal.yaml_text()
 
 
 def test_thin_data_prior_dominates(baseline):
@@ -116,7 +210,11 @@ def test_template_round_trip_keeps_the_curves_near_the_prior(baseline, tmp_path)
     for (c, i), f in cal.fits.items():
         assert f.n_points == 1 and f.prior_dominates
         assert abs(f.level_change) < 0.01  # the template holds the scenario's own status-quo outputs
-        assert f.elasticity == pytest.approx(f.priors.elasticity[0], abs=0.05)
+        # one point says nothing about the shape: the elasticity stays at its prior — where a saturation prior
+        # also speaks (key technologies), at the compromise of the two, within a third of a prior sd
+        assert abs(f.shift_sd) < 0.35, (c, i, f.shift_sd)
+        if f.priors.saturation is None:
+            assert f.elasticity == pytest.approx(f.priors.elasticity[0], abs=0.05)
     assert bs.solve(cal.scenario).ok
 
 

@@ -42,7 +42,8 @@ def _budget_box(at):
 
 
 def test_two_sessions_moving_levers_at_once_keep_their_own_answers():
-    users = {"budget_plus_10": [61_000, 64_500, 70_000, 58_000], "leverage_push": [52_000, 66_000, 75_500, 57_500]}
+    # budgets each plan can meet in 2026 (an impossible one would add a diagnosis of seconds per step)
+    users = {"budget_plus_10": [61_000, 64_500, 59_500, 66_500], "leverage_push": [59_000, 61_500, 60_000, 61_000]}
     sessions = {sid: _session(sid) for sid in users}
     bases = {sid: bs.load_scenario(ROOT / "scenarios" / f"{sid}.yaml") for sid in users}
     for step in range(4):
@@ -96,3 +97,99 @@ def test_running_out_of_time_is_not_kept_for_the_next_user(monkeypatch):
     assert engine.solve(s, "max-performance").status == "time_limit"
     monkeypatch.setattr(engine, "APP_TIME_LIMIT", 60.0)
     assert engine.solve(s, "max-performance").ok
+
+
+class _CountingGate(threading.BoundedSemaphore):
+    """An admission gate that counts who came to it."""
+
+    def __init__(self, places: int) -> None:
+        super().__init__(places)
+        self.arrived = 0
+
+    def acquire(self, *args, **kwargs):
+        self.arrived += 1  # under the GIL; only read once every thread has come
+        return super().acquire(*args, **kwargs)
+
+    __enter__ = acquire
+
+
+def test_solves_are_admitted_a_few_at_a_time(monkeypatch):
+    """More users than places: ``SOLVES_AT_ONCE`` solves run, the rest wait at the gate (their time
+    limit not yet started), and every one gets its own answer when its turn comes."""
+    import streamlit as st
+
+    from workbench import engine
+
+    st.cache_resource.clear()
+    cap = engine.SOLVES_AT_ONCE
+    gate = _CountingGate(cap)
+    monkeypatch.setitem(engine._GATES, "solve", gate)
+    base = bs.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    budgets = [59_000 + 1_000 * i for i in range(cap + 3)]
+    running, most, count_lock, go = [0], [0], threading.Lock(), threading.Event()
+    real_solve = bs.solve
+
+    def held_solve(*args, **kwargs):
+        with count_lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            assert go.wait(120), "the test never let the solves go"
+            return real_solve(*args, **kwargs)
+        finally:
+            with count_lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(engine.bs, "solve", held_solve)
+    got: dict[int, object] = {}
+
+    def user(b: int) -> None:
+        try:
+            got[b] = engine.solve(base.with_changes({"budget.base_amount_wan": b}), "max-performance")
+        except BaseException as err:  # reported below
+            got[b] = err
+
+    threads = [threading.Thread(target=user, args=(b,)) for b in budgets]
+    for th in threads:
+        th.start()
+    for _ in range(1200):  # every user has come to the gate and the first ones are solving
+        if gate.arrived == len(budgets) and running[0] == cap:
+            break
+        go.wait(0.1)
+    arrived, first = gate.arrived, running[0]
+    go.set()
+    for th in threads:
+        th.join(timeout=300)
+    assert (arrived, first) == (len(budgets), cap)
+    assert most[0] == cap
+    monkeypatch.setattr(engine.bs, "solve", real_solve)
+    for b in budgets:
+        assert isinstance(got[b], bs.Result), got[b]
+        want = kpi_values(real_solve(base.with_changes({"budget.base_amount_wan": b})))
+        assert kpi_values(got[b]) == want, b
+
+
+def test_slow_analyses_run_one_at_a_time_beside_solves(monkeypatch):
+    """An explanation, a simulation and the leverage reach each take the analysis place (one), never
+    a solve's place: a user explaining a plan does not hold up lever moves at the gate."""
+    import streamlit as st
+
+    from workbench import engine
+
+    st.cache_resource.clear()
+    seen: list[tuple[str, int, int]] = []  # (analysis, free analysis places, free solve places) inside
+
+    def watch(name: str, real):
+        def run(*args, **kwargs):
+            seen.append((name, engine._GATES["analysis"]._value, engine._GATES["solve"]._value))
+            return real(*args, **kwargs)
+        return run
+
+    for name in ("explain", "simulate", "leverage_reach"):
+        monkeypatch.setattr(engine.bs, name, watch(name, getattr(bs, name)))
+    s = bs.load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    r = engine.solve(s, "max-performance")
+    engine.explain(s, "max-performance", r)
+    engine.simulate(s, "max-performance", 200, 1, r)
+    engine.leverage_reach(s, "max-performance", r)
+    assert seen == [(n, 0, engine.SOLVES_AT_ONCE) for n in ("explain", "simulate", "leverage_reach")]

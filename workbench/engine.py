@@ -20,11 +20,21 @@ Two resources live as long as the process, with no age limit: the bundled scenar
 and the library handle (one per library path, at most 8).  Below them,
 :mod:`budgetsim.model.compiled` keeps at most 8 warm HiGHS sessions (one per model structure) with
 at most 256 remembered grids each.  README "Many users at once" lists them all.
+
+Every browser session reruns the page in a thread of this one process, and the threads share
+Python's interpreter lock and the machine's cores.  Computations are therefore admitted a few at
+a time (:func:`admitted`): at most ``SOLVES_AT_ONCE`` solves and ``ANALYSES_AT_ONCE`` slow
+analyses (explanations and diagnoses, simulations, improvements, leverage reach, calibrations)
+run at once, the others wait their turn.  A solve's time limit starts when it is admitted, so a
+queue of other users never runs it out of time, and a slow analysis never takes a lever move's
+place.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 
 import streamlit as st
 
@@ -43,6 +53,21 @@ SAVED = 256
 
 # A solve in the app never holds a server thread for long: a shorter limit than the API's 60 s.
 APP_TIME_LIMIT = 20.0
+
+# Admission.  Left to themselves, twenty users' solves, diagnoses and leverage notes all ran at
+# once: each solve is many short steps that let go of the interpreter lock (numpy, HiGHS) and
+# then queue to get it back behind every other thread, so on 2 cores a solve of 0.1 s of CPU took
+# 5–30 s of wall clock and some ran out of the 20 s limit (bench/load.py, 20 users).  Admitted a
+# few at a time, each runs nearly as fast as alone, and the others wait (uncounted) for a turn.
+SOLVES_AT_ONCE = max(2, min(4, os.cpu_count() or 2))
+ANALYSES_AT_ONCE = 1  # each takes seconds of CPU: one at a time leaves the cores to lever moves
+_GATES = {"solve": threading.BoundedSemaphore(SOLVES_AT_ONCE),
+          "analysis": threading.BoundedSemaphore(ANALYSES_AT_ONCE)}
+
+
+def admitted(kind: str) -> threading.BoundedSemaphore:
+    """``with admitted(kind):`` runs its block when a ``kind`` place ("solve" or "analysis") is free."""
+    return _GATES[kind]
 
 
 @st.cache_resource(show_spinner=False)
@@ -80,7 +105,8 @@ class _Uncached(Exception):
 
 @st.cache_resource(show_spinner=False, max_entries=SOLVES, ttl=CACHE_AGE)
 def _solve(key: str, objective: str, _s: bs.Scenario) -> bs.Result:
-    r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
+    with admitted("solve"):  # the time limit starts here, after any wait for a place
+        r = bs.solve(_s, objective, time_limit=APP_TIME_LIMIT)
     if r.status == "time_limit":
         # out of time may mean a busy server (the limit counts waiting for other users' solves),
         # not a hard scenario: the next request tries again instead of every user getting this
@@ -99,7 +125,8 @@ def solve(s: bs.Scenario, objective: str) -> bs.Result:
 @st.cache_resource(show_spinner=False, max_entries=EXPLANATIONS, ttl=CACHE_AGE)
 def _explain(key: str, objective: str, _r: bs.Result):
     """The plan's explanation (or an impossible scenario's diagnosis), once per scenario + question."""
-    return bs.explain(_r)
+    with admitted("analysis"):
+        return bs.explain(_r)
 
 
 def explain(s: bs.Scenario, objective: str, r: bs.Result):
@@ -109,7 +136,8 @@ def explain(s: bs.Scenario, objective: str, r: bs.Result):
 @st.cache_resource(show_spinner=False, max_entries=SIMULATIONS, ttl=CACHE_AGE)
 def _simulate(key: str, objective: str, draws: int, seed: int, _r: bs.Result):
     """The plan and the status quo under ``draws`` draws, once per scenario + question + draws + seed."""
-    return bs.simulate(_r, draws, seed)
+    with admitted("analysis"):
+        return bs.simulate(_r, draws, seed)
 
 
 def simulate(s: bs.Scenario, objective: str, draws: int, seed: int, r: bs.Result):
@@ -142,7 +170,8 @@ def plan_result(s: bs.Scenario, x) -> bs.Result:
 def _improve(key: str, plan_bytes: bytes, within: float, _s: bs.Scenario, _x):
     from budgetsim.analysis.check import improve_plan
 
-    return improve_plan(_s, _x, within)
+    with admitted("analysis"):
+        return improve_plan(_s, _x, within)
 
 
 def improve(s: bs.Scenario, x, within: float):
@@ -171,7 +200,8 @@ def saved_scenario(diff_yaml: str, name: str) -> bs.Scenario:
 @st.cache_resource(show_spinner=False, max_entries=REACHES, ttl=CACHE_AGE)
 def _leverage_reach(key: str, objective: str, _r: bs.Result):
     """Per-year leverage and the most each year can reach, once per scenario + question."""
-    return bs.leverage_reach(_r)
+    with admitted("analysis"):
+        return bs.leverage_reach(_r)
 
 
 def leverage_reach(s: bs.Scenario, objective: str, r: bs.Result):
@@ -189,7 +219,8 @@ CALIBRATIONS = 8  # a calibration holds 19 curve fits and their bands: well unde
 
 @st.cache_resource(show_spinner=False, max_entries=CALIBRATIONS, ttl=CACHE_AGE)
 def _calibrate(key: str, sha: str, name: str, _s: bs.Scenario, _data: bytes):
-    return bs.calibrate(_s, _data, records_name=name)
+    with admitted("analysis"):
+        return bs.calibrate(_s, _data, records_name=name)
 
 
 def calibrate(s: bs.Scenario, data: bytes, name: str):

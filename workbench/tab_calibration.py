@@ -75,7 +75,14 @@ def render_calibration(p: Page) -> None:
                          file_name=f"{scenario.id}_calibration_{L}.html", mime="text/html", key="cal_dl_html",
                          on_click="ignore")
     st.subheader(t("cal_summary", L))
+    st.caption(t("cal_band_note", L))
     st.dataframe(report.curves_table(cal, L), width="stretch", hide_index=True)
+    if cal.channels:
+        st.subheader(t("cal_channels", L))
+        n_id = sum(ch.identified for ch in cal.channels)
+        st.caption(t("cal_channels_intro", L, sd=report.CAPACITY_LOG_SD) + " "
+                   + t("cal_caps_n", L, n=n_id, k=len(cal.channels) - n_id))
+        st.dataframe(report.channels_table(cal, L), width="stretch", hide_index=True)
     st.subheader(t("cal_flips", L))
     if cal.flips is not None and len(cal.flips):
         st.caption(t("cal_flips_intro", L))
@@ -92,6 +99,8 @@ def render_calibration(p: Page) -> None:
                                               f"{label(scenario, 'indicators', ci[1], L)}")
     f = cal.fits[key]
     (st.warning if f.prior_dominates else st.success)(report.verdict(f, L))
+    if report.band_note(f, L):
+        st.warning(report.band_note(f, L))
     left, right = st.columns([3, 2])
     with left:
         st.vega_lite_chart(report.curve_chart(cal, *key, lang=L).to_dict(validate=False), theme=None)

@@ -27,6 +27,16 @@ For each category × indicator curve that the records give outputs for:
    report says so.  ``shift_sd``: the move of the elasticity from
    the prior mean, in prior standard deviations.
 
+6. **Channel capacities** (``channels:``).  Recorded spending passes each channel's absorptive
+   curve before the mode kernels, as in the plan.  A capacity is identified only by a channel's
+   returns falling off *relative to its category's other channels* as it nears its limit: a
+   Gauss–Newton information over the category's curves and its channels' log capacities (prior:
+   the scenario's value, log sd ``CAPACITY_LOG_SD``) gives each a data weight; at 0.5 or more it is
+   fitted jointly with the category's curves (their spread then includes it), otherwise the
+   scenario's value is kept and the report and the calibrated file say "not identified by these
+   records".  Records that move a category's channels together identify none (the recovery bench:
+   0 of 300); a dominant channel run near its limit while the mix moves can be.
+
 The calibrated scenario (:meth:`Calibration.document`) is an ``extends:`` diff: the fitted curves,
 a reference naming the records file and its SHA-256, each indicator's ``reference_per_year`` set to
 the records' last actual year (100 = "the last actual year's output"), the status quo set to that
@@ -52,9 +62,9 @@ import pandas as pd
 import yaml
 
 from ..exceptions import BudgetsimError
-from ..model.curves import Curve, make_curve
+from ..model.curves import Curve, SaturatingExp, make_curve
 from ..model.evaluate import scenario_curves
-from ..model.mechanics import effective_kernel, mode_params, per_paid_wan
+from ..model.mechanics import Mechanics, effective_kernel, mode_params, per_paid_wan
 from ..scenario.distributions import resolve
 from ..scenario.loading import BUNDLED_DIR, Scenario, deep_merge, load_scenario, scenario_from_dict
 from ..scenario.records import Records, read_records
@@ -193,13 +203,34 @@ def _logit_normal(mean: float, sd: float) -> tuple[float, float]:
 # ----------------------------------------------------------------------------- resources from records
 
 
-def history_resources(s: Scenario, rec: Records) -> tuple[list[int], np.ndarray]:
-    """(years, C × T effective resources) of the recorded spending, through the plan's mode kernels."""
+@dataclass(frozen=True, eq=False)
+class ChannelHistory:
+    """One channel's recorded decisions and how they became the category's effective resources:
+    the channel's useful money (its absorptive curve, as in the plan: capacity · (1 − e^(−x / capacity)))
+    through its mode's kernel."""
+
+    category: str
+    mode: str
+    spent: np.ndarray  # 万元 decided in each record year
+    kernel: np.ndarray  # T × T: effective resources in year t per useful 万元 of year s
+    capacity: float  # the scenario's absorptive capacity, 万元 a year (inf: none)
+    early: np.ndarray  # T: resources per useful 万元 of the first record year's level, paid before the records
+
+    def resources(self, capacity: float | None = None) -> np.ndarray:
+        cap = self.capacity if capacity is None else capacity
+        useful = self.spent if not np.isfinite(cap) else SaturatingExp(max=cap, scale=cap).value(self.spent)
+        return self.kernel @ useful + self.early * useful[0]
+
+
+def channel_histories(s: Scenario, rec: Records) -> tuple[list[int], list[ChannelHistory]]:
+    """(years, one :class:`ChannelHistory` per channel with recorded spending), through the plan's
+    mode kernels and channel capacities."""
     years = rec.years
     T = len(years)
-    E = np.zeros((len(s.categories), T))
     r = s.spec.plan.discount_rate
+    caps = Mechanics(s).capacity
     spent = rec.spending.groupby(["category", "mode", "year"])["amount_wan"].sum()
+    out = []
     for (c, m), g in spent.groupby(level=[0, 1]):
         x = np.zeros(T)
         for (_, _, y), v in g.items():
@@ -207,11 +238,23 @@ def history_resources(s: Scenario, rec: Records) -> tuple[list[int], np.ndarray]
         mode = s.mode(m)
         p = mode_params(mode)
         # recorded spending is cash paid (决算), so no payout schedule; results arrive lag years after
-        # the payment, those beyond the records are not needed; the years before the records are
-        # taken at the first recorded year's level (as the plan takes the years before it)
-        E[s.categories.index(c)] += effective_kernel(mode, p, T, [1.0], 0.0, r) @ x
-        if mode.kind != "risk_pool" and mode.on_budget and mode.lag_years:
-            E[s.categories.index(c), :mode.lag_years] += per_paid_wan(mode, p) * x[0]
+        # the payment (those beyond the records are not needed), and the years before the records are
+        # taken at the first recorded year's level, as the plan takes the years before it
+        early = np.zeros(T)
+        if mode.kind != "risk_pool" and mode.on_budget:
+            early[:min(mode.lag_years, T)] = per_paid_wan(mode, p)
+        out.append(ChannelHistory(c, m, x, effective_kernel(mode, p, T, [1.0], 0.0, r),
+                                  float(caps[s.channels.index((c, m))]), early))
+    return years, out
+
+
+def history_resources(s: Scenario, rec: Records) -> tuple[list[int], np.ndarray]:
+    """(years, C × T effective resources) of the recorded spending, through the plan's mode kernels
+    and channel capacities."""
+    years, hist = channel_histories(s, rec)
+    E = np.zeros((len(s.categories), len(years)))
+    for h in hist:
+        E[s.categories.index(h.category)] += h.resources()
     return years, E
 
 
@@ -246,6 +289,9 @@ class CurveFit:
     level_change: float  # fitted / prior output at current spending − 1
     output_cv: float  # posterior cv of the output over ±50 % of current spending
     band: pd.DataFrame  # effective_wan, fitted, low, high, prior
+    elasticity_sd: float = float("nan")  # posterior sd of the logit of the elasticity
+    band_halfwidth: float = float("nan")  # widest half-width of the 90 % band over ±50 % of e0 (relative)
+    data_range: tuple[float, float] = (float("nan"), float("nan"))  # records' resources ÷ e0: lowest, highest
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -261,6 +307,10 @@ class CurveFit:
 
     def curve(self) -> Curve:
         return make_curve(self.kind, **self.params)
+
+    def elasticity_z(self, other: float) -> float:
+        """How many posterior sds (logit scale) the fitted elasticity lies from ``other``."""
+        return (_logit(self.elasticity) - _logit(other)) / self.elasticity_sd
 
     def shifted(self, z: float) -> dict[str, float]:
         """Parameters with the elasticity moved ``z`` posterior sds (the other parameters follow
@@ -308,61 +358,91 @@ def _safe_inv(H: np.ndarray) -> tuple[np.ndarray, bool]:
     return (V / w) @ V.T, ok
 
 
+class _CurveModel:
+    """The negative log posterior of one curve: priors from the scenario, outputs ``y`` (NaN = no
+    record), log-normal errors with a fitted noise level; the curve is parametrised at ``e0``.
+    ``nlp(z, E)`` takes z = (theta, log noise sd) and the category's resources (so that a joint fit
+    can move the channel capacities behind them)."""
+
+    def __init__(self, s: Scenario, c: str, i: str, E: np.ndarray, y: np.ndarray, e0: float):
+        cs = s.spec.categories[c].response[i]
+        self.c, self.i, self.kind, self.e0 = c, i, cs.curve, e0
+        self.prior_params = {k: float(getattr(cs, k)) for k in CURVE_PARAMS[self.kind]}
+        self.theta_p = theta_from_curve(self.kind, self.prior_params, e0)
+        self.pri = _prior_for(s, c, i, self.kind, self.theta_p)
+        self.mu_e, self.tau_e = _logit_normal(*self.pri.elasticity)
+        self.mu_s, self.tau_s = _logit_normal(*self.pri.saturation) if self.pri.saturation is not None else (0., 0.)
+        self.y = y
+        self.mask = np.isfinite(y) & (E > 0)
+        self.n = int(self.mask.sum())
+        yo = y[self.mask]
+        self.kappa = 0.5 if self.n and np.any(yo <= 0) else 0.0
+        self.log_yo = np.log(yo + self.kappa)
+        self.log_sig_p = float(np.log(self.pri.noise_cv))
+
+    @property
+    def k(self) -> int:
+        return len(self.theta_p)
+
+    def prior_terms(self, th: np.ndarray) -> float:
+        out = (th[0] - self.theta_p[0]) ** 2 / (2 * self.pri.level_sd ** 2)
+        out += (_logit(elasticity(self.kind, th)) - self.mu_e) ** 2 / (2 * self.tau_e ** 2)
+        if self.pri.saturation is not None:
+            out += (_logit(saturation(self.kind, th)) - self.mu_s) ** 2 / (2 * self.tau_s ** 2)
+        return out
+
+    def nlp(self, z: np.ndarray, E: np.ndarray) -> float:
+        th, log_sig = z[:-1], z[-1]
+        out = self.prior_terms(th) + (log_sig - self.log_sig_p) ** 2 / (2 * NOISE_LOG_SD ** 2)
+        if self.n:
+            f = make_curve(self.kind, **curve_from_theta(self.kind, th, self.e0)).value(E[self.mask])
+            if np.any(~np.isfinite(f)) or np.any(f + self.kappa <= 0):
+                return 1e12
+            r = self.log_yo - np.log(f + self.kappa)
+            out += float(np.sum(r ** 2)) / (2 * np.exp(2 * log_sig)) + self.n * log_sig
+        return float(out)
+
+    def optimise(self, E: np.ndarray) -> np.ndarray:
+        """The MAP z, from two starts: the prior curve moved to the data's level, and the prior curve.
+        (Checked against twelve random restarts on the recovery records: never a better optimum.)"""
+        optimize = _scipy_optimize()
+        z_prior = np.concatenate([self.theta_p, [self.log_sig_p]])
+        z0 = z_prior.copy()
+        if self.n:  # start the level at the data (the anchor), the shape at the prior
+            prior_at = make_curve(self.kind, **self.prior_params).value(E[self.mask])
+            z0[0] = np.log(max(np.median(self.y[self.mask]), 1e-9)) + (
+                self.theta_p[0] - np.log(max(float(np.median(prior_at)), 1e-12)))
+        best = None
+        for start in (z0, z_prior):
+            res = optimize.minimize(lambda z: self.nlp(z, E), start, method="BFGS",
+                                    options={"gtol": 1e-7, "maxiter": 2000})
+            if best is None or res.fun < best.fun:
+                best = res
+        return best.x
+
+
 def fit_curve(s: Scenario, c: str, i: str, E: np.ndarray, y: np.ndarray, years: list[int], e0: float,
               seed: int = 0) -> CurveFit:
     """MAP fit of one curve to resources ``E`` and outputs ``y`` (NaN = no record), Laplace spread."""
-    optimize = _scipy_optimize()
-    cs = s.spec.categories[c].response[i]
-    kind = cs.curve
-    prior_params = {k: float(getattr(cs, k)) for k in CURVE_PARAMS[kind]}
-    theta_p = theta_from_curve(kind, prior_params, e0)
-    pri = _prior_for(s, c, i, kind, theta_p)
-    mu_e, tau_e = _logit_normal(*pri.elasticity)
-    mu_s, tau_s = _logit_normal(*pri.saturation) if pri.saturation is not None else (0.0, 0.0)
-    a_p = theta_p[0]
-    mask = np.isfinite(y) & (E > 0)
-    Eo, yo = E[mask], y[mask]
-    n = int(mask.sum())
-    kappa = 0.5 if n and np.any(yo <= 0) else 0.0
-    log_sig_p = np.log(pri.noise_cv)
+    m = _CurveModel(s, c, i, E, y, e0)
+    return _summarise(m, m.optimise(E), E, years, seed)
 
-    def prior_terms(th: np.ndarray) -> float:
-        out = (th[0] - a_p) ** 2 / (2 * pri.level_sd ** 2)
-        out += (_logit(elasticity(kind, th)) - mu_e) ** 2 / (2 * tau_e ** 2)
-        if pri.saturation is not None:
-            out += (_logit(saturation(kind, th)) - mu_s) ** 2 / (2 * tau_s ** 2)
-        return out
 
-    def neg_log_post(z: np.ndarray) -> float:
-        th, log_sig = z[:-1], z[-1]
-        out = prior_terms(th) + (log_sig - log_sig_p) ** 2 / (2 * NOISE_LOG_SD ** 2)
-        if n:
-            curve = make_curve(kind, **curve_from_theta(kind, th, e0))
-            f = curve.value(Eo)
-            if np.any(~np.isfinite(f)) or np.any(f + kappa <= 0):
-                return 1e12
-            r = np.log(yo + kappa) - np.log(f + kappa)
-            out += float(np.sum(r ** 2)) / (2 * np.exp(2 * log_sig)) + n * log_sig
-        return float(out)
-
-    z0 = np.concatenate([theta_p, [log_sig_p]])
-    if n:  # start the level at the data (the anchor), the shape at the prior
-        z0[0] = np.log(max(np.median(yo), 1e-9)) + (theta_p[0] - np.log(max(float(np.median(
-            make_curve(kind, **prior_params).value(Eo))), 1e-12)))
-    best = None
-    for start in (z0, np.concatenate([theta_p, [log_sig_p]])):
-        res = optimize.minimize(neg_log_post, start, method="BFGS", options={"gtol": 1e-7, "maxiter": 2000})
-        if best is None or res.fun < best.fun:
-            best = res
-    z = best.x
-    warnings: list[str] = []
-    H = _hessian(neg_log_post, z)
-    cov_full, ok = _safe_inv(H)
-    if not ok:
-        warnings.append("the posterior is not well curved at the fit; its spread is approximate")
-    k = len(theta_p)
+def _summarise(m: _CurveModel, z: np.ndarray, E: np.ndarray, years: list[int], seed: int,
+               cov_full: np.ndarray | None = None, extra_warnings: tuple[str, ...] = ()) -> CurveFit:
+    """A fitted curve's report: Laplace spread (``cov_full``, the covariance of z, when a joint fit
+    gave it: then it includes the fitted channel capacities' uncertainty), elasticity interval, data
+    weight, band over 0–1.6 × current spending, residuals, warnings."""
+    kind, e0, n, mask = m.kind, m.e0, m.n, m.mask
+    Eo, yo = E[mask], m.y[mask]
+    warnings: list[str] = list(extra_warnings)
+    if cov_full is None:
+        cov_full, ok = _safe_inv(_hessian(lambda zz: m.nlp(zz, E), z))
+        if not ok:
+            warnings.append("the posterior is not well curved at the fit; its spread is approximate")
+    k = m.k
     theta, cov = z[:k], cov_full[:k, :k]
-    prior_cov, _ = _safe_inv(_hessian(prior_terms, theta))
+    prior_cov, _ = _safe_inv(_hessian(m.prior_terms, theta))
     g = _grad(lambda th: _logit(elasticity(kind, th)), theta)
     var_post, var_prior = float(g @ cov @ g), float(g @ prior_cov @ g)
     data_weight = float(np.clip(1 - var_post / var_prior, 0.0, 1.0)) if var_prior > 0 else 0.0
@@ -374,7 +454,7 @@ def fit_curve(s: Scenario, c: str, i: str, E: np.ndarray, y: np.ndarray, years: 
         interval = (interval[0], min(interval[1], 1.0))
     params = curve_from_theta(kind, theta, e0)
     curve = make_curve(kind, **params)
-    prior_curve = make_curve(kind, **prior_params)
+    prior_curve = make_curve(kind, **m.prior_params)
 
     # band: posterior draws of the curve
     rng = np.random.default_rng(seed)
@@ -389,6 +469,9 @@ def fit_curve(s: Scenario, c: str, i: str, E: np.ndarray, y: np.ndarray, years: 
     log_sd = np.std(np.log(np.maximum(vals[:, near], 1e-12)), axis=0)
     s_rms = float(np.sqrt(np.mean(log_sd ** 2)))
     output_cv = float(np.sqrt(np.expm1(s_rms ** 2)))
+    fit_near = band["fitted"].to_numpy()[near]
+    band_half = float(np.max((band["high"].to_numpy()[near] - band["low"].to_numpy()[near]) / 2
+                             / np.maximum(fit_near, 1e-12))) if n else float("nan")
 
     fitted_o = curve.value(Eo) if n else np.array([])
     observed = pd.DataFrame({"year": np.asarray(years)[mask].astype(int), "effective_wan": Eo, "value": yo,
@@ -399,14 +482,190 @@ def fit_curve(s: Scenario, c: str, i: str, E: np.ndarray, y: np.ndarray, years: 
         warnings.append("spending hardly varied over the records (less than ±5 %): the data cannot tell the "
                         "curve's shape")
     return CurveFit(
-        category=c, indicator=i, kind=kind, n_points=n, e0=e0, prior_params=prior_params, params=params,
-        priors=pri, theta=theta, cov=cov, prior_cov=prior_cov, noise_cv=float(np.exp(z[-1])), observed=observed,
-        elasticity=el, elasticity_interval=interval, prior_elasticity=pri.elasticity[0],
-        saturation=saturation(kind, theta), prior_saturation=saturation(kind, theta_p),
+        category=m.c, indicator=m.i, kind=kind, n_points=n, e0=e0, prior_params=m.prior_params, params=params,
+        priors=m.pri, theta=theta, cov=cov, prior_cov=prior_cov, noise_cv=float(np.exp(z[-1])), observed=observed,
+        elasticity=el, elasticity_interval=interval, prior_elasticity=m.pri.elasticity[0],
+        saturation=saturation(kind, theta), prior_saturation=saturation(kind, m.theta_p),
         data_weight=data_weight, level_weight=level_weight,
-        shift_sd=float((_logit(el) - mu_e) / tau_e),
+        shift_sd=float((_logit(el) - m.mu_e) / m.tau_e),
         level_change=float(curve.value(e0) / max(float(prior_curve.value(e0)), 1e-12) - 1),
-        output_cv=output_cv, band=band, warnings=warnings)
+        output_cv=output_cv, band=band, band_halfwidth=band_half, elasticity_sd=float(sd_g),
+        data_range=(float(Eo.min() / e0), float(Eo.max() / e0)) if n else (float("nan"), float("nan")),
+        warnings=warnings)
+
+
+# ----------------------------------------------------------------------------- channel capacities
+
+
+CAPACITY_LOG_SD = 0.5  # prior on a channel's capacity: the scenario's figure, within a factor of about 1.6 (1 sd)
+
+
+@dataclass
+class ChannelFit:
+    """What the records say about one channel's absorptive capacity.
+
+    Identified when the records cut the prior variance of its log capacity by at least half
+    (``data_weight`` ≥ 0.5, as for the curves): then it is fitted jointly with its category's curves.
+    Otherwise the scenario's value is kept — a capacity shows only as the channel's returns falling
+    off *relative to the category's other channels* as it nears its limit, and records that move all
+    channels of a category together, or stay far below the limit, cannot tell it from the curve's
+    own concavity."""
+
+    category: str
+    mode: str
+    prior_wan: float  # the scenario's capacity
+    capacity_wan: float  # fitted when identified, else the scenario's
+    interval: tuple[float, float]  # 90 % posterior interval (the prior's when not identified)
+    data_weight: float  # 1 − posterior / prior variance of log capacity (0 without outcomes)
+    identified: bool
+    peak_use: float  # the records' largest yearly decision ÷ the scenario's capacity
+    mix_spread: float  # sd over the years of the channel's log share of its category's spending
+    reason: str  # 'identified' | 'weak' | 'no_outcomes'
+
+    @property
+    def change(self) -> float:
+        return self.capacity_wan / self.prior_wan - 1
+
+
+def channel_status(ch: ChannelFit) -> str:
+    """One line on what the records said about a channel's capacity (for the calibrated file)."""
+    if ch.identified:
+        lo, hi = ch.interval
+        return (f"fitted {ch.capacity_wan:,.0f} (90 % {lo:,.0f}–{hi:,.0f}; scenario {ch.prior_wan:,.0f}; "
+                f"data weight {ch.data_weight:.2f})")
+    why = ("no outcomes recorded for this category" if ch.reason == "no_outcomes" else
+           f"data weight {ch.data_weight:.2f}; records spent at most {ch.peak_use:.0%} of it a year")
+    return f"not identified by these records; scenario value kept ({ch.prior_wan:,.0f}; {why})"
+
+
+def _joint(models: list[_CurveModel], hist: list[ChannelHistory], free: list[int], log_prior: np.ndarray):
+    """The category's joint negative log posterior over (each curve's z, log capacities of ``free``
+    channels) — the curves share the channels' resources — and its Hessian at a point (assembled
+    curve by curve: no curve's parameters touch another's, so the cross blocks are zero)."""
+    sizes = [m.k + 1 for m in models]
+    cut = np.cumsum([0] + sizes)
+
+    def E_of(lc: np.ndarray) -> np.ndarray:
+        caps = {j: float(np.exp(lc[k])) for k, j in enumerate(free)}
+        return sum(h.resources(caps.get(j)) for j, h in enumerate(hist))
+
+    def cap_prior(lc: np.ndarray) -> float:
+        return float(np.sum((lc - log_prior[free]) ** 2)) / (2 * CAPACITY_LOG_SD ** 2)
+
+    def f(phi: np.ndarray) -> float:
+        E = E_of(phi[cut[-1]:])
+        return sum(m.nlp(phi[cut[k]:cut[k + 1]], E) for k, m in enumerate(models)) + cap_prior(phi[cut[-1]:])
+
+    def hess(phi: np.ndarray) -> np.ndarray:
+        """Gauss–Newton information over (each curve's theta, log capacities), noise at its value in
+        ``phi`` (zero rows and columns for the noise levels): positive semi-definite everywhere, so it
+        measures what the records can identify even away from the joint optimum."""
+        nc = len(free)
+        H = np.zeros((len(phi), len(phi)))
+        H[cut[-1]:, cut[-1]:] += np.eye(nc) / CAPACITY_LOG_SD ** 2
+        for k, m in enumerate(models):
+            d = m.k
+            idx = np.r_[cut[k]:cut[k] + d, cut[-1]:cut[-1] + nc]
+            sig = float(np.exp(phi[cut[k] + d]))
+
+            def res(v, m=m, d=d, sig=sig):
+                fv = make_curve(m.kind, **curve_from_theta(m.kind, v[:d], m.e0)).value(E_of(v[d:])[m.mask])
+                return np.log(np.maximum(fv + m.kappa, 1e-300)) / sig
+            v0 = phi[idx]
+            J = np.column_stack([(res(v0 + h) - res(v0 - h)) / 2e-5 for h in np.eye(len(v0)) * 1e-5])
+            H[np.ix_(idx, idx)] += J.T @ J
+            H[np.ix_(idx[:d], idx[:d])] += _hessian(m.prior_terms, v0[:d])
+        for k, m in enumerate(models):  # the noise levels: their own curvature, uncoupled
+            H[cut[k] + m.k, cut[k] + m.k] = 2 * m.n + 1 / NOISE_LOG_SD ** 2
+        return H
+    return f, hess, cut
+
+
+def _weights(H: np.ndarray, n_caps: int) -> tuple[np.ndarray, np.ndarray]:
+    cov, _ = _safe_inv(H)
+    var = np.diag(cov)[len(cov) - n_caps:]
+    return np.clip(1 - var / CAPACITY_LOG_SD ** 2, 0.0, 1.0), cov
+
+
+def _fit_category(s: Scenario, c: str, hist: list[ChannelHistory], ys: dict[str, np.ndarray], years: list[int],
+                  seed: int) -> tuple[dict[tuple[str, str], CurveFit], list[ChannelFit], np.ndarray]:
+    """Fit a category's curves and, where the records identify them, its channels' capacities."""
+    optimize = _scipy_optimize()
+    T = len(years)
+
+    def anchor(E: np.ndarray) -> float:
+        return float(E[-1]) if E[-1] > 0 else float(E[E > 0].mean()) if np.any(E > 0) else 0.0
+
+    def resources(caps: dict[int, float]) -> np.ndarray:
+        return sum((h.resources(caps.get(j)) for j, h in enumerate(hist)), np.zeros(T))
+
+    E = resources({})
+    e0 = anchor(E)
+    if e0 <= 0:
+        return {}, [], E
+    models = {i: _CurveModel(s, c, i, E, y, e0) for i, y in ys.items()}
+    zs = {i: m.optimise(E) for i, m in models.items()}
+    data = [i for i, m in models.items() if m.n]
+    capped = [j for j, h in enumerate(hist) if np.isfinite(h.capacity) and h.spent.max() > 0]
+    log_prior = np.log(np.array([h.capacity for h in hist]))
+    weights = {j: 0.0 for j in capped}
+    free: list[int] = []
+    if capped and data:
+        ms = [models[i] for i in data]
+        _, hess, _ = _joint(ms, hist, capped, log_prior)
+        w, _ = _weights(hess(np.concatenate([zs[i] for i in data] + [log_prior[capped]])), len(capped))
+        weights = dict(zip(capped, w))
+        free = [j for j in capped if weights[j] >= PRIOR_DOMINATES]
+    fitted_caps: dict[int, float] = {}
+    while free:  # joint MAP over the curves and the identified capacities; drop any that stop being so
+        ms = [models[i] for i in data]
+        f, hess, cut = _joint(ms, hist, free, log_prior)
+        start = np.concatenate([zs[i] for i in data] + [log_prior[free]])
+        res = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-6, "maxiter": 4000})
+        w, _ = _weights(hess(res.x), len(free))
+        weights.update(dict(zip(free, w)))
+        keep = [j for j, wj in zip(free, w) if wj >= PRIOR_DOMINATES]
+        if keep == free:
+            fitted_caps = {j: float(np.exp(res.x[cut[-1] + k])) for k, j in enumerate(free)}
+            break
+        free = keep
+    covs: dict[str, np.ndarray] = {}
+    cap_cov = np.zeros((0, 0))
+    if fitted_caps:  # re-anchor at the new current resources; the curves' spread includes the capacities'
+        E = resources(fitted_caps)
+        e0 = anchor(E)
+        models = {i: _CurveModel(s, c, i, E, y, e0) for i, y in ys.items()}
+        zs = {i: m.optimise(E) for i, m in models.items()}
+        ms = [models[i] for i in data]
+        log_fit = log_prior.copy()
+        for j, v in fitted_caps.items():
+            log_fit[j] = np.log(v)
+        _, hess, cut = _joint(ms, hist, free, log_prior)
+        w, cov = _weights(hess(np.concatenate([zs[i] for i in data] + [log_fit[free]])), len(free))
+        weights.update(dict(zip(free, w)))
+        for k, i in enumerate(data):
+            covs[i] = cov[cut[k]:cut[k + 1], cut[k]:cut[k + 1]]
+        cap_cov = cov[cut[-1]:, cut[-1]:]
+    note = ("fitted jointly with the category's channel capacities",) if fitted_caps else ()
+    fits = {(c, i): _summarise(m, zs[i], E, years, seed, covs.get(i), note if i in covs else ())
+            for i, m in models.items()}
+    total = sum(h.spent for h in hist if s.mode(h.mode).on_budget) + 1e-12
+    channels = []
+    for j in capped:
+        h = hist[j]
+        share = h.spent / total
+        mix = float(np.std(np.log(share[share > 0]))) if np.sum(share > 0) > 1 else 0.0
+        if j in fitted_caps:
+            sd = float(np.sqrt(cap_cov[free.index(j), free.index(j)]))
+            v = fitted_caps[j]
+            interval, reason = (v * float(np.exp(-Z90 * sd)), v * float(np.exp(Z90 * sd))), "identified"
+        else:
+            v = h.capacity
+            interval = (v * float(np.exp(-Z90 * CAPACITY_LOG_SD)), v * float(np.exp(Z90 * CAPACITY_LOG_SD)))
+            reason = "weak" if data else "no_outcomes"
+        channels.append(ChannelFit(c, h.mode, h.capacity, v, interval, float(weights[j]), j in fitted_caps,
+                                   float(h.spent.max() / h.capacity), mix, reason))
+    return fits, channels, E
 
 
 # ----------------------------------------------------------------------------- the whole scenario
@@ -425,6 +684,7 @@ class Calibration:
     scenario: Scenario
     flips: pd.DataFrame | None = None
     plan_performance: float | None = None
+    channels: list[ChannelFit] = field(default_factory=list)  # channels with a capacity in the scenario
 
     @property
     def year_correlation(self) -> float:
@@ -470,6 +730,9 @@ class Calibration:
                 f"# records {self.years[0]}–{self.years[-1]}.  Curves fitted by maximum a posteriori estimation,\n"
                 "# spread by the Laplace approximation; the index's reference levels are the last actual year's\n"
                 "# outputs (100 = that year's output).  See the calibration report for each curve's fit.\n")
+        if self.channels:
+            head += "# Channel capacities (channels:, 万元 a year):\n" + "".join(
+                f"#   {ch.category}.{ch.mode}: {channel_status(ch)}\n" for ch in self.channels)
         return head + yaml.safe_dump(self.document(out_path), allow_unicode=True, sort_keys=False, width=110)
 
 
@@ -531,6 +794,17 @@ def _document(cal: Calibration, out_path) -> dict:
     sq = _status_quo_section(cal, src)
     if sq is not None:
         doc["status_quo"] = sq
+    chans: dict[str, Any] = {}
+    for ch in cal.channels:
+        if ch.identified:
+            spec = s.spec.channels[ch.category][ch.mode]
+            if spec.capacity_wan is not None:
+                entry = {"capacity_wan": _round(ch.capacity_wan, 4)}
+            else:  # the ticket is known; the records moved the count (whole projects, firms, deals)
+                entry = {"units": max(1, round(spec.units * ch.capacity_wan / ch.prior_wan))}
+            chans.setdefault(ch.category, {})[ch.mode] = entry | {"source": src}
+    if chans:
+        doc["channels"] = chans
     doc["uncertainty"] = _uncertainty_section(cal, src)
     if repeated:
         doc = deep_merge(repeated, doc) | {k: doc[k] for k in ("extends", "id", "title", "description")}
@@ -638,27 +912,29 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     Raises :class:`~budgetsim.scenario.records.RecordsError` listing every problem of the file."""
     s = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     rec = records if isinstance(records, Records) else read_records(records, s, name=records_name)
-    years, E = history_resources(s, rec)
+    years, hist = channel_histories(s, rec)
+    E = np.zeros((len(s.categories), len(years)))
     out = rec.outcomes.groupby(["category", "indicator", "year"])["value"].sum()
     fits: dict[tuple[str, str], CurveFit] = {}
+    channels: list[ChannelFit] = []
     for c in s.categories:
-        ci = s.categories.index(c)
-        e_c = E[ci]
-        e0 = float(e_c[-1]) if e_c[-1] > 0 else float(e_c[e_c > 0].mean()) if np.any(e_c > 0) else 0.0
+        ys = {}
         for i in s.spec.categories[c].response:
             y = np.full(len(years), np.nan)
             if (c, i) in out.index.droplevel(2):
                 for yr, v in out.loc[(c, i)].items():
                     y[years.index(int(yr))] = v
-            if e0 <= 0:
-                continue
-            fits[(c, i)] = fit_curve(s, c, i, e_c, y, years, e0, seed=seed)
+            ys[i] = y
+        f_c, ch_c, E[s.categories.index(c)] = _fit_category(s, c, [h for h in hist if h.category == c], ys,
+                                                             years, seed)
+        fits.update(f_c)
+        channels += ch_c
     for (c, i) in [(c, i) for c in s.categories for i in s.spec.categories[c].response]:
         if (c, i) not in fits:  # no spending at all in this category: nothing to anchor on
             fits[(c, i)] = _unfitted(s, c, i, len(years))
     fits = {k: fits[k] for k in [(c, i) for c in s.categories for i in s.spec.categories[c].response]}
     refs = _reference_levels(s, rec, years, E, fits)
-    cal = Calibration(s, rec, years, E, fits, refs, scenario=s)
+    cal = Calibration(s, rec, years, E, fits, refs, scenario=s, channels=channels)
     doc = cal.document()
     merged = deep_merge(s.raw, {k: v for k, v in doc.items() if k != "extends"})
     if doc.get("extends"):
@@ -679,7 +955,7 @@ def _unfitted(s: Scenario, c: str, i: str, T: int) -> CurveFit:
     return CurveFit(c, i, cs.curve, 0, 0.0, params, params, pri, np.array([]), np.zeros((0, 0)), np.zeros((0, 0)),
                     nan, empty, nan, (nan, nan), nan, None, None, 0.0, 0.0, 0.0, 0.0, 0.0,
                     pd.DataFrame(columns=["effective_wan", "fitted", "low", "high", "prior"]),
-                    ["no spending recorded in this category: the curve stays as it was"])
+                    warnings=["no spending recorded in this category: the curve stays as it was"])
 
 
 # ----------------------------------------------------------------------------- recommendations that flip

@@ -3,8 +3,10 @@
 One HTML page (Chinese or English) that needs no network to view: per curve, the number of points,
 the fitted and prior parameters, the elasticity at current spending with its 90 % interval, how far
 the data moved it (data weight, shift in prior sds, a "prior dominates" warning), the residuals, and
-a chart of the observed points, the fitted curve, its band and the prior curve (inline SVG); overall, the index's new reference levels and the recommendations that flip within
-the bands.  Also the short text summary the CLI prints, the tables the workbench shows and the
+a chart of the observed points, the fitted curve, its band and the prior curve (inline SVG), and a
+warning where the band over ±50 % of current spending is wider than ±10 %; overall, the channels'
+absorptive capacities (fitted where the records identify them, else "scenario value kept"), the
+index's new reference levels and the recommendations that flip within the bands.  Also the short text summary the CLI prints, the tables the workbench shows and the
 same chart in Altair for the workbench.  The report's SVG is drawn directly: vl-convert took about a
 second per chart, twenty seconds for a report of nineteen curves.
 """
@@ -17,7 +19,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from ..analysis.calibration import Calibration, CurveFit
+from ..analysis.calibration import CAPACITY_LOG_SD, Calibration, CurveFit
 from .labels import label, t, unit
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -37,10 +39,42 @@ def _pct(x: float, signed: bool = True) -> str:
     return f"{x * 100:+.1f} %" if signed else f"{x * 100:.1f} %"
 
 
+BAND_PINNED = 0.10  # the recovery criterion: within 10 % of the truth over ±50 % of current spending
+
+
 def verdict(f: CurveFit, lang: str) -> str:
     if not f.fitted:
         return t("cal_no_data", lang)
-    return t("cal_prior_dominates", lang) if f.prior_dominates else t("cal_data_moved", lang)
+    if f.prior_dominates:
+        return t("cal_prior_dominates", lang)
+    return t("cal_data_moved_wide", lang) if f.band_halfwidth > BAND_PINNED else t("cal_data_moved", lang)
+
+
+def band_note(f: CurveFit, lang: str) -> str | None:
+    """The extrapolation warning of a fitted curve whose 90 % band over ±50 % of current spending is
+    wider than ±10 % (None when it is not)."""
+    if not f.fitted or not f.band_halfwidth > BAND_PINNED:
+        return None
+    return t("cal_band_wide", lang, lo=f.data_range[0], hi=f.data_range[1], w=f.band_halfwidth)
+
+
+def channels_table(cal: Calibration, lang: str = "zh") -> pd.DataFrame:
+    """One row per channel with a capacity: the scenario's and the calibrated value, and whether the
+    records identified it."""
+    s = cal.base
+    rows = []
+    for ch in cal.channels:
+        rows.append({
+            t("cal_channel", lang): f"{label(s, 'categories', ch.category, lang)} · {label(s, 'modes', ch.mode, lang)}",
+            t("cal_cap_scenario", lang): f"{ch.prior_wan:,.0f}",
+            t("cal_cap_fitted", lang): f"{ch.capacity_wan:,.0f}" if ch.identified else "—",
+            t("cal_cap_interval", lang): f"{ch.interval[0]:,.0f}–{ch.interval[1]:,.0f}" if ch.identified else "—",
+            t("cal_data_weight", lang): f"{ch.data_weight:.2f}",
+            t("cal_cap_peak", lang): f"{ch.peak_use * 100:.0f} %",
+            t("cal_cap_mix", lang): f"{ch.mix_spread:.2f}",
+            t("cal_flag", lang): t(f"cal_cap_{ch.reason}", lang),
+        })
+    return pd.DataFrame(rows)
 
 
 def elasticity_text(f: CurveFit) -> str:
@@ -66,6 +100,7 @@ def curves_table(cal: Calibration, lang: str = "zh") -> pd.DataFrame:
             t("cal_level", lang): "—" if not f.fitted else _pct(f.level_change),
             t("cal_rmse", lang): "—" if not f.fitted else _pct(
                 float((f.observed["residual"] ** 2).mean() ** 0.5), signed=False),
+            t("cal_band_50", lang): "—" if not f.fitted else f"±{f.band_halfwidth * 100:.1f} %",
             t("cal_flag", lang): verdict(f, lang),
         })
     return pd.DataFrame(rows)
@@ -289,8 +324,15 @@ def calibration_html(cal: Calibration, lang: str = "zh", charts: bool = True) ->
     if rec.warnings:
         parts.append(f"<div class='warn'><b>{esc(t('cal_record_warnings', lang))}</b><ul>"
                      + "".join(f"<li>{esc(w)}</li>" for w in rec.warnings) + "</ul></div>")
-    parts += [f"<h2>{esc(t('cal_summary', lang))}</h2>", _table(curves_table(cal, lang)),
-              f"<h2>{esc(t('cal_refs', lang))}</h2>", _table(references_table(cal, lang)),
+    parts += [f"<h2>{esc(t('cal_summary', lang))}</h2>", f"<p>{esc(t('cal_band_note', lang))}</p>",
+              _table(curves_table(cal, lang))]
+    if cal.channels:
+        n_id = sum(ch.identified for ch in cal.channels)
+        parts += [f"<h2>{esc(t('cal_channels', lang))}</h2>",
+                  f"<p>{esc(t('cal_channels_intro', lang, sd=CAPACITY_LOG_SD))}</p>",
+                  f"<p>{esc(t('cal_caps_n', lang, n=n_id, k=len(cal.channels) - n_id))}</p>",
+                  _table(channels_table(cal, lang))]
+    parts += [f"<h2>{esc(t('cal_refs', lang))}</h2>", _table(references_table(cal, lang)),
               f"<h2>{esc(t('cal_flips', lang))}</h2>"]
     if cal.flips is None:
         parts.append(f"<p>{esc(t('cal_flips_skipped', lang))}</p>")
@@ -307,6 +349,8 @@ def calibration_html(cal: Calibration, lang: str = "zh", charts: bool = True) ->
         box = "warn" if f.prior_dominates else "ok"
         parts.append(f"<div class='{box}'>{esc(verdict(f, lang))}"
                      + "".join(f"<br>{esc(w)}" for w in f.warnings) + "</div>")
+        if band_note(f, lang):
+            parts.append(f"<div class='warn'>{esc(band_note(f, lang))}</div>")
         facts = [
             (t("cal_points", lang), f"{f.n_points}"),
             (t("cal_current", lang), f"{f.e0:,.0f} 万元"),
@@ -326,6 +370,7 @@ def calibration_html(cal: Calibration, lang: str = "zh", charts: bool = True) ->
             (t("cal_level", lang), _pct(f.level_change)),
             (t("cal_noise", lang), _pct(f.noise_cv, signed=False)),
             (t("cal_output_cv", lang), _pct(f.output_cv, signed=False)),
+            (t("cal_band_50", lang), f"±{f.band_halfwidth * 100:.1f} %"),
         ]
         parts.append("<table class='facts'>" + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>"
                                                        for k, v in facts) + "</table>")
@@ -350,6 +395,14 @@ def calibration_text(cal: Calibration, lang: str = "zh") -> str:
                      f"{t('cal_prior_elasticity', lang)} {f.prior_elasticity:.2f}, "
                      f"{t('cal_data_weight', lang)} {f.data_weight:.2f}"
                      + (f" — {t('cal_prior_dominates', lang)}" if f.prior_dominates else ""))
+    if cal.channels:
+        lines.append(f"{t('cal_channels', lang)}: " + t("cal_caps_n", lang, n=sum(ch.identified for ch in cal.channels),
+                                                         k=sum(not ch.identified for ch in cal.channels)))
+        for ch in cal.channels:
+            name = f"{label(s, 'categories', ch.category, lang)} · {label(s, 'modes', ch.mode, lang)}"
+            val = (f"{ch.prior_wan:,.0f} → {ch.capacity_wan:,.0f}" if ch.identified else f"{ch.prior_wan:,.0f}")
+            lines.append(f"  {name}: {val} 万元, {t('cal_data_weight', lang)} {ch.data_weight:.2f} — "
+                         f"{t('cal_cap_' + ch.reason, lang)}")
     lines.append(t("cal_refs", lang) + ":")
     for r in cal.reference_levels.itertuples():
         lines.append(f"  {label(s, 'indicators', r.indicator, lang)}: {r.old:,.0f} → {r.new:,.0f} "

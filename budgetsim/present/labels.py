@@ -430,6 +430,39 @@ UI: dict[str, tuple[str, str]] = {
     "cal_curves_fitted": ("拟合曲线（条）", "Curves fitted"),
     "cal_curves_prior": ("其中先验主导", "Of which prior dominates"),
     "cal_plan_index": ("校准后方案绩效指数", "Calibrated plan's index"),
+    # calibration: precision beyond the records' range, channel capacities (issue 14, second pass)
+    "cal_data_moved_wide": ("数据确定（记录范围内；±50% 处区间宽于 ±10%）",
+                            "Identified by the data (within the records' range; band wider than ±10 % at ±50 %)"),
+    "cal_band_50": ("±50% 支出处 90% 区间半宽", "90 % band half-width over ±50 % of spending"),
+    "cal_band_wide": ("记录覆盖当前支出的 {lo:.0%}–{hi:.0%}；在 ±50% 范围内 90% 区间最宽为 ±{w:.0%}，"
+                      "超出记录范围处数据不能把曲线确定到 ±10% 以内",
+                      "The records cover {lo:.0%}–{hi:.0%} of current spending; over ±50 % the 90 % band is up to "
+                      "±{w:.0%} wide: beyond the records' range the data do not pin the curve to within ±10 %"),
+    "cal_band_note": ("90% 区间：真实曲线约每 10 次有 1 次落在区间外（多在记录范围以外的两端）。"
+                      "按记录年数和波动，超出记录范围的外推精度有限，各曲线的 ±50% 区间半宽见下表。",
+                      "90 % band: about one time in ten the true curve lies outside it (mostly at the ends, beyond "
+                      "the records' range). How far a curve can be extrapolated depends on the number of years and "
+                      "their scatter; each curve's band half-width over ±50 % is in the table."),
+    "cal_channels": ("渠道吸纳能力", "Channel capacities"),
+    "cal_channels_intro": ("吸纳能力只有在某渠道接近其上限、且各渠道支出不同步变化时才能从记录中识别：它表现为该渠道"
+                           "相对同类别其他渠道的回报递减。若记录中各渠道同比例增减，或支出远低于能力，这种递减与"
+                           "响应曲线自身的凹性无法区分。先验为情景值（对数标准差 {sd}），数据权重 ≥ 0.5 才拟合，"
+                           "否则保留情景值。",
+                           "A capacity shows in the records only when a channel nears its limit while the channels "
+                           "of its category move differently: as that channel's returns falling off relative to the "
+                           "others. Records that move all channels together, or stay far below the limit, cannot "
+                           "tell it from the response curve's own concavity. Prior: the scenario's value (log sd "
+                           "{sd}); fitted when the data weight is at least 0.5, otherwise the scenario value is kept."),
+    "cal_cap_scenario": ("情景值（万元/年）", "Scenario (万元 a year)"),
+    "cal_cap_fitted": ("校准后（万元/年）", "Calibrated (万元 a year)"),
+    "cal_cap_interval": ("90% 区间", "90 % interval"),
+    "cal_cap_peak": ("记录中最高年支出 / 能力", "Records' largest year ÷ capacity"),
+    "cal_cap_mix": ("支出结构变化（对数份额标准差）", "Mix variation (sd of log share)"),
+    "cal_cap_identified": ("已由记录识别并拟合", "Identified by the records and fitted"),
+    "cal_cap_weak": ("记录不能识别；保留情景值", "Not identified by these records; scenario value kept"),
+    "cal_cap_no_outcomes": ("该类别无产出记录；保留情景值", "No outcomes recorded for this category; scenario value kept"),
+    "cal_caps_n": ("{n} 个渠道能力由记录识别，{k} 个保留情景值", "{n} channel capacities identified by the records, "
+                   "{k} kept at the scenario's value"),
     # many users at once (issue 17): a failed solve is this session's message, never a traceback
     "solve_failed": ("无法求解当前设置：{err}\n\n请调整参数或换一个情景；其他用户不受影响。",
                      "Could not solve these settings: {err}\n\nChange the settings or pick another scenario; "
