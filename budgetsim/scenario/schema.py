@@ -147,7 +147,9 @@ class Indicator(Strict):
     unit_en: str
     dimension: str
     weight: Weight = 1.0
-    reference_per_year: PositiveQuantity
+    # the level that scores 100: below a thousandth of a unit a year the index would weigh this
+    # indicator 10¹⁰ times the others, beyond what a solver can balance (a fuzzed 1e-9 stalled HiGHS)
+    reference_per_year: bounded("a reference level per year", 0.001, MAX_QUANTITY)
     source: str = "illustrative"
 
 
