@@ -400,6 +400,9 @@ def test_calibration_tab_fits_example_records_and_applies_them(at):
     m = _metrics(at)
     assert m["记录年度"] == "2016–2025" and m["拟合曲线（条）"] == "19"
     assert any("数据权重" in df.value.columns for df in at.dataframe)
+    # channel capacities: none identified by records that move each category's channels together
+    caps = next(df.value for df in at.dataframe if "校准后（万元/年）" in df.value.columns)
+    assert len(caps) == 15 and (caps["判断"] == "记录不能识别；保留情景值").all()
     _by_key(at.button, "cal_apply").click().run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["base"].id == "baseline_calibrated"

@@ -27,6 +27,16 @@ For each category × indicator curve that the records give outputs for:
    report says so.  ``shift_sd``: the move of the elasticity from
    the prior mean, in prior standard deviations.
 
+6. **Channel capacities** (``channels:``).  Recorded spending passes each channel's absorptive
+   curve before the mode kernels, as in the plan.  A capacity is identified only by a channel's
+   returns falling off *relative to its category's other channels* as it nears its limit: a
+   Gauss–Newton information over the category's curves and its channels' log capacities (prior:
+   the scenario's value, log sd ``CAPACITY_LOG_SD``) gives each a data weight; at 0.5 or more it is
+   fitted jointly with the category's curves (their spread then includes it), otherwise the
+   scenario's value is kept and the report and the calibrated file say "not identified by these
+   records".  Records that move a category's channels together identify none (the recovery bench:
+   0 of 300); a dominant channel run near its limit while the mix moves can be.
+
 The calibrated scenario (:meth:`Calibration.document`) is an ``extends:`` diff: the fitted curves,
 a reference naming the records file and its SHA-256, each indicator's ``reference_per_year`` set to
 the records' last actual year (100 = "the last actual year's output"), the status quo set to that

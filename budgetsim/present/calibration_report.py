@@ -39,13 +39,15 @@ def _pct(x: float, signed: bool = True) -> str:
     return f"{x * 100:+.1f} %" if signed else f"{x * 100:.1f} %"
 
 
+BAND_PINNED = 0.10  # the recovery criterion: within 10 % of the truth over ±50 % of current spending
+
+
 def verdict(f: CurveFit, lang: str) -> str:
     if not f.fitted:
         return t("cal_no_data", lang)
-    return t("cal_prior_dominates", lang) if f.prior_dominates else t("cal_data_moved", lang)
-
-
-BAND_PINNED = 0.10  # the recovery criterion: within 10 % of the truth over ±50 % of current spending
+    if f.prior_dominates:
+        return t("cal_prior_dominates", lang)
+    return t("cal_data_moved_wide", lang) if f.band_halfwidth > BAND_PINNED else t("cal_data_moved", lang)
 
 
 def band_note(f: CurveFit, lang: str) -> str | None:

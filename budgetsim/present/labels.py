@@ -431,6 +431,8 @@ UI: dict[str, tuple[str, str]] = {
     "cal_curves_prior": ("其中先验主导", "Of which prior dominates"),
     "cal_plan_index": ("校准后方案绩效指数", "Calibrated plan's index"),
     # calibration: precision beyond the records' range, channel capacities (issue 14, second pass)
+    "cal_data_moved_wide": ("数据确定（记录范围内；±50% 处区间宽于 ±10%）",
+                            "Identified by the data (within the records' range; band wider than ±10 % at ±50 %)"),
     "cal_band_50": ("±50% 支出处 90% 区间半宽", "90 % band half-width over ±50 % of spending"),
     "cal_band_wide": ("记录覆盖当前支出的 {lo:.0%}–{hi:.0%}；在 ±50% 范围内 90% 区间最宽为 ±{w:.0%}，"
                       "超出记录范围处数据不能把曲线确定到 ±10% 以内",
