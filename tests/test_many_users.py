@@ -2,8 +2,9 @@
 
 AppTest runs the page in this process, so two AppTest sessions share the engine's caches and the
 compiled HiGHS sessions exactly as two browser sessions of one ``streamlit run`` do; here their
-reruns run at the same time from two threads.  The same in Chromium is in ``test_browser.py``'s
-style at the end (two browser contexts against one server).
+reruns run at the same time from two threads.  The same in Chromium, two browser contexts against
+one ``streamlit run``, is ``test_browser.py::test_two_users_at_once_each_see_their_own_answer``.
+The engine's admission gates (a few solves, one slow analysis at a time) are tested at the end.
 """
 
 from __future__ import annotations

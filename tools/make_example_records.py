@@ -10,8 +10,8 @@ How each column is obtained (also in scenarios/records/README.md):
   category as the status quo does (guidance funds start in 2018, risk pools in 2017); the R&D
   super-deduction's forgone revenue rises from 5,000 to 12,000 万元.  All illustrative.
 * outcomes (产出): the baseline's curves (elasticities moved a little, as real curves would differ)
-  through the same support-mode mechanics, times log-normal noise (8 %), counts rounded to whole
-  numbers.  Where a public statistic exists the 2022 rows are set to it: new high-tech firms with
+  through the same channel capacities and support-mode mechanics, times log-normal noise (8 %),
+  counts rounded to whole numbers.  Where a public statistic exists the 2022 rows are set to it: new high-tech firms with
   special-fund support = 30 % (assumption) × 712 newly recognised in 2022 = 214 firms; R&D induced =
   10 % (assumption) × 17.6 bn yuan = 176,000 万元 (yangzhou_stats in the baseline).
 """

@@ -55,14 +55,36 @@ def _ratio(mech, x: np.ndarray, t: int) -> float:
     return float(mech.external[t] @ x + mech.prior_external[t]) / fiscal if fiscal > 0 else float("nan")
 
 
-def _max_ratio(b: ModelBuilder, t: int, iterations: int = 30) -> float:
-    """The highest external ÷ fiscal ratio of year ``t`` over the builder's feasible set."""
+def _warm_instance(b: ModelBuilder):
+    """A HiGHS instance holding ``b``'s program to maximise, for runs that change only the costs."""
+    from ..model.lp import new_highs
+
     lp = b.lp.copy()
+    lp.set_objective(np.zeros(lp.n_cols), True)
+    lp.check_finite()
+    h = new_highs()
+    if lp.is_mip:
+        h.setOptionValue("mip_rel_gap", 1e-4)
+    h.passModel(lp.to_highs_lp())
+    return h, lp.is_mip
+
+
+def _max_ratio(b: ModelBuilder, t: int, warm, iterations: int = 30) -> float:
+    """The highest external ÷ fiscal ratio of year ``t`` over the builder's feasible set.
+
+    ``warm`` (from :func:`_warm_instance`) holds the program: each step changes only the costs
+    and runs from the last basis (a cold solve per step was most of a lever move's CPU)."""
+    from ..model.lp import DEFAULT_TIME_LIMIT, read_highs_solution
+
+    h, is_mip = warm
     mech = b.mech
+    cols = np.arange(b.lp.n_cols, dtype=np.int32)
     r = 0.0
     for _ in range(iterations):  # Dinkelbach: the constant part (prior awards) does not move the argmax
-        lp.set_objective(b.X(mech.external[t] - r * mech.budget[t]), True)
-        sol = lp.solve("highs")
+        h.changeColsCost(cols.size, cols, b.X(mech.external[t] - r * mech.budget[t]))
+        h.setOptionValue("time_limit", h.getRunTime() + DEFAULT_TIME_LIMIT)  # the run clock adds up
+        h.run()
+        sol = read_highs_solution(h, 0.0, is_mip)
         if not sol.ok:
             return float("nan")
         new = _ratio(mech, b.allocation(sol), t)
@@ -87,7 +109,8 @@ def leverage_reach(r: Result) -> LeverageReach:
     s = r.scenario
     free_s = _floor_off(r)
     b = ModelBuilder(free_s, "max-performance", r.run.builder.breakpoints).build()
-    most = np.array([_max_ratio(b, t) for t in range(b.T)])
+    warm = _warm_instance(b)
+    most = np.array([_max_ratio(b, t, warm) for t in range(b.T)])
     plan = r.leverage["leverage"].to_numpy(dtype=float) if r.ok else np.full(b.T, np.nan)
     rule = s.rule("leverage_floor")
     floor = s.per_year(rule.min_ratio) if rule is not None else np.full(b.T, np.nan)
