@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution, time_limit_or_default
+from .lp import LinearProgram, LPSolution, new_highs, read_highs_solution, rerun_on_trouble, time_limit_or_default
 
 MAX_SESSIONS = 8  # model structures kept warm (least recently used dropped)
 MAX_GRIDS = 256  # remembered final grids per session (least recently used dropped)
@@ -192,6 +192,7 @@ class HighsSession:
             t0 = time.perf_counter()
             h.run()
             sol = read_highs_solution(h, sol.solve_seconds + time.perf_counter() - t0, is_mip)
+            sol = rerun_on_trouble(h, sol, is_mip, limit)
         return sol
 
 

@@ -289,8 +289,8 @@ class LinearProgram:
         h.passModel(self.to_highs_lp())
         t0 = time.perf_counter()
         h.run()
-        seconds = time.perf_counter() - t0
-        return read_highs_solution(h, seconds, self.is_mip)
+        sol = read_highs_solution(h, time.perf_counter() - t0, self.is_mip)
+        return rerun_on_trouble(h, sol, self.is_mip, float(time_limit))
 
     def _solve_pulp(self, time_limit, mip_rel_gap) -> LPSolution:
         import pulp
@@ -375,6 +375,40 @@ class LinearProgram:
 
 def _huge(v: np.ndarray) -> np.ndarray:
     return np.isfinite(v) & (np.abs(v) >= HIGHS_INF)
+
+
+# Other ways to run a program on which HiGHS's default simplex ends without a definite answer
+# (model status Unknown or Not Set: numerical trouble on badly scaled numbers, e.g. a curve whose
+# outputs are 10⁻⁸ of the others): without scaling, then the interior-point method.
+TROUBLE_OPTIONS = ({"simplex_scale_strategy": 0}, {"solver": "ipm"})
+
+
+def rerun_on_trouble(h, sol: LPSolution, is_mip: bool, time_limit: float) -> LPSolution:
+    """``sol`` itself when definite (optimal, infeasible, time limit, unbounded); else the first
+    definite answer of :data:`TROUBLE_OPTIONS`, each run from scratch within what is left of
+    ``time_limit``.  The instance's options are restored afterwards."""
+    spent = sol.solve_seconds
+    for opts in TROUBLE_OPTIONS:
+        if sol.status != "error" or is_mip or spent >= time_limit:
+            break
+        before = {k: _option(h, k) for k in opts}
+        for k, v in opts.items():
+            h.setOptionValue(k, v)
+        h.setOptionValue("time_limit", h.getRunTime() + max(time_limit - spent, 0.0))
+        h.clearSolver()
+        t0 = time.perf_counter()
+        h.run()
+        spent += time.perf_counter() - t0
+        sol = read_highs_solution(h, spent, is_mip)
+        for k, v in before.items():
+            h.setOptionValue(k, v)
+    return sol
+
+
+def _option(h, name: str):
+    """An option's value (some highspy versions answer (status, value))."""
+    v = h.getOptionValue(name)
+    return v[1] if isinstance(v, tuple) else v
 
 
 def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:

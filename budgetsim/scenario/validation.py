@@ -135,6 +135,9 @@ def _bounds_reason(b: Bounds, kind: str) -> str:
     return f"{b.name} must lie in {b.text()}"
 
 
+CREDIBLE_LEVEL = 1e6  # a curve's level (max, coef) at most this many times its indicator's reference
+
+
 def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
     """Whole-file checks that need more than one key at a time."""
     out: list[Problem] = []
@@ -197,6 +200,12 @@ def semantic_problems(spec: ScenarioSpec) -> list[Problem]:
                 continue
             need = CURVE_PARAMS[cs.curve]
             given = {k for k in ("max", "scale", "coef", "exponent", "half", "n") if getattr(cs, k) is not None}
+            level = next((k for k in ("max", "coef") if k in need and getattr(cs, k) is not None), None)
+            if level and iid in inds and getattr(cs, level) > CREDIBLE_LEVEL * inds[iid].reference_per_year:
+                # the index would weigh this curve a million times its reference: no solver balances that
+                add(f"{p}.{level}", getattr(cs, level),
+                    f"at most {CREDIBLE_LEVEL:,.0f} × the indicator's reference level "
+                    f"({inds[iid].reference_per_year:,.6g} a year, indicators.{iid}.reference_per_year)")
             for k in need:
                 if k not in given:
                     add(f"{p}.{k}", MISSING, f"curve '{cs.curve}' needs '{k}' (parameters: {list(need)})")
