@@ -214,7 +214,7 @@ def test_rule_costs_diagnosis_and_uncertainty_in_the_browser(browser, server):
     page.get_by_text("绩效指数").first.wait_for(timeout=60_000)
     _idle(page)
     page.get_by_role("tab").filter(has_text="规则代价与边际价值").click()
-    page.get_by_text("卡住了方案：由 900 家 放宽至 890 家").first.wait_for(timeout=60_000)
+    page.get_by_text("卡住了方案：由 60,000 万元 放宽至 61,000 万元").first.wait_for(timeout=60_000)
     page.get_by_text("多给 1,000 万元预算，绩效指数多得几分").first.wait_for(timeout=30_000)
     _idle(page)
     page.get_by_role("tab").filter(has_text="不确定性").click()
