@@ -532,7 +532,12 @@ def test_two_users_at_once_each_see_their_own_answer(browser, server):
             page.get_by_label("内置情景").click()
             page.get_by_role("option").filter(has_text=base.title("zh")).first.click()
         page.wait_for_function(_SHOWS, arg=kpi_values(bs.solve(base), "zh"), polling=100, timeout=60_000)
-        users[sid] = (ctx, page, page.get_by_test_id("stSidebar").get_by_label(lever.label("zh"), exact=True), want)
+        box = page.get_by_test_id("stSidebar").get_by_label(lever.label("zh"), exact=True)
+        # after a scenario switch the previous scenario's lever may linger until the rerun is done
+        deadline = time.monotonic() + 30
+        while box.count() != 1 and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        users[sid] = (ctx, page, box, want)
     assert users["baseline"][3][0] != users["budget_plus_10"][3][0]  # the two answers can be told apart
     for step in range(2):
         for sid, (_, page, box, _) in users.items():
