@@ -273,6 +273,23 @@ def test_example_report_and_flips(example):
     assert list(table["数据点"].unique()) == [10]
 
 
+def test_report_says_where_the_band_is_wider_than_ten_percent(example):
+    """Curves whose 90 % band over ±50 % of current spending is wider than ±10 % get the extrapolation
+    warning and a verdict that says so; the others do not."""
+    from budgetsim.present.calibration_report import calibration_html, curves_table
+    cal = example
+    wide = [f for f in cal.fits.values() if f.fitted and f.band_halfwidth > 0.10]
+    assert 0 < len(wide) < len(cal.fits)
+    page = calibration_html(cal, "en", charts=False)
+    assert page.count("the data do not pin the curve to within ±10 %") == len(wide)
+    verdicts = curves_table(cal, "en")["Verdict"]
+    assert (verdicts == "Identified by the data (within the records' range; band wider than ±10 % at ±50 %)").sum() \
+        == sum(not f.prior_dominates for f in wide)
+    for f in wide:  # the band really is that wide at an end of the range
+        b = f.band[(f.band.effective_wan >= 0.5 * f.e0) & (f.band.effective_wan <= 1.5 * f.e0)]
+        assert ((b.high - b.low) / 2 / b.fitted).max() == pytest.approx(f.band_halfwidth)
+
+
 def test_hill_curve_fits(baseline):
     s = baseline.with_changes(diff={"categories": {"talent_environment": {"response": {
         "high_level_talents": {"curve": "hill", "max": 500, "half": 12000, "n": 0.9}}}}})
