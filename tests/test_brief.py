@@ -64,9 +64,12 @@ def test_brief_says_what_the_meeting_needs(brief_path):
     rules = doc.tables[2]
     assert [c.text for c in rules.rows[0].cells] == ["规则", "放宽一步", "放宽一步多得（分）", "折合预算（万元）"]
     rows = [[c.text for c in r.cells] for r in rules.rows[1:]]
-    first = rows[0]  # the dearest first: 2026's envelope
-    assert first[0] == "年度预算总额（全额安排）" and "60,000 万元 → 61,000 万元" in first[1]
-    assert float(first[2]) > 0 and int(first[3].replace(",", "")) > 0
+    by_rule = {f[0]: f for f in rows}
+    assert "900 家 → 890 家" in by_rule["规划期产出目标"][1]
+    assert "60,000 万元 → 61,000 万元" in by_rule["年度预算总额（全额安排）"][1]  # its dearest year, 2026
+    gains = [float(f[2]) for f in rows]
+    assert gains == sorted(gains, reverse=True) and gains[-1] > 0
+    assert all(int(f[3].replace(",", "")) > 0 for f in rows)
     assert len({f[0] for f in rows}) == len(rows)  # one row per rule: its dearest year
     # risks from the simulation, assumptions with the illustrative ones named
     assert re.search(r"预期财政损失 [\d.]+ 亿元", text) and "最高风险敞口" in text

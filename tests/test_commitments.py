@@ -85,32 +85,39 @@ def test_prior_awards_take_budget_first(baseline, baseline_result):
 
 def test_money_decided_before_the_plan_still_delivers(baseline):
     mech = Mechanics(baseline)
-    T = mech.T
-    off = mech.resource_offset.reshape(len(baseline.categories), T)
-    c = baseline.categories.index("basic_frontier")
-    # basic research: both modes work a year after payment, so 2026's resources are 2025's money
-    assert off[c, 0] > 0
-    x0 = np.zeros(mech.n)
-    e0 = mech.resources(x0).reshape(len(baseline.categories), T)
-    np.testing.assert_allclose(e0, off)
-    # and no decision of the plan reaches basic research in 2026
-    e = mech.effective.reshape(len(baseline.categories), T, mech.n)
-    cols = [mech.col(j, t) for j, (cc, _) in enumerate(baseline.channels) if cc == "basic_frontier" for t in range(T)]
-    assert not e[c, 0, cols].any()
+    T, C = mech.T, len(baseline.categories)
+    c = baseline.categories.index("tech_guidance")
+    j = baseline.channels.index(("tech_guidance", "guidance_fund"))  # works two years after each pay-in
+    off = mech.resource_offset.reshape(C, T)
+    assert (off[c, :2] > 0).all()
+    np.testing.assert_allclose(mech.resources(np.zeros(mech.n)).reshape(C, T), off)  # nothing decided: the offset
+    # the fund's 2026–27 results come from money paid before the plan (2024–25 at the 2025 level) and
+    # from 续拨 pay-ins (2026 pay-ins work in 2028): none of the plan's own commitments reach them
+    per = mech.kernel(j)[2, 0] / baseline.mode("guidance_fund").fund.pay_in[0]
+    fund_only = mech.channel_offset(j, mech.params(j))
+    assert fund_only[0] == pytest.approx(per * base_level(baseline, j))
+    assert fund_only[2] == pytest.approx(per * mech.prior_cash[j, 0])
+    e = mech.effective.reshape(C, T, mech.n)
+    assert not e[c, :2, [mech.col(j, t) for t in range(T)]].any()
+
+
+def base_level(s, j):
+    from budgetsim.model.continuity import base_year_decisions
+    return float(base_year_decisions(s)[j])
 
 
 def test_a_lag_is_a_delay(baseline):
     mech = Mechanics(baseline)
     T, r = mech.T, baseline.spec.plan.discount_rate
-    j = baseline.channels.index(("basic_frontier", "institutional"))  # lag 1, paid at once
+    j = baseline.channels.index(("tech_guidance", "guidance_fund"))  # lag 2, paid in 40/30/30
+    m = baseline.mode("guidance_fund")
     k = mech.kernel(j)
-    per = k[1, 0]
-    assert per > 0 and k[0, 0] == 0
-    for s in range(T - 1):
-        assert k[s + 1, s] == pytest.approx(per)
-        assert k[:, s].sum() == pytest.approx(per)
-    # 2030's money works in 2031: counted in 2030 at one more year's discount
-    assert k[T - 1, T - 1] == pytest.approx(per / (1 + r))
+    per = k[2, 0] / m.fund.pay_in[0]
+    assert per > 0 and not k[:2, 0].any()
+    # a commitment of 2026 is paid in 2026–28 and works in 2028–30
+    np.testing.assert_allclose(k[2:, 0], per * np.array(m.fund.pay_in))
+    # 2030's commitment works in 2032–34: counted in 2030 at the discount for the extra years
+    assert k[T - 1, T - 1] == pytest.approx(per * sum(sh / (1 + r) ** (i + 2) for i, sh in enumerate(m.fund.pay_in)))
     none_after = Mechanics(baseline.with_changes({"plan.results_after_plan": 0.0}))
     assert not none_after.kernel(j)[:, T - 1].any()
 

@@ -53,7 +53,7 @@ def test_an_impossible_floor_says_so(baseline, reach):
 
 def test_leverage_words(reach):
     zh = views.leverage_sentence(reach, "zh")
-    assert zh == ("杠杆率下限逐年考核：不超过 1.66 倍时不起作用（方案已达到），1.66 倍至 1.96 倍之间会压低绩效，"
+    assert zh == ("杠杆率下限逐年考核：不超过 1.70 倍时不起作用（方案已达到），1.70 倍至 1.96 倍之间会压低绩效，"
                   "超过 1.96 倍就做不到（其他规则下最高可达）。")  # the 2026 reach, tied to 2025 by continuity
     tbl = views.leverage_table(reach, "en")
     assert list(tbl.columns) == ["Year", "Plan's leverage", "Leverage floor", "Most reachable under the other rules",

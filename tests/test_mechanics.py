@@ -47,7 +47,7 @@ def test_grant_effective_resources_follow_mode_economics(baseline):
     m = s.mode("competitive_grant")
     per = m.fiscal_effectiveness + m.leverage * m.external_effectiveness
     e = (mech.effective @ x).reshape(len(s.categories), -1)
-    # awarded each year, paid 50/30/20 % over three years, working a year after each payment;
+    # awarded each year, paid 50/30/20 % over three years, working lag_years after each payment;
     # what works after 2030 counts in 2030 at the plan's discount for the extra years
     T, r = len(s.years), s.spec.plan.discount_rate
     want = np.zeros(T)
@@ -55,7 +55,8 @@ def test_grant_effective_resources_follow_mode_economics(baseline):
         for i, share in enumerate(m.payout):
             when = award + i + m.lag_years
             want[min(when, T - 1)] += share * (1 + r) ** -max(when - (T - 1), 0)
-    assert np.allclose(want[:4], [0, 0.5, 0.8, 1.0])
+    first = np.r_[np.zeros(m.lag_years), np.cumsum(m.payout), np.ones(T)][:4]  # 50 %, 80 %, then all
+    assert np.allclose(want[:4], first)
     assert np.allclose(e[s.categories.index("basic_frontier")], 1000 * per * want)
     assert np.allclose(np.delete(e, s.categories.index("basic_frontier"), axis=0), 0)
     assert np.allclose(mech.budget @ x, 1000 * np.array([0.5, 0.8, 1, 1, 1]))  # cash by the schedule
