@@ -208,19 +208,26 @@ class Mechanics:
 
     @cached_property
     def prior_category(self) -> dict[str, np.ndarray]:
-        s = self.scenario
-        return {c: self.prior_sum(np.array([float(cc == c) for cc, _ in s.channels]) * self.on_budget)
-                for c in s.categories}
+        return {c: self.prior_sum(self._category_weights(c)) for c in self.scenario.categories}
 
     @cached_property
     def prior_mode(self) -> dict[str, np.ndarray]:
-        s = self.scenario
-        return {m: self.prior_sum(np.array([float(mm == m) for _, mm in s.channels])) for m in s.modes}
+        return {m: self.prior_sum(self._mode_weights(m)) for m in self.scenario.modes}
 
     def prior_support(self, support_type: str) -> np.ndarray:
+        return self.prior_sum(self._support_weights(support_type))
+
+    # channel weights of the cash rows (on-budget money of a category, a mode, a support type); the
+    # matrices (``category_spend`` …) and their prior-award constants (``prior_category`` …) share them
+    def _category_weights(self, c: str) -> np.ndarray:
+        return np.array([float(cc == c) for cc, _ in self.scenario.channels]) * self.on_budget
+
+    def _mode_weights(self, m: str) -> np.ndarray:
+        return np.array([float(mm == m) for _, mm in self.scenario.channels])
+
+    def _support_weights(self, support_type: str) -> np.ndarray:
         s = self.scenario
-        return self.prior_sum(np.array([float(s.mode(m).support_type == support_type) for _, m in s.channels])
-                              * self.on_budget)
+        return np.array([float(s.mode(m).support_type == support_type) for _, m in s.channels]) * self.on_budget
 
     @cached_property
     def prior_external(self) -> np.ndarray:
@@ -367,20 +374,14 @@ class Mechanics:
 
     @cached_property
     def category_spend(self) -> dict[str, np.ndarray]:
-        s = self.scenario
-        return {c: self._per_year_sum(np.array([float(cc == c) for cc, _ in s.channels]) * self.on_budget)
-                for c in s.categories}
+        return {c: self._per_year_sum(self._category_weights(c)) for c in self.scenario.categories}
 
     @cached_property
     def mode_spend(self) -> dict[str, np.ndarray]:
-        s = self.scenario
-        return {m: self._per_year_sum(np.array([float(mm == m) for _, mm in s.channels]))
-                for m in s.modes}
+        return {m: self._per_year_sum(self._mode_weights(m)) for m in self.scenario.modes}
 
     def support_spend(self, support_type: str) -> np.ndarray:
-        s = self.scenario
-        w = np.array([float(s.mode(m).support_type == support_type) for _, m in s.channels]) * self.on_budget
-        return self._per_year_sum(w)
+        return self._per_year_sum(self._support_weights(support_type))
 
     def loans(self, j: int) -> np.ndarray:
         return self._mode(j).leverage * self._pool_avail[j]
