@@ -41,13 +41,10 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 import budgetsim as bs  # noqa: E402
 from budgetsim.present.levers import lever_changes, levers_for  # noqa: E402
 from budgetsim.present.views import kpi_values  # noqa: E402
+from tools.serve import QUIET_JS, ServerError, start_streamlit  # noqa: E402
 
 CHROMIUM = os.environ.get("BUDGETSIM_CHROMIUM", "/usr/bin/chromium")
 # the users' scenarios, in turn: every bundled plan with a solution (the impossible one shows status-quo
@@ -77,45 +75,9 @@ _MATCH_JS = """(want) => {
 }"""
 _ONE_JS = """(label) => [...document.querySelectorAll('[data-testid=stSidebar] input')]
     .filter(e => e.getAttribute('aria-label') === label).length === 1"""
-_QUIET_JS = """(ms) => {
-    const now = performance.now();
-    if (document.querySelector('[data-testid=stStatusWidget]')) { window.__bsQuietSince = null; return false; }
-    if (window.__bsQuietSince == null) window.__bsQuietSince = now;
-    return now - window.__bsQuietSince >= ms;
-}"""
 
 
 # ----------------------------------------------------------------------------- the server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited early ({proc.returncode}): "
-                             f"{proc.stderr.read().decode(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return proc, url
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("streamlit did not answer its health endpoint within 90 s")
-        time.sleep(0.3)
 
 
 def rss_mb(pid: int | None) -> float | None:
@@ -283,7 +245,7 @@ class Run:
 
 async def _quiet(page, ms: int = 300, timeout: float = 120) -> None:
     await page.evaluate("window.__bsQuietSince = null")
-    await page.wait_for_function(_QUIET_JS, arg=ms, polling=100, timeout=timeout * 1000)
+    await page.wait_for_function(QUIET_JS, arg=ms, polling=100, timeout=timeout * 1000)
 
 
 async def _has_exception(page) -> str | None:
@@ -412,11 +374,14 @@ async def main_async(a) -> int:
     from playwright.async_api import async_playwright
 
     users = [int(u) for u in a.users.split(",")]
-    proc, url, pid = None, a.url, a.pid
+    server, url, pid = None, a.url, a.pid
     tmp = tempfile.TemporaryDirectory(prefix="budgetsim-load-")
     if url is None:
-        proc, url = start_server()
-        pid = proc.pid
+        try:
+            server = start_streamlit()
+        except ServerError as err:
+            raise SystemExit(str(err)) from None
+        url, pid = server.url, server.proc.pid
     deadline = time.monotonic() + a.max_minutes * 60
     run = Run(pid, tuple(m for m in (100, a.memory_moves) if m), deadline)
     expected = Expected()
@@ -460,12 +425,8 @@ async def main_async(a) -> int:
                 await browser.close()
     finally:
         tmp.cleanup()
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        if server is not None:
+            server.stop()
 
     base = rows[0]["tally"].latencies if rows else []
     b50, b95 = _q(base, 50), _q(base, 95)

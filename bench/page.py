@@ -24,19 +24,17 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import budgetsim as bs
+from tools.serve import ServerError, streamlit_server
 
 TILE = "[data-testid=stMetric]"
 PERF_LABEL = {"zh": "绩效指数", "en": "Performance index"}
@@ -56,12 +54,6 @@ MARKS_JS = """(() => { window.__marks = {}; const want = {app: '[data-testid=stA
   new MutationObserver(look).observe(document, {childList: true, subtree: true}); })();"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 FLOOR_APP = """import streamlit as st
 v = st.sidebar.number_input("2026 年预算总额（万元）", value=60000.0, step=100.0)
 st.metric("绩效指数", f"{v / 555.0:.2f}")
@@ -69,39 +61,15 @@ st.metric("绩效指数", f"{v / 555.0:.2f}")
 
 
 @contextlib.contextmanager
-def streamlit_server(app: Path):
-    port = _free_port()
+def bench_server(app: Path):
+    """``app`` served with a scratch scenario library; a start-up failure ends the benchmark with its reason."""
     library = Path(tempfile.mkdtemp(prefix="bench_page_")) / "library.sqlite3"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=os.environ | {"BUDGETSIM_LIBRARY": str(library), "PYTHONPATH": str(ROOT)})
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise SystemExit(f"streamlit exited early:\n{log.read().decode(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("streamlit did not start within 90 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with streamlit_server(app, env={"BUDGETSIM_LIBRARY": str(library), "PYTHONPATH": str(ROOT)},
+                              poll=0.2) as srv:
+            yield srv.url
+    except ServerError as err:
+        raise SystemExit(str(err)) from None
 
 
 def wait_value(page, changed_from: str | None, timeout_ms: int = 60_000) -> str:
@@ -126,7 +94,7 @@ def measure(app: Path, n: int, chromium: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     first, move, marks = [], [], []
-    with streamlit_server(app) as url, sync_playwright() as p:
+    with bench_server(app) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True,
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         warm = browser.new_page(viewport={"width": 1500, "height": 1100})  # warms the server up

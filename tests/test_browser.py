@@ -9,15 +9,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tools.serve import QUIET_JS, ServerError, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("BUDGETSIM_CHROMIUM", "/usr/bin/chromium")  # Debian's Chromium by default
@@ -32,46 +29,14 @@ def _require(cond: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _streamlit(library: Path):
     """A fresh ``streamlit run app.py`` on a free local port with its own scenario library; stopped at the end."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    log = tempfile.TemporaryFile()  # a file, not a pipe nobody reads: a full pipe would stall the server
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env=os.environ | {"BUDGETSIM_LIBRARY": str(library)})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
     try:
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited early ({proc.returncode}):\n{log.read().decode(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not answer its health endpoint within 60 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        with streamlit_server(env={"BUDGETSIM_LIBRARY": str(library)}, timeout=60) as srv:
+            yield srv.url
+    except ServerError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +59,6 @@ def browser():
         b.close()
 
 
-_QUIET = """(ms) => {
-    const now = performance.now();
-    if (document.querySelector('[data-testid=stStatusWidget]')) { window.__bsQuietSince = null; return false; }
-    if (window.__bsQuietSince == null) window.__bsQuietSince = now;
-    return now - window.__bsQuietSince >= ms;
-}"""
-
-
 def _idle(page, quiet_ms: int = 1_000) -> None:
     """Wait until Streamlit is idle: its status widget has stayed away for ``quiet_ms`` on end.
 
@@ -109,7 +66,7 @@ def _idle(page, quiet_ms: int = 1_000) -> None:
     have shown its status widget yet, and a click landing while it re-renders the page is lost
     ("retrying click action")."""
     page.evaluate("window.__bsQuietSince = null")
-    page.wait_for_function(_QUIET, arg=quiet_ms, polling=100, timeout=90_000)
+    page.wait_for_function(QUIET_JS, arg=quiet_ms, polling=100, timeout=90_000)
 
 
 def _download(page, button, tries: int = 3):

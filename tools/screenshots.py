@@ -12,22 +12,19 @@ scenarios compared, in English).  Uses Debian's /usr/bin/chromium; never downloa
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-QUIET = """(ms) => {
-    const now = performance.now();
-    if (document.querySelector('[data-testid=stStatusWidget]')) { window.__bsQuietSince = null; return false; }
-    if (window.__bsQuietSince == null) window.__bsQuietSince = now;
-    return now - window.__bsQuietSince >= ms;
-}"""
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.serve import QUIET_JS  # noqa: E402
 
 
 def idle(page, quiet_ms: int = 1500) -> None:
     """Wait until Streamlit's status widget has stayed away for ``quiet_ms`` (charts drawn)."""
     page.evaluate("window.__bsQuietSince = null")
-    page.wait_for_function(QUIET, arg=quiet_ms, polling=100, timeout=120_000)
+    page.wait_for_function(QUIET_JS, arg=quiet_ms, polling=100, timeout=120_000)
 
 
 def main() -> None:
