@@ -155,35 +155,26 @@ def _elastic(s: Scenario, objective: str, hard: tuple[str, ...], solver: str):
     return recs, _scenario_changes(s, grouped), {m.name: m.param for m in b.rows if m.rule is not None}
 
 
+# the single number a rule's rows are relaxed through: rules.<rule>.<field>
+PARAM_FIELD = {
+    "leverage_floor": "min_ratio", "contingent_liability_cap": "cap_wan", "tax_expenditure_cap": "cap_wan",
+    "budget_growth_floor": "min_growth", "category_smoothing": "max_change", "status_quo_band": "band",
+    "priority_floor": "share_min", "channel_band": "max_change", "stable_support_continuity": "min_keep",
+    "risk_appetite": "max_loss_share", "post_plan_commitments": "cap_wan",
+}
+
+
 def _param_path(s: Scenario, rid: str, meta: RowMeta, side: str) -> str:
+    if rid in PARAM_FIELD:
+        return f"rules.{rid}.{PARAM_FIELD[rid]}"
     if rid == "budget_envelope":
         return "budget.per_year_wan"
     if rid in ("category_share_min", "category_share_max", "mode_share_min", "mode_share_max"):
         return f"rules.{rid}.shares.{meta.key}"
     if rid == "stable_competitive_band":
         return f"rules.{rid}.stable_share_{meta.key}"
-    if rid == "leverage_floor":
-        return "rules.leverage_floor.min_ratio"
     if rid == "indicator_targets":
         return f"rules.indicator_targets.targets.{meta.key}"
-    if rid in ("contingent_liability_cap", "tax_expenditure_cap"):
-        return f"rules.{rid}.cap_wan"
-    if rid == "budget_growth_floor":
-        return "rules.budget_growth_floor.min_growth"
-    if rid == "category_smoothing":
-        return "rules.category_smoothing.max_change"
-    if rid == "status_quo_band":
-        return "rules.status_quo_band.band"
-    if rid == "priority_floor":
-        return "rules.priority_floor.share_min"
-    if rid == "channel_band":
-        return "rules.channel_band.max_change"
-    if rid == "stable_support_continuity":
-        return "rules.stable_support_continuity.min_keep"
-    if rid == "risk_appetite":
-        return "rules.risk_appetite.max_loss_share"
-    if rid == "post_plan_commitments":
-        return "rules.post_plan_commitments.cap_wan"
     if rid == "fixed_figures":
         i = fixed_figure_index(s, meta)
         field = {"=": "amount_wan", ">=": "min_wan", "<=": "max_wan"}[meta.sense]
