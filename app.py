@@ -2,7 +2,11 @@
 
 Run with ``make run`` (or ``streamlit run app.py``).  All model logic, labels, charts,
 comparisons and exports live in ``budgetsim/``; the screens live in ``workbench/``.  This file
-lays the page out, top to bottom: sidebar → scenario → solve → header and tiles → pin bar → tabs.
+lays the page out: scenario → solve → header and tiles → sidebar → notes under the tiles → pin bar
+→ tabs.  The tiles are the answer people wait for, so they are drawn first: the question and the
+levers are read from the session state (the browser sends every widget's value with the rerun),
+and the sidebar's widgets are drawn after the tiles (the sidebar is its own part of the screen,
+so what the user sees does not change).
 """
 
 from __future__ import annotations
@@ -17,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `workbench` beside t
 from budgetsim.exceptions import BudgetsimError, ScenarioError  # noqa: E402
 from budgetsim.present.labels import problem_text, t  # noqa: E402
 from workbench import engine  # noqa: E402
-from workbench.header import render_header, render_pin_bar, render_tiles  # noqa: E402
+from workbench.header import render_header, render_pin_bar, render_tile_notes, render_tiles  # noqa: E402
 from workbench.page import Page  # noqa: E402
-from workbench.sidebar import render_sidebar  # noqa: E402
+from workbench.sidebar import current_choice, render_sidebar  # noqa: E402
 from workbench.state import init_state  # noqa: E402
 from workbench.tab_calibration import render_calibration  # noqa: E402
 from workbench.tab_compare import render_compare  # noqa: E402
@@ -34,10 +38,10 @@ st.set_page_config(page_title="budgetsim", page_icon=":material/bar_chart:", lay
 init_state()
 ss = st.session_state
 
-# ----------------------------------------------------------------------------- sidebar → scenario → solve
-base, objective, changes = render_sidebar()
+# ----------------------------------------------------------------------------- scenario → solve
 L = ss["lang"]
 apply_style(L)
+base, objective, changes = current_choice()  # what the sidebar's widgets hold; they are drawn below
 
 lever_problems: list[str] = []
 try:
@@ -53,14 +57,24 @@ try:
     result = engine.solve(scenario, objective)
 except BudgetsimError as err:  # this session's settings only (e.g. least budget with no targets on)
     st.error(t("solve_failed", L, err=str(err)))
+    render_sidebar()
     st.stop()
 page = Page(L, scenario, objective, result, changes)
 
-# ----------------------------------------------------------------------------- header, tiles, pins
+# ----------------------------------------------------------------------------- header and tiles, sidebar, pins
 render_header(page)
 if lever_problems:
     st.error(t("lever_errors", L) + "\n" + "\n".join(f"- {p}" for p in lever_problems))
 render_tiles(page)
+under_tiles = st.container()  # filled after the sidebar: the notes may take an analysis
+
+drawn = render_sidebar()
+if (drawn[0] is not base or drawn[1:] != (objective, changes)) and not ss.get("redrawn"):
+    ss["redrawn"] = True  # the widgets disagree with what the page read before drawing them: solve again, once
+    st.rerun()
+ss["redrawn"] = False
+with under_tiles:
+    render_tile_notes(page)
 render_pin_bar(L)
 
 # ----------------------------------------------------------------------------- tabs

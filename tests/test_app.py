@@ -25,6 +25,12 @@ def _lever_key(at, path: str) -> str:
     return f"lv{at.session_state['lever_gen']}:{path}"
 
 
+def _open_group(at, group: str) -> None:
+    """Open a lever group in the sidebar (a closed group draws no widgets) and rerun."""
+    at.session_state[f"grp_{group}"] = True
+    at.run()
+
+
 @pytest.fixture()
 def at():
     app = AppTest.from_file(APP, default_timeout=60)
@@ -119,12 +125,33 @@ def test_upload_handler_rejects_broken_yaml_and_oversize(at):
     assert at.session_state["base"].id == "baseline"
 
 
+def test_a_closed_lever_group_draws_nothing_and_keeps_its_levers(at):
+    """Forty of the baseline's levers sit in closed groups: the browser gets no widgets for them, and a
+    lever moved before its group was closed stays moved (in the plan and when the group opens again)."""
+    assert not at.toggle and len(at.slider) + len(at.number_input) == 5  # budget and support only
+    _open_group(at, "rules")
+    assert len(at.toggle) == 18
+    key = _lever_key(at, "rules.category_smoothing.enabled")
+    _by_key(at.toggle, key).set_value(False).run()
+    moved = _metrics(at)["绩效指数"]
+    at.session_state["grp_rules"] = False
+    at.run()
+    assert not at.toggle and _metrics(at)["绩效指数"] == moved
+    _by_key(at.slider, _lever_key(at, "budget.growth_rate")).set_value(8.0).run()  # another lever, later
+    assert _metrics(at)["绩效指数"] != moved
+    assert "rules.category_smoothing.enabled" in at.session_state["lever_kept"][1]
+    _open_group(at, "rules")
+    assert _by_key(at.toggle, key).value is False
+    assert not at.exception
+
+
 def test_language_switch_changes_labels(at):
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     m = _metrics(at)
     assert "Performance index" in m and "绩效指数" not in m
     assert at.title[0].value == "S&T budget what-if workbench"
+    _open_group(at, "categories")
     cat_labels = [s.label for s in at.slider]
     assert any("Basic & frontier research" in x for x in cat_labels)
 
@@ -156,6 +183,7 @@ def test_pinned_scenario_yaml_diff_round_trips_through_the_cli(at, tmp_path, cap
     from budgetsim.present.compare import scenario_diff_yaml
 
     _by_key(at.slider, _lever_key(at, "budget.growth_rate")).set_value(8.0).run()
+    _open_group(at, "rules")
     _by_key(at.toggle, _lever_key(at, "rules.category_smoothing.enabled")).set_value(False).run()
     _by_key(at.button, "pin").click().run()
     assert not at.exception

@@ -74,6 +74,8 @@ def test_a_failed_solve_is_a_message_for_that_user_only():
     other user's page is untouched."""
     broken, other = _session("baseline"), _session("budget_plus_10")
     before = _tiles(other)
+    broken.session_state["grp_rules"] = True  # the rules group draws its switches only when open
+    broken.run()
     key = f"lv{broken.session_state['lever_gen']}:rules.indicator_targets.enabled"
     next(w for w in broken.toggle if w.key == key).set_value(False).run()
     broken.radio(key="objective_zh").set_value("min-budget").run()

@@ -53,7 +53,7 @@ def kpi_tiles(r: bs.Result, L: str) -> None:
 
 
 def render_header(p: Page) -> None:
-    """Title, description, tiles, solve time; the diagnosis when the plan is impossible."""
+    """Title, caption and the scenario's name and description."""
     L, scenario, ss = p.lang, p.scenario, st.session_state
     st.title(t("app_title", L))
     st.caption(t("app_caption", L))
@@ -64,10 +64,16 @@ def render_header(p: Page) -> None:
 
 
 def render_tiles(p: Page) -> None:
+    """The KPI tiles and the solve-time line under them."""
     kpi_tiles(p.result, p.lang)
     secs = p.result.build_seconds + p.result.solve_seconds
     st.caption(t("solve_time", p.lang, ms=f"{secs * 1000:.0f}", src=objective_label(p.objective, p.lang))
                + " · " + inputs_sentence(p.scenario, p.lang))
+
+
+def render_tile_notes(p: Page) -> None:
+    """Under the tiles: the leverage floor's note, and the diagnosis when the plan is impossible.
+    Both may take an analysis (seconds for a diagnosis): the page draws them after the sidebar."""
     render_leverage_note(p)
     if p.result.status == "infeasible":
         render_diagnosis(p)
