@@ -25,7 +25,7 @@ import numpy as np
 from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
-from .compiled import session_for
+from .compiled import FinalGrid, recall_anywhere, session_for
 from .lp import LinearProgram, LPSolution, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
@@ -480,6 +480,25 @@ def _settle_ties(builder: ModelBuilder, session, sol: LPSolution, time_left: flo
                                solve_seconds=sol.solve_seconds + tied.solve_seconds)
 
 
+def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """new / old element by element, 1 where ``old`` is zero."""
+    return np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
+
+
+def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None, structure: tuple,
+                  time_left: float) -> FinalGrid | None:
+    """The final grid of the scenario a scenario was derived from (solved now if no session
+    remembers it), or None when it has another model structure or did not settle."""
+    key = _scenario_key(origin, objective, risk)
+    found = recall_anywhere(key)
+    if found is None and time_left > 0:
+        optimise(origin, objective, time_limit=time_left, risk=risk)
+        found = recall_anywhere(key)
+    if found is None or found[0] != structure:
+        return None
+    return found[1]
+
+
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
              gap_target: float = GAP_TARGET, max_passes: int = 12, time_limit: float | None = None,
              initial_ratio: float = INITIAL_RATIO, trace: list | None = None, reuse: bool = True,
@@ -546,11 +565,20 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
     if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
-        (centers, ch_centers), sol = remembered
-        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
+        builder.move_breakpoints(grid(remembered.centers), ch_grid(remembered.channel_centers))
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
-        x = builder.allocation(sol)
-        return done(sol, x, 1, _gap(builder, sol, x))
+        x = builder.allocation(remembered.solution)
+        return done(remembered.solution, x, 1, _gap(builder, remembered.solution, x))
+    start_resources, start_channels = mech.resources(x_start), x_start[ch_idx]
+    start_basis = None
+    if session is not None and s.origin is not None and not builder.lp.is_mip:
+        origin = _origin_final(s.origin, objective, risk, session.key, limit - (time.perf_counter() - t_start))
+        if origin is not None:
+            # its zones, moved as far as the start allocations differ (a bigger budget scales them up)
+            centers = fine_center(origin.centers * _ratio(start_resources, origin.start_resources), e_max)
+            ch_centers = origin.channel_centers * _ratio(start_channels, origin.start_channels)
+            builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
+            start_basis = origin.basis
     only_segments = False  # the first load of a scenario compares everything
     # the limit is this request's own: time spent waiting for other users' solves on this structure
     # (the session's lock) does not count, so a queue of other users never runs a request out of time
@@ -568,7 +596,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
-                    session.load(builder.lp, whole=True)
+                    session.load(builder.lp, whole=True, basis=start_basis)
                 sol = session.run(builder.lp.is_mip, left)
             else:
                 sol = builder.lp.solve(solver, time_limit=left)
@@ -582,12 +610,14 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
                            and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
             if (settled and gap <= gap_target) or passes == max_passes:
+                basis = session.h.getBasis() if session is not None and not builder.lp.is_mip else None
                 if session is not None and objective == "max-performance" and not builder.lp.is_mip:
                     unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
                 if session is not None and settled:
-                    session.remember_grid(key, ((centers, ch_centers), sol))
+                    session.remember_grid(key, FinalGrid(centers, ch_centers, sol, basis, start_resources,
+                                                         start_channels))
                 return done(sol, x, passes, gap)
             centers, ch_centers = e_star, x_star
             builder.move_breakpoints(grid(centers), ch_grid(ch_centers))

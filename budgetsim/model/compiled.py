@@ -46,12 +46,27 @@ MAX_SESSIONS = 8  # model structures kept warm (least recently used dropped)
 MAX_GRIDS = 256  # remembered final grids per session (least recently used dropped)
 
 
+@dataclass(frozen=True)
+class FinalGrid:
+    """What a settled solve leaves for later ones: where its fine zones ended (category-years,
+    channel-years), its plan, the basis HiGHS ended on (before the tie settling) and where its
+    zones started (the resources and channel money of its start allocation)."""
+
+    centers: np.ndarray
+    channel_centers: np.ndarray
+    solution: LPSolution
+    basis: object  # highspy.HighsBasis
+    start_resources: np.ndarray
+    start_channels: np.ndarray
+
+
 @dataclass
 class Counters:
     builds: int = 0  # fresh passModel calls
     updates: int = 0  # in-place updates of an existing model
     changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
     cold_retries: int = 0  # warm runs without a definite answer, re-run from scratch
+    origin_starts: int = 0  # first passes started from the origin scenario's final basis
     handovers: int = 0  # whole models handed to an existing instance (a scenario's first pass)
 
 
@@ -73,33 +88,37 @@ class HighsSession:
     _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _holder: weakref.ref | None = field(default=None, repr=False)  # the program whose numbers HiGHS holds
 
-    def remember_grid(self, scenario_key: str, final: tuple[tuple[np.ndarray, np.ndarray], LPSolution]) -> None:
-        """Keep a scenario's final grid centres (category zones, channel zones) and its solution on
-        them (a revisit returns them)."""
+    def remember_grid(self, scenario_key: str, final: FinalGrid) -> None:
+        """Keep a scenario's final grid (a revisit returns its plan; a scenario derived from it
+        starts there)."""
         with self._grid_lock:
             self.final_centers[scenario_key] = final
             self.final_centers.move_to_end(scenario_key)
             while len(self.final_centers) > MAX_GRIDS:
                 self.final_centers.popitem(last=False)
 
-    def recall_grid(self, scenario_key: str) -> tuple[tuple[np.ndarray, np.ndarray], LPSolution] | None:
-        """The final grid and solution remembered for ``scenario_key``, or None (safe while others
-        remember theirs)."""
+    def recall_grid(self, scenario_key: str) -> FinalGrid | None:
+        """The final grid remembered for ``scenario_key``, or None (safe while others remember theirs)."""
         with self._grid_lock:
             return self.final_centers.get(scenario_key)
 
     def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None,
-             whole: bool = False) -> int:
+             whole: bool = False, basis=None) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.
 
         ``cols``/``rows``, when given, promise that nothing changed outside those columns
         (costs, bounds) and those rows' coefficients at those columns (breakpoint moves),
         so only they are compared — a promise about ``lp``'s own previous load, so it is ignored
-        when another program was loaded since.  Call with :attr:`lock` held.  Returns how many
-        numbers were pushed."""
+        when another program was loaded since.  ``basis`` (with ``whole``): the next run starts
+        from it instead of from scratch.  Call with :attr:`lock` held.  Returns how many numbers
+        were pushed."""
         lp.check_finite()  # a NaN or an infinity never reaches HiGHS
         try:
-            return self._load(lp, cols, rows, whole)
+            n = self._load(lp, cols, rows, whole)
+            if basis is not None:
+                self.h.setBasis(basis)
+                COUNTERS.origin_starts += 1
+            return n
         except BaseException:  # half-pushed numbers: drop the instance, the next request builds afresh
             if hasattr(self, "h"):
                 del self.h
@@ -215,6 +234,18 @@ def session_for(lp: LinearProgram, reuse: bool = True) -> HighsSession:
         else:
             _SESSIONS.move_to_end(key)
         return sess
+
+
+def recall_anywhere(scenario_key: str) -> tuple[tuple, FinalGrid] | None:
+    """The final grid remembered for ``scenario_key`` in any kept session, with that session's
+    structure key (so a caller can tell whether it fits its own model)."""
+    with _CACHE_LOCK:
+        sessions = list(_SESSIONS.values())
+    for sess in sessions:
+        found = sess.recall_grid(scenario_key)
+        if found is not None:
+            return sess.key, found
+    return None
 
 
 def clear_sessions() -> None:

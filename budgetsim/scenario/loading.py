@@ -229,7 +229,8 @@ def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[st
 
 
 def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = None,
-                       base_path: Path | None = None, notices: tuple[str, ...] = ()) -> "Scenario":
+                       base_path: Path | None = None, notices: tuple[str, ...] = (),
+                       origin: "Scenario | None" = None) -> "Scenario":
     try:
         spec = ScenarioSpec.model_validate(doc)
     except ValidationError as err:
@@ -238,7 +239,8 @@ def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = Non
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(spec=spec, raw=copy.deepcopy(doc), source=source,
-                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path, notices=notices)
+                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path, notices=notices,
+                    origin=origin)
 
 
 def bundled_scenarios() -> list[Path]:
@@ -260,6 +262,9 @@ class Scenario:
     own: dict = field(default_factory=dict, repr=False)
     base_path: Path | None = None
     notices: tuple[str, ...] = ()  # e.g. "read as GB18030 (GBK), not UTF-8": shown once, where it was loaded
+    # the scenario this one was derived from by :meth:`with_changes` (the first one of a chain, so
+    # never a chain itself): a solve starts from its optimum (see budgetsim.model.builder.optimise)
+    origin: "Scenario | None" = field(default=None, repr=False)
 
     # --- identity
     @property
@@ -288,7 +293,8 @@ class Scenario:
         if new_id:
             doc["id"] = new_id
             own["id"] = new_id
-        return scenario_from_dict(doc, source=self.source, own=own, base_path=self.base_path)
+        return scenario_from_dict(doc, source=self.source, own=own, base_path=self.base_path,
+                                  origin=self.origin if self.origin is not None else self)
 
     # --- index sets
     @cached_property
