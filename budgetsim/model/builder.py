@@ -126,6 +126,12 @@ class ModelBuilder:
         self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
+    def add_sparse(self, name: str, cols: np.ndarray, vals: np.ndarray, lo: float = -np.inf,
+                   hi: float = np.inf, **meta) -> None:
+        """:meth:`add` for a row given by its columns (ascending) and coefficients."""
+        self.lp.add_sparse_row(name, cols, vals, lo, hi)
+        self.rows.append(RowMeta(name, meta.pop("rule", None), **meta))
+
     # ---- the build
     def build(self) -> "ModelBuilder":
         s, mech, T = self.s, self.mech, self.T
@@ -191,20 +197,20 @@ class ModelBuilder:
         weights = TIE_BREAK[self.objective] * (1.0 + 0.1 * k / max(len(k), 1))
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
-        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment
+        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment (written
+        # sparse: these structural rows are half the model's rows)
         self._useful_rows: dict[tuple[int, int], int] = {}
         for j in mech.curve_channels:
             c, m = s.channels[j]
             for t, y in enumerate(self.years):
-                vec = np.zeros(n)
-                vec[self.x_cols[mech.col(j, t)]] = 1.0
-                vec[self.ch_seg_cols[(j, t)]] = -1.0
-                self.add(f"channel_money_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
-                vec = np.zeros(n)
-                vec[self.useful_cols[j][t]] = 1.0
-                vec[self.ch_seg_cols[(j, t)]] = -self.ch_slopes[(j, t)]
+                segs = self.ch_seg_cols[(j, t)]
+                self.add_sparse(f"channel_money_{c}_{m}_{y}", np.concatenate(([self.x_cols[mech.col(j, t)]], segs)),
+                                np.concatenate(([1.0], np.full(segs.size, -1.0))), 0.0, 0.0,
+                                key=f"{c}.{m}", year=y, sense="=")
                 self._useful_rows[(j, t)] = len(self.rows)
-                self.add(f"channel_useful_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+                self.add_sparse(f"channel_useful_{c}_{m}_{y}", np.concatenate(([self.useful_cols[j][t]], segs)),
+                                np.concatenate(([1.0], -self.ch_slopes[(j, t)])), 0.0, 0.0,
+                                key=f"{c}.{m}", year=y, sense="=")
         # link rows: Σ segments = effective resources (made of channels' useful money, plus what
         # money decided before the plan still delivers: it fills the first segments)
         for c, cid in enumerate(s.categories):
@@ -214,15 +220,12 @@ class ModelBuilder:
                 vec[self.seg_cols[(c, t)]] = 1.0
                 off = float(mech.resource_offset[c * T + t])
                 self.add(f"effective_resources_{cid}_{y}", vec, lo=off, hi=off, sense="=")
+        # tie-break rows: dev ≥ x − status quo and dev ≥ status quo − x
         sq = mech.flatten(s.status_quo_allocation)
         for k, name in enumerate(dev_names):
-            vec = np.zeros(n)
-            vec[self.dev_cols[k]] = 1.0
-            vec[self.x_cols[k]] = -1.0
-            self.add(f"tie_break_above_{name[4:]}", vec, lo=-sq[k])
-            vec = vec.copy()  # a row of its own: the LP keeps the array it is given
-            vec[self.x_cols[k]] = 1.0
-            self.add(f"tie_break_below_{name[4:]}", vec, lo=sq[k])
+            cols = np.array([self.x_cols[k], self.dev_cols[k]])  # x columns come first
+            self.add_sparse(f"tie_break_above_{name[4:]}", cols, np.array([-1.0, 1.0]), lo=-sq[k])
+            self.add_sparse(f"tie_break_below_{name[4:]}", cols, np.array([1.0, 1.0]), lo=sq[k])
         for rid in s.enabled_rules:
             RULES[rid].build(self, s.rule(rid))
         self._target_rows = {r.key: i for i, r in enumerate(self.rows) if r.rule == "indicator_targets"}
@@ -260,18 +263,16 @@ class ModelBuilder:
             return
         ub = self.lp.ub
         rows = getattr(self, "_useful_rows", None)
-        A = self.lp.A if rows else None
         for j in self.mech.curve_channels:
-            curve = self.mech.channel_curve(j)
+            bp = np.stack([bps[(j, t)] for t in range(self.T)])  # a channel's years at once
+            widths = np.diff(bp, axis=1)
+            slopes = np.diff(self.mech.channel_curve(j).value(bp), axis=1) / widths
             for t in range(self.T):
-                bp = bps[(j, t)]
-                widths = np.diff(bp)
                 cols = self.ch_seg_cols[(j, t)]
-                ub[cols] = widths
-                slopes = np.diff(curve.value(bp)) / widths
-                self.ch_slopes[(j, t)] = slopes
-                if rows:
-                    A[rows[(j, t)], cols] = -slopes
+                ub[cols] = widths[t]
+                self.ch_slopes[(j, t)] = slopes[t]
+                if rows:  # the row is [useful money: 1, its segments: −slope]
+                    self.lp.set_values(rows[(j, t)], np.concatenate(([1.0], -slopes[t])))
 
     @property
     def segment_columns(self) -> np.ndarray:
@@ -288,14 +289,13 @@ class ModelBuilder:
         seg = np.concatenate(list(self.seg_cols.values()))
         if self.objective == "max-performance":
             self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
-        A = self.lp.A
         for iid, r in self._target_rows.items():
-            A[r, seg] = self.indicator_total(iid)[seg]
+            self.lp.set_coefs(r, seg, self.indicator_total(iid)[seg])
         if self.objective == "cvar":
             for (c, i), r in self._points_rows.items():
-                for t in range(self.T):
-                    cols = self.seg_cols[(c, t)]
-                    A[r, cols] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
+                cols = np.concatenate([self.seg_cols[(c, t)] for t in range(self.T)])
+                vals = np.concatenate([-self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i] for t in range(self.T)])
+                self.lp.set_coefs(r, cols, vals)
 
     @property
     def segment_rows(self) -> list[int]:

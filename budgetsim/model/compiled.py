@@ -138,7 +138,9 @@ class HighsSession:
             self._obj = lp.obj.copy()
             self._lb, self._ub = lp.lb.copy(), lp.ub.copy()
             self._lo, self._hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
-            self._A = lp.A.copy()
+            # the rows HiGHS holds (the program replaces a row's arrays when it changes, never writes
+            # into them, so holding the same arrays is holding a copy)
+            self._row_idx, self._row_val = list(lp.row_idx), list(lp.row_val)
             return 0
         import highspy
 
@@ -161,7 +163,6 @@ class HighsSession:
             self.h.changeColsBounds(idx.size, idx.astype(np.int32), lb[ch], np.minimum(ub[ch], inf))
             self._lb[idx], self._ub[idx] = lb[ch], ub[ch]
             n += idx.size
-        A = lp.A
         if cols is None:
             lo, hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
             idx = np.flatnonzero((lo != self._lo) | (hi != self._hi))
@@ -170,20 +171,31 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-            r_idx, c_idx = np.divmod(np.flatnonzero(A.ravel() != self._A.ravel()), A.shape[1])
-        else:
-            r_list = np.asarray(rows if rows is not None else [], dtype=int)
-            sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
-            rr, cc = np.nonzero(sub)
-            r_idx, c_idx = r_list[rr], scope[cc]
-        vals = A[r_idx, c_idx]
-        for r, c, v in zip(r_idx.tolist(), c_idx.tolist(), vals.tolist()):
-            self.h.changeCoeff(r, c, v)
-        self._A[r_idx, c_idx] = vals
-        n += r_idx.size
+        for r in (range(lp.n_rows) if cols is None else (rows if rows is not None else [])):
+            n += self._push_row(r, lp.row_idx[r], lp.row_val[r])
         COUNTERS.updates += 1
         COUNTERS.changed_numbers += n
         return n
+
+    def _push_row(self, r: int, idx: np.ndarray, val: np.ndarray) -> int:
+        """Push the coefficients of row ``r`` that differ from what HiGHS holds; how many."""
+        old_idx, old_val = self._row_idx[r], self._row_val[r]
+        if idx is old_idx and val is old_val:
+            return 0
+        if idx.shape == old_idx.shape and np.array_equal(idx, old_idx):
+            d = np.flatnonzero(val != old_val)
+            cols, new = idx[d], val[d]
+        else:  # the row's nonzero pattern changed: compare over both patterns (absent = 0)
+            both = np.union1d(idx, old_idx)
+            now, before = np.zeros(both.size), np.zeros(both.size)
+            now[np.searchsorted(both, idx)] = val
+            before[np.searchsorted(both, old_idx)] = old_val
+            d = np.flatnonzero(now != before)
+            cols, new = both[d], now[d]
+        for c, v in zip(cols.tolist(), new.tolist()):
+            self.h.changeCoeff(r, c, v)
+        self._row_idx[r], self._row_val[r] = idx, val
+        return int(cols.size)
 
     def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> LPSolution:
         """Run from the basis HiGHS holds.  A warm run that ends without a definite answer
