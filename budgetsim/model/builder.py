@@ -58,6 +58,14 @@ class RiskSpec:
 
 
 @dataclass(frozen=True)
+class OverX:
+    """A row's coefficients over the allocation columns only (most rules' rows): it goes into the
+    program without being spread over every column first."""
+
+    coefs: np.ndarray
+
+
+@dataclass(frozen=True)
 class RowMeta:
     """What a model row stands for, for explanations and checks."""
 
@@ -111,19 +119,28 @@ class ModelBuilder:
         v[self.x_cols] = row_over_x
         return v
 
+    def over_x(self, row_over_x: np.ndarray) -> OverX:
+        """A row over the allocation columns, for :meth:`add`."""
+        return OverX(np.asarray(row_over_x, dtype=float))
+
     def indicator_total(self, iid: str) -> np.ndarray:
         """Row giving the modelled (linearised) plan total of indicator ``iid``."""
         return self._indicator_rows[self.s.indicators.index(iid)].sum(axis=0)
 
-    def add(self, name: str, vec: np.ndarray, lo: float = -np.inf, hi: float = np.inf, *,
+    def add(self, name: str, vec: np.ndarray | OverX, lo: float = -np.inf, hi: float = np.inf, *,
             rule: str | None = None, year: int | None = None, key: str | None = None,
             param: float | None = None, sense: str = "<=", const: float = 0.0) -> None:
-        """Add row ``lo ≤ vec · columns + const ≤ hi``; ``const`` is the part no decision moves
-        (e.g. money due on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
+        """Add row ``lo ≤ vec · columns + const ≤ hi`` (``vec`` dense over all columns, or over the
+        allocation columns: :meth:`over_x`); ``const`` is the part no decision moves (e.g. money due
+        on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
         if rule is not None and rule != "fixed_figures" and year in self.spent_years:
             return
         const = float(const)
-        self.lp.add_row(name, vec, lo - const, hi - const)
+        if isinstance(vec, OverX):
+            idx = np.flatnonzero(vec.coefs)
+            self.lp.add_sparse_row(name, self.x_cols[idx], vec.coefs[idx], lo - const, hi - const)
+        else:
+            self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
     def add_sparse(self, name: str, cols: np.ndarray, vals: np.ndarray, lo: float = -np.inf,
@@ -146,17 +163,14 @@ class ModelBuilder:
             c, m = s.channels[j]
             self.useful_cols[j] = self.lp.add_cols([f"useful_{c}_{m}_{y}" for y in self.years], 0.0, np.inf)
             self.res_cols[j * T:(j + 1) * T] = self.useful_cols[j]
-            for t in range(T):
-                k = len(self.channel_breakpoints[(j, t)]) - 1
-                self.ch_seg_cols[(j, t)] = self.lp.add_cols(
-                    [f"absorb_{c}_{m}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
-        # segments: a fixed number per category-year, so moving breakpoints never changes the structure
-        self.seg_cols: dict[tuple[int, int], np.ndarray] = {}
-        for c, cid in enumerate(s.categories):
-            for t in range(T):
-                k = len(self.breakpoints[(c, t)]) - 1
-                self.seg_cols[(c, t)] = self.lp.add_cols(
-                    [f"seg_{cid}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
+        # segments (one block of columns each: a fixed number per cell, so moving breakpoints never
+        # changes the structure)
+        self.ch_seg_cols.update(self._segment_block(
+            "absorb", [(j, t) for j in mech.curve_channels for t in range(T)], self.channel_breakpoints,
+            lambda j, t: f"{s.channels[j][0]}_{s.channels[j][1]}_{self.years[t]}"))
+        self.seg_cols: dict[tuple[int, int], np.ndarray] = self._segment_block(
+            "seg", [(c, t) for c in range(len(s.categories)) for t in range(T)], self.breakpoints,
+            lambda c, t: f"{s.categories[c]}_{self.years[t]}")
         # deviation from the status quo, per channel-year (for the tie-break only)
         dev_names = [f"dev_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.dev_cols = self.lp.add_cols(dev_names, 0.0, np.inf)
@@ -231,6 +245,15 @@ class ModelBuilder:
         self._target_rows = {r.key: i for i, r in enumerate(self.rows) if r.rule == "indicator_targets"}
         return self
 
+    def _segment_block(self, prefix: str, cells: list[tuple[int, int]], bps: dict, label) -> dict:
+        """Columns for the segments of every cell's grid, added as one block (bounds 0…1 until the
+        breakpoints set them); {cell: its columns}."""
+        sizes = [len(bps[cell]) - 1 for cell in cells]
+        names = [f"{prefix}_{label(*cell)}_{i}" for cell, k in zip(cells, sizes) for i in range(k)]
+        cols = self.lp.add_cols(names, 0.0, 1.0)
+        ends = np.cumsum(sizes)
+        return {cell: cols[e - k:e] for cell, k, e in zip(cells, sizes, ends)}
+
     def _set_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
         """Segment widths (column bounds) and chord slopes (indicator rows) for breakpoints ``bps``.
 
@@ -256,23 +279,24 @@ class ModelBuilder:
                 self.seg_slopes[(c, t)] = slopes[:, t, :]
 
     def _set_channel_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
-        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows)."""
+        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows), all
+        channel-years at once."""
         self.channel_breakpoints = bps
         self.ch_slopes: dict[tuple[int, int], np.ndarray] = {}
         if not self.ch_seg_cols:
             return
-        ub = self.lp.ub
+        cells = list(self.ch_seg_cols)
+        bp = np.stack([bps[cell] for cell in cells])
+        widths = np.diff(bp, axis=1)
+        curves = self.mech.channel_curve(np.array([j for j, _ in cells]))
+        slopes = np.diff(curves.value(bp), axis=1) / widths
+        cols = np.stack([self.ch_seg_cols[cell] for cell in cells])
+        self.lp.ub[cols] = widths
         rows = getattr(self, "_useful_rows", None)
-        for j in self.mech.curve_channels:
-            bp = np.stack([bps[(j, t)] for t in range(self.T)])  # a channel's years at once
-            widths = np.diff(bp, axis=1)
-            slopes = np.diff(self.mech.channel_curve(j).value(bp), axis=1) / widths
-            for t in range(self.T):
-                cols = self.ch_seg_cols[(j, t)]
-                ub[cols] = widths[t]
-                self.ch_slopes[(j, t)] = slopes[t]
-                if rows:  # the row is [useful money: 1, its segments: −slope]
-                    self.lp.set_values(rows[(j, t)], np.concatenate(([1.0], -slopes[t])))
+        for k, cell in enumerate(cells):
+            self.ch_slopes[cell] = slopes[k]
+            if rows:  # the row is [useful money: 1, its segments: −slope]
+                self.lp.set_values(rows[cell], np.concatenate(([1.0], -slopes[k])))
 
     @property
     def segment_columns(self) -> np.ndarray:

@@ -171,10 +171,33 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-        for r in (range(lp.n_rows) if cols is None else (rows if rows is not None else [])):
-            n += self._push_row(r, lp.row_idx[r], lp.row_val[r])
+        n += self._push_rows(lp, range(lp.n_rows) if cols is None else (rows if rows is not None else []))
         COUNTERS.updates += 1
         COUNTERS.changed_numbers += n
+        return n
+
+    def _push_rows(self, lp: LinearProgram, rows) -> int:
+        """Push the coefficients of ``rows`` that differ from what HiGHS holds; how many.  Rows
+        whose columns are the very ones HiGHS holds (new numbers only: breakpoint moves) are
+        compared all at once."""
+        held_idx, held_val = self._row_idx, self._row_val
+        same, n = [], 0
+        for r in rows:
+            if lp.row_idx[r] is held_idx[r]:
+                if lp.row_val[r] is not held_val[r]:
+                    same.append(r)
+            else:
+                n += self._push_row(r, lp.row_idx[r], lp.row_val[r])
+        if same:
+            new = np.concatenate([lp.row_val[r] for r in same])
+            d = np.flatnonzero(new != np.concatenate([held_val[r] for r in same]))
+            where = np.repeat(same, [held_idx[r].size for r in same])[d]
+            cols = np.concatenate([held_idx[r] for r in same])[d]
+            for r, c, v in zip(where.tolist(), cols.tolist(), new[d].tolist()):
+                self.h.changeCoeff(r, c, v)
+            for r in same:
+                held_val[r] = lp.row_val[r]
+            n += d.size
         return n
 
     def _push_row(self, r: int, idx: np.ndarray, val: np.ndarray) -> int:

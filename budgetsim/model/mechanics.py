@@ -317,9 +317,13 @@ class Mechanics:
         """Channels with an absorptive capacity (a concave curve of their own)."""
         return [j for j in range(self.J) if np.isfinite(self.capacity[j])]
 
-    def channel_curve(self, j: int) -> SaturatingExp:
-        """Useful money per year of channel ``j`` as a function of its decision x (万元)."""
-        cap = float(self.capacity[j])
+    def channel_curve(self, j: int | np.ndarray) -> SaturatingExp:
+        """Useful money per year of channel ``j`` as a function of its decision x (万元); for an
+        array of channels, their curves at once (one row of an argument each)."""
+        if np.ndim(j):
+            cap = self.capacity[np.asarray(j)][:, None]
+        else:
+            cap = float(self.capacity[j])
         return SaturatingExp(max=cap, scale=cap)
 
     def useful(self, x: np.ndarray) -> np.ndarray:
