@@ -112,7 +112,10 @@ class HighsSession:
         when another program was loaded since.  ``basis`` (with ``whole``): the next run starts
         from it instead of from scratch.  Call with :attr:`lock` held.  Returns how many numbers
         were pushed."""
-        lp.check_finite()  # a NaN or an infinity never reaches HiGHS
+        # a NaN or an infinity never reaches HiGHS (a promise of changed rows: only they are new)
+        partial = not whole and rows is not None and hasattr(self, "h") and self._holder is not None \
+            and self._holder() is lp
+        lp.check_finite(rows if partial else None)
         try:
             n = self._load(lp, cols, rows, whole)
             if basis is not None:

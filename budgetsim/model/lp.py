@@ -250,7 +250,7 @@ class LinearProgram:
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows in compressed-row form: (start, column index, value)."""
         if self._csr is None:
-            lengths = np.fromiter((len(i) for i in self.row_idx), dtype=np.int64, count=self.n_rows)
+            lengths = np.fromiter(map(len, self.row_idx), dtype=np.int64, count=self.n_rows)
             start = np.zeros(self.n_rows + 1, dtype=np.int32)
             np.cumsum(lengths, out=start[1:])
             index = np.concatenate(self.row_idx).astype(np.int32) if self.n_rows else np.zeros(0, np.int32)
@@ -285,23 +285,31 @@ class LinearProgram:
                                for b in self.integrality]
         return lp
 
-    def check_finite(self) -> None:
+    def check_finite(self, rows=None) -> None:
         """Refuse to hand the solver a NaN or an infinity where a number must be finite.
 
         Costs and coefficients must be finite; bounds may be ±inf only on their own side (a
         column's upper bound, a row's open side) and a finite bound must stay below HiGHS's
         infinity (1e20), or HiGHS would silently drop it.  Validation keeps every scenario
         number finite and bounded, so this never fires on a valid scenario: it is the last
-        guard against a model that would make HiGHS spin or lie."""
+        guard against a model that would make HiGHS spin or lie.  ``rows``: only these rows'
+        coefficients are looked at (the others were looked at when they were handed over)."""
         problems = []
         if self.obj is not None and not np.isfinite(self.obj).all():
             problems.append(("objective", self.col_names[int(np.flatnonzero(~np.isfinite(self.obj))[0])]))
-        start, index, value = self.csr()
-        bad = ~np.isfinite(value)
-        if bad.any():
-            k = int(np.flatnonzero(bad)[0])
-            r = int(np.searchsorted(start, k, side="right")) - 1
-            problems.append((f"row {self.row_names[r]}", self.col_names[index[k]]))
+        if rows is None:
+            start, index, value = self.csr()
+            bad = ~np.isfinite(value)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                r = int(np.searchsorted(start, k, side="right")) - 1
+                problems.append((f"row {self.row_names[r]}", self.col_names[index[k]]))
+        else:
+            for r in rows:
+                bad = ~np.isfinite(self.row_val[r])
+                if bad.any():
+                    problems.append((f"row {self.row_names[r]}", self.col_names[self.row_idx[r][np.argmax(bad)]]))
+                    break
         lb, ub = self.lb, self.ub
         bad = np.isnan(lb) | np.isnan(ub) | (lb == INF) | (ub == -INF) | _huge(lb) | _huge(ub)
         if bad.any():
