@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import copy
 import hashlib
 import pickle
@@ -248,9 +249,8 @@ class ModelBuilder:
     def _segment_block(self, prefix: str, cells: list[tuple[int, int]], bps: dict, label) -> dict:
         """Columns for the segments of every cell's grid, added as one block (bounds 0…1 until the
         breakpoints set them); {cell: its columns}."""
-        sizes = [len(bps[cell]) - 1 for cell in cells]
-        names = [f"{prefix}_{label(*cell)}_{i}" for cell, k in zip(cells, sizes) for i in range(k)]
-        cols = self.lp.add_cols(names, 0.0, 1.0)
+        sizes = tuple(len(bps[cell]) - 1 for cell in cells)
+        cols = self.lp.add_cols(_segment_names(prefix, tuple(label(*cell) for cell in cells), sizes), 0.0, 1.0)
         ends = np.cumsum(sizes)
         return {cell: cols[e - k:e] for cell, k, e in zip(cells, sizes, ends)}
 
@@ -380,6 +380,12 @@ class ModelBuilder:
 
     def modelled_indicators(self, sol: LPSolution) -> np.ndarray:
         return self._indicator_rows @ sol.x
+
+
+@functools.lru_cache(maxsize=64)
+def _segment_names(prefix: str, labels: tuple[str, ...], sizes: tuple[int, ...]) -> list[str]:
+    """Column names of segment blocks (the same for every scenario of a structure: made once)."""
+    return [f"{prefix}_{label}_{i}" for label, k in zip(labels, sizes) for i in range(k)]
 
 
 @dataclass
