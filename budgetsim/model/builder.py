@@ -314,12 +314,15 @@ class ModelBuilder:
         if self.objective == "max-performance":
             self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
         for iid, r in self._target_rows.items():
-            self.lp.set_coefs(r, seg, self.indicator_total(iid)[seg])
+            vec = self.lp.row(r)
+            vec[seg] = self.indicator_total(iid)[seg]
+            self.lp.set_row(r, vec)
         if self.objective == "cvar":
             for (c, i), r in self._points_rows.items():
-                cols = np.concatenate([self.seg_cols[(c, t)] for t in range(self.T)])
-                vals = np.concatenate([-self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i] for t in range(self.T)])
-                self.lp.set_coefs(r, cols, vals)
+                vec = self.lp.row(r)
+                for t in range(self.T):
+                    vec[self.seg_cols[(c, t)]] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
+                self.lp.set_row(r, vec)
 
     @property
     def segment_rows(self) -> list[int]:

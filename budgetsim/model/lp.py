@@ -162,6 +162,8 @@ class LinearProgram:
         """Replace row ``i``'s coefficients (dense over all columns) and/or its bounds."""
         if coefs is not None:
             idx = np.flatnonzero(coefs)
+            if np.array_equal(idx, self.row_idx[i]):
+                idx = self.row_idx[i]  # the same columns: keep the array (a solver session compares values only)
             self.row_idx[i], self.row_val[i] = idx, np.asarray(coefs, dtype=float)[idx]
             self._changed()
         if lo is not None:
@@ -174,19 +176,13 @@ class LinearProgram:
         cols = np.asarray(cols, dtype=np.int64)
         vals = np.broadcast_to(np.asarray(vals, dtype=float), cols.shape)
         idx, val = self.row_idx[i], self.row_val[i]
-        self._changed()
-        pos = np.searchsorted(idx, cols)
-        if vals.all() and (pos < idx.size).all() and np.array_equal(idx[np.minimum(pos, idx.size - 1)], cols):
-            val = val.copy()  # the same nonzero pattern (e.g. breakpoints moved): new numbers only
-            val[pos] = vals
-            self.row_val[i] = val
-            return
         keep = ~np.isin(idx, cols)
         nz = vals != 0
         idx = np.concatenate((idx[keep], cols[nz]))
         val = np.concatenate((val[keep], vals[nz]))
         order = np.argsort(idx, kind="stable")
         self.row_idx[i], self.row_val[i] = idx[order], val[order]
+        self._changed()
 
     def set_values(self, i: int, vals: np.ndarray) -> None:
         """Row ``i`` keeps its columns and gets new coefficients ``vals`` (in its column order; a
