@@ -518,18 +518,16 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
 
 
-def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None, structure: tuple,
-                  time_left: float) -> FinalGrid | None:
-    """The final grid of the scenario a scenario was derived from (solved now if no session
-    remembers it), or None when it has another model structure or did not settle."""
+def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None,
+                  time_limit: float) -> tuple[tuple, FinalGrid] | None:
+    """The final grid of the scenario a scenario was derived from, with its model's structure key
+    (solved now if no session remembers it), or None if it did not settle."""
     key = _scenario_key(origin, objective, risk)
     found = recall_anywhere(key)
-    if found is None and time_left > 0:
-        optimise(origin, objective, time_limit=time_left, risk=risk)
+    if found is None:
+        optimise(origin, objective, time_limit=time_limit, risk=risk)
         found = recall_anywhere(key)
-    if found is None or found[0] != structure:
-        return None
-    return found[1]
+    return found
 
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
@@ -568,29 +566,34 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     def grid(centers: np.ndarray) -> dict:
         return dict(zip(cells, zoned_grid_matrix(coarse, centers)))
 
-    # Fine zones start at the status quo's resources, whatever else was solved before; the first
-    # pass of a scenario hands HiGHS the whole model and runs from scratch (numbers pushed into a
-    # model that held other scenarios, or a warm start from their basis, can end on another point
-    # of a tied face, and move the next zones) and later passes run warm from the pass before, all
-    # under the session's lock; the final plan is made unique by :func:`_settle_ties`.  So a
-    # scenario gets the same plan whether it is solved first or after a thousand others, on one
-    # worker or many.  The one shortcut: a scenario solved before in this session gets its own
-    # final solution back.
+    # Where a scenario starts depends on the scenario alone, never on what else was solved before:
+    # the status quo's resources, from scratch (the whole model handed to HiGHS); or, for a scenario
+    # derived from another by with_changes (a lever move, a sweep point), that origin's final zones
+    # and basis (the origin is solved first if no session remembers it).  Later passes run warm from
+    # the pass before, all under the session's lock; the final plan is made unique by
+    # :func:`_settle_ties`.  So a scenario gets the same plan whether it is solved first or after a
+    # thousand others, on one worker or many.  The one shortcut: a scenario solved before in this
+    # session gets its own final solution back.
     ch_coarse = channel_coarse_grids(mech)
     ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
-    x_start = mech.flatten(start_allocation(s))
-    centers = fine_center(mech.resources(x_start), e_max)
-    ch_centers = x_start[ch_idx]
-    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev,
-                           channel_breakpoints=channel_grid(ch_coarse, x_start, mech)).build()
-    session = session_for(builder.lp, reuse) if solver == "highs" else None
-    key = _scenario_key(s, objective, risk) if session is not None else None
 
     def ch_grid(cc: np.ndarray) -> dict:
         xx = np.zeros(mech.n)
         xx[ch_idx] = cc
         return channel_grid(ch_coarse, xx, mech)
 
+    x_start = mech.flatten(start_allocation(s))
+    start_resources, start_channels = mech.resources(x_start), x_start[ch_idx]
+    centers, ch_centers = fine_center(start_resources, e_max), start_channels
+    # a scenario derived from another (with_changes) starts where that one ended: its zones, moved
+    # as far as the two start allocations differ (a bigger budget scales them up), and its basis
+    origin = _origin_final(s.origin, objective, risk, limit) if solver == "highs" and reuse and s.origin else None
+    if origin is not None:
+        centers = fine_center(origin[1].centers * _ratio(start_resources, origin[1].start_resources), e_max)
+        ch_centers = origin[1].channel_centers * _ratio(start_channels, origin[1].start_channels)
+    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev, channel_breakpoints=ch_grid(ch_centers)).build()
+    session = session_for(builder.lp, reuse) if solver == "highs" else None
+    key = _scenario_key(s, objective, risk) if session is not None else None
     remembered = session.recall_grid(key) if session is not None else None
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -602,16 +605,12 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
         x = builder.allocation(remembered.solution)
         return done(remembered.solution, x, 1, _gap(builder, remembered.solution, x))
-    start_resources, start_channels = mech.resources(x_start), x_start[ch_idx]
     start_basis = None
-    if session is not None and s.origin is not None and not builder.lp.is_mip:
-        origin = _origin_final(s.origin, objective, risk, session.key, limit - (time.perf_counter() - t_start))
-        if origin is not None:
-            # its zones, moved as far as the start allocations differ (a bigger budget scales them up)
-            centers = fine_center(origin.centers * _ratio(start_resources, origin.start_resources), e_max)
-            ch_centers = origin.channel_centers * _ratio(start_channels, origin.start_channels)
-            builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
-            start_basis = origin.basis
+    if origin is not None and origin[0] == session.key and not builder.lp.is_mip:
+        start_basis = origin[1].basis
+    elif origin is not None:  # another structure (a rule switched on, say): the status quo's zones, from scratch
+        centers, ch_centers = fine_center(start_resources, e_max), start_channels
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
     only_segments = False  # the first load of a scenario compares everything
     # the limit is this request's own: time spent waiting for other users' solves on this structure
     # (the session's lock) does not count, so a queue of other users never runs a request out of time
