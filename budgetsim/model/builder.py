@@ -144,11 +144,10 @@ class ModelBuilder:
             self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
 
-    def add_sparse(self, name: str, cols: np.ndarray, vals: np.ndarray, lo: float = -np.inf,
-                   hi: float = np.inf, **meta) -> None:
-        """:meth:`add` for a row given by its columns (ascending) and coefficients."""
-        self.lp.add_sparse_row(name, cols, vals, lo, hi)
-        self.rows.append(RowMeta(name, meta.pop("rule", None), **meta))
+    def add_block(self, names: list[str], idx: np.ndarray, val: np.ndarray, lo, hi, metas: list[dict]) -> None:
+        """Structural rows (no rule's), a block at a time: see :meth:`LinearProgram.add_sparse_rows`."""
+        self.lp.add_sparse_rows(names, idx, val, lo, hi)
+        self.rows += [RowMeta(name, None, **meta) for name, meta in zip(names, metas)]
 
     # ---- the build
     def build(self) -> "ModelBuilder":
@@ -213,19 +212,23 @@ class ModelBuilder:
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
         # channel rows: money = Σ its segments, useful money = Σ chord slope × segment (written
-        # sparse: these structural rows are half the model's rows)
+        # sparse, a block at a time: these structural rows are half the model's rows)
+        cells = [(j, t) for j in mech.curve_channels for t in range(T)]
         self._useful_rows: dict[tuple[int, int], int] = {}
-        for j in mech.curve_channels:
-            c, m = s.channels[j]
-            for t, y in enumerate(self.years):
-                segs = self.ch_seg_cols[(j, t)]
-                self.add_sparse(f"channel_money_{c}_{m}_{y}", np.concatenate(([self.x_cols[mech.col(j, t)]], segs)),
-                                np.concatenate(([1.0], np.full(segs.size, -1.0))), 0.0, 0.0,
-                                key=f"{c}.{m}", year=y, sense="=")
-                self._useful_rows[(j, t)] = len(self.rows)
-                self.add_sparse(f"channel_useful_{c}_{m}_{y}", np.concatenate(([self.useful_cols[j][t]], segs)),
-                                np.concatenate(([1.0], -self.ch_slopes[(j, t)])), 0.0, 0.0,
-                                key=f"{c}.{m}", year=y, sense="=")
+        if cells:
+            segs = np.stack([self.ch_seg_cols[cell] for cell in cells])
+            ones = np.ones((len(cells), 1))
+            labels = [(f"{s.channels[j][0]}_{s.channels[j][1]}_{self.years[t]}", f"{s.channels[j][0]}.{s.channels[j][1]}",
+                       self.years[t]) for j, t in cells]
+            x_of = self.x_cols[[mech.col(j, t) for j, t in cells]][:, None]
+            u_of = np.array([self.useful_cols[j][t] for j, t in cells])[:, None]
+            self.add_block([f"channel_money_{lab}" for lab, _, _ in labels], np.hstack([x_of, segs]),
+                           np.hstack([ones, -np.ones(segs.shape)]), 0.0, 0.0,
+                           [dict(key=k, year=y, sense="=") for _, k, y in labels])
+            self._useful_rows = {cell: len(self.rows) + k for k, cell in enumerate(cells)}
+            self.add_block([f"channel_useful_{lab}" for lab, _, _ in labels], np.hstack([u_of, segs]),
+                           np.hstack([ones, -np.stack([self.ch_slopes[cell] for cell in cells])]), 0.0, 0.0,
+                           [dict(key=k, year=y, sense="=") for _, k, y in labels])
         # link rows: Σ segments = effective resources (made of channels' useful money, plus what
         # money decided before the plan still delivers: it fills the first segments)
         for c, cid in enumerate(s.categories):
@@ -235,12 +238,13 @@ class ModelBuilder:
                 vec[self.seg_cols[(c, t)]] = 1.0
                 off = float(mech.resource_offset[c * T + t])
                 self.add(f"effective_resources_{cid}_{y}", vec, lo=off, hi=off, sense="=")
-        # tie-break rows: dev ≥ x − status quo and dev ≥ status quo − x
+        # tie-break rows: dev ≥ x − status quo and dev ≥ status quo − x (x columns come first)
         sq = mech.flatten(s.status_quo_allocation)
-        for k, name in enumerate(dev_names):
-            cols = np.array([self.x_cols[k], self.dev_cols[k]])  # x columns come first
-            self.add_sparse(f"tie_break_above_{name[4:]}", cols, np.array([-1.0, 1.0]), lo=-sq[k])
-            self.add_sparse(f"tie_break_below_{name[4:]}", cols, np.array([1.0, 1.0]), lo=sq[k])
+        pairs = np.stack([self.x_cols, self.dev_cols], axis=1)
+        k = len(dev_names)
+        names = [f"tie_break_{side}_{name[4:]}" for name in dev_names for side in ("above", "below")]
+        self.add_block(names, np.repeat(pairs, 2, axis=0), np.tile([[-1.0, 1.0], [1.0, 1.0]], (k, 1)),
+                       np.stack([-sq, sq], axis=1).ravel(), np.inf, [{}] * (2 * k))
         for rid in s.enabled_rules:
             RULES[rid].build(self, s.rule(rid))
         self._target_rows = {r.key: i for i, r in enumerate(self.rows) if r.rule == "indicator_targets"}

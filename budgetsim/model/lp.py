@@ -143,6 +143,17 @@ class LinearProgram:
         self._changed()
         return len(self.row_names) - 1
 
+    def add_sparse_rows(self, names: list[str], idx: np.ndarray, val: np.ndarray, lo, hi) -> None:
+        """Add rows that each have as many entries: row k is ``lo[k] ≤ Σ val[k] · x[idx[k]] ≤ hi[k]``
+        (``idx`` and ``val`` R × k, each row's columns ascending; ``lo``/``hi`` scalars or R)."""
+        R = len(names)
+        self.row_names += names
+        self.row_idx += list(np.asarray(idx, dtype=np.int64).reshape(R, -1))
+        self.row_val += list(np.asarray(val, dtype=float).reshape(R, -1))
+        self.row_lo += np.broadcast_to(np.asarray(lo, dtype=float), (R,)).tolist()
+        self.row_hi += np.broadcast_to(np.asarray(hi, dtype=float), (R,)).tolist()
+        self._changed()
+
     def _changed(self) -> None:
         self._csr = None
         self._A = None
