@@ -483,6 +483,8 @@ def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     # pickle is ten times faster than canonical JSON; the same content written in another key
     # order gets another key, which only costs the shortcut (the passes find the same final LP)
     h = hashlib.sha1(pickle.dumps(s.raw, protocol=5))
+    if s.origin is not None:  # where its solve starts is part of what it gives
+        h.update(pickle.dumps(s.origin.raw, protocol=5))
     h.update(objective.encode())
     if risk is not None:
         h.update(np.ascontiguousarray(risk.mult).tobytes())
