@@ -26,7 +26,7 @@ import numpy as np
 from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
-from .compiled import FinalGrid, recall_anywhere, session_for
+from .compiled import FinalGrid, recall_anywhere, session_for, structure_key
 from .lp import LinearProgram, LPSolution, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
@@ -406,6 +406,7 @@ class SolveRun:
     solve_seconds: float  # time inside HiGHS/CBC runs, summed over passes
     passes: int
     gap: float
+    final: FinalGrid | None = None  # where it settled (HiGHS, continuous): a derived scenario starts there
 
     @property
     def total_seconds(self) -> float:
@@ -524,15 +525,14 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
 
 
-def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None,
-                  time_limit: float) -> tuple[tuple, FinalGrid] | None:
+def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None, time_limit: float,
+                  reuse: bool) -> tuple[tuple, FinalGrid] | None:
     """The final grid of the scenario a scenario was derived from, with its model's structure key
     (solved now if no session remembers it), or None if it did not settle."""
-    key = _scenario_key(origin, objective, risk)
-    found = recall_anywhere(key)
+    found = recall_anywhere(_scenario_key(origin, objective, risk)) if reuse else None
     if found is None:
-        optimise(origin, objective, time_limit=time_limit, risk=risk)
-        found = recall_anywhere(key)
+        run = optimise(origin, objective, time_limit=time_limit, risk=risk, reuse=reuse)
+        found = (structure_key(run.builder.lp), run.final) if run.final is not None else None
     return found
 
 
@@ -593,7 +593,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     centers, ch_centers = fine_center(start_resources, e_max), start_channels
     # a scenario derived from another (with_changes) starts where that one ended: its zones, moved
     # as far as the two start allocations differ (a bigger budget scales them up), and its basis
-    origin = _origin_final(s.origin, objective, risk, limit) if solver == "highs" and reuse and s.origin else None
+    origin = _origin_final(s.origin, objective, risk, limit, reuse) if solver == "highs" and s.origin else None
     if origin is not None:
         centers = fine_center(origin[1].centers * _ratio(start_resources, origin[1].start_resources), e_max)
         ch_centers = origin[1].channel_centers * _ratio(start_channels, origin[1].start_channels)
@@ -610,7 +610,8 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         builder.move_breakpoints(grid(remembered.centers), ch_grid(remembered.channel_centers))
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
         x = builder.allocation(remembered.solution)
-        return done(remembered.solution, x, 1, _gap(builder, remembered.solution, x))
+        return dataclasses.replace(done(remembered.solution, x, 1, _gap(builder, remembered.solution, x)),
+                                   final=remembered)
     start_basis = None
     if origin is not None and origin[0] == session.key and not builder.lp.is_mip:
         start_basis = origin[1].basis
@@ -653,10 +654,11 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                     unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
-                if session is not None and settled:
-                    session.remember_grid(key, FinalGrid(centers, ch_centers, sol, basis, start_resources,
-                                                         start_channels))
-                return done(sol, x, passes, gap)
+                final = None
+                if session is not None and settled and basis is not None:
+                    final = FinalGrid(centers, ch_centers, sol, basis, start_resources, start_channels)
+                    session.remember_grid(key, final)
+                return dataclasses.replace(done(sol, x, passes, gap), final=final)
             centers, ch_centers = e_star, x_star
             builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
             only_segments = True
