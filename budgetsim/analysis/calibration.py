@@ -940,7 +940,8 @@ def calibrate(scenario: Scenario | str | Path, records: Records | str | Path | b
     if doc.get("extends"):
         merged["extends"] = doc["extends"]
     cal.scenario = scenario_from_dict(merged, source=f"{s.source} + {rec.name}", own=doc,
-                                      base_path=Path(s.source) if Path(s.source).is_file() else None)
+                                      base_path=Path(s.source) if Path(s.source).is_file() else None,
+                                      origin=s.origin if s.origin is not None else s)  # it extends s
     if flips:
         cal.flips, cal.plan_performance = recommendation_flips(cal)
     return cal

@@ -122,7 +122,7 @@ def _elastic(s: Scenario, objective: str, hard: tuple[str, ...], solver: str):
                 q = float(s.budget_wan[t]) if sens.dvec is not None else 1.0
             mag = max(abs(meta.param), MIN_MAGNITUDE[UNIT.get(rid, "wan")])
             col = lp.add_cols([f"elastic_{side}_{meta.name}"], 0.0, np.inf)[0]
-            lp.A[i, col] = 1.0 if side == "lo" else -1.0
+            lp.set_coefs(i, [col], [1.0 if side == "lo" else -1.0])
             elastic.append((i, col, side, sens))
             costs.append(1.0 / (mag * q))
     obj = np.zeros(lp.n_cols)

@@ -124,7 +124,7 @@ def _loosen_dir(rule: str, side: str) -> float:
 
 
 def _row_vec(lp: LinearProgram, i: int) -> np.ndarray:
-    return lp.A[i].copy()
+    return lp.row(i)
 
 
 def _modified(lp: LinearProgram, changes: dict[int, tuple[np.ndarray | None, float, float]]) -> LinearProgram:

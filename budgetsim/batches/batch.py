@@ -157,7 +157,8 @@ def _execute(items: Iterable[Any] | Any, *, workers: int | None = None, out: str
                     bar.update(1)
                 continue
             submitted.add(key)
-            args = (item.doc, item.label, item.inputs, item.source, item.seed, item.error, objective, solver, key)
+            args = (item.doc, item.label, item.inputs, item.source, item.seed, item.error, objective, solver, key,
+                    item.origin)
             if pool is None:
                 record(solve_item(*args))
             else:

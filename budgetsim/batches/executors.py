@@ -49,9 +49,28 @@ def _worker_setup() -> None:
     _worker_ready = True
 
 
+_ORIGINS: dict[str, Any] = {}  # this worker's origin scenarios, by content (validated once, not per item)
+
+
+def _origin(doc: dict | None, source: str):
+    if doc is None:
+        return None
+    import hashlib
+    import pickle
+
+    key = hashlib.sha1(pickle.dumps(doc, protocol=5)).hexdigest()
+    if key not in _ORIGINS:
+        if len(_ORIGINS) >= 16:
+            _ORIGINS.clear()
+        _ORIGINS[key] = scenario_from_dict(doc, source=source)
+    return _ORIGINS[key]
+
+
 def solve_item(doc: dict | None, label: str, inputs: dict, source: str, seed: int | None, error: str,
-               objective: str, solver: str, key: str) -> dict:
-    """Solve one scenario document and return its table row (never raises)."""
+               objective: str, solver: str, key: str, origin: dict | None = None) -> dict:
+    """Solve one scenario document and return its table row (never raises).  ``origin``: the
+    document of the scenario it derives from (its solve starts at that one's optimum, as
+    :func:`~budgetsim.solving.solve` of the scenario itself would)."""
     from ..version import __version__
     from ..solving import solve
 
@@ -63,7 +82,7 @@ def solve_item(doc: dict | None, label: str, inputs: dict, source: str, seed: in
     if error:
         return {**row, "status": "error", "message": error, **meta, "wall_seconds": time.perf_counter() - t0}
     try:
-        s = scenario_from_dict(doc, source=source)
+        s = scenario_from_dict(doc, source=source, origin=_origin(origin, source))
         r = solve(s, objective, solver=solver)
         row.update(result_row(r))
     except ScenarioError as err:

@@ -31,10 +31,13 @@ class BatchItem:
     source: str
     seed: int | None = None
     error: str = ""             # set when the scenario is unusable before solving
+    origin: dict | None = None  # the document of the scenario it derives from (a solve starts at its optimum)
 
     def key(self, objective: str, solver: str) -> str:
-        return input_hash(self.doc if self.doc is not None else {"unreadable": self.source, "error": self.error},
-                          objective, solver)
+        doc = self.doc if self.doc is not None else {"unreadable": self.source, "error": self.error}
+        if self.origin is not None:  # where the solve starts is part of what it gives
+            doc = {"scenario": doc, "origin": self.origin}
+        return input_hash(doc, objective, solver)
 
 
 def _canonical(obj: Any) -> Any:
@@ -60,14 +63,20 @@ def input_hash(doc: dict, objective: str, solver: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _origin_doc(s: Scenario) -> dict:
+    """The document of the scenario a batch item derived from ``s`` starts from."""
+    return (s.origin if s.origin is not None else s).raw
+
+
 def _sweep_items(sweep: Sweep) -> Iterator[BatchItem]:
     base = sweep.base.raw
+    origin = _origin_doc(sweep.base)
     for pt in sweep.points():
         doc = copy.deepcopy(base)  # one copy per point, then the changes in place
         for path, value in pt.changes.items():
             _set_in_place(doc, path, value)
         doc["id"] = pt.label
-        yield BatchItem(pt.label, doc, dict(pt.changes), sweep.source, sweep.seed)
+        yield BatchItem(pt.label, doc, dict(pt.changes), sweep.source, sweep.seed, origin=origin)
 
 
 def _set_in_place(doc: dict, path: str, value: Any) -> None:
@@ -99,7 +108,7 @@ def _file_items(path: Path) -> Iterator[BatchItem]:
     except ScenarioError as err:
         yield BatchItem(path.stem, doc, {}, str(path), error=_one_line(err))
         return
-    yield BatchItem(s.id, s.raw, {}, str(path))
+    yield BatchItem(s.id, s.raw, {}, str(path), origin=s.origin.raw if s.origin is not None else None)
 
 
 def iter_items(items: Iterable[Any] | Any) -> Iterator[BatchItem]:
@@ -113,7 +122,7 @@ def iter_items(items: Iterable[Any] | Any) -> Iterator[BatchItem]:
         if isinstance(it, Sweep):
             yield from _sweep_items(it)
         elif isinstance(it, Scenario):
-            yield BatchItem(it.id, it.raw, {}, it.source)
+            yield BatchItem(it.id, it.raw, {}, it.source, origin=it.origin.raw if it.origin is not None else None)
         elif isinstance(it, (str, Path)):
             yield from _file_items(Path(it))
         elif isinstance(it, BatchItem):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import copy
 import hashlib
 import pickle
@@ -25,7 +26,7 @@ import numpy as np
 from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
-from .compiled import session_for
+from .compiled import FinalGrid, recall_anywhere, session_for, structure_key
 from .lp import LinearProgram, LPSolution, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
@@ -55,6 +56,14 @@ class RiskSpec:
     mult: np.ndarray
     alpha: float = 0.1
     weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class OverX:
+    """A row's coefficients over the allocation columns only (most rules' rows): it goes into the
+    program without being spread over every column first."""
+
+    coefs: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -111,20 +120,34 @@ class ModelBuilder:
         v[self.x_cols] = row_over_x
         return v
 
+    def over_x(self, row_over_x: np.ndarray) -> OverX:
+        """A row over the allocation columns, for :meth:`add`."""
+        return OverX(np.asarray(row_over_x, dtype=float))
+
     def indicator_total(self, iid: str) -> np.ndarray:
         """Row giving the modelled (linearised) plan total of indicator ``iid``."""
         return self._indicator_rows[self.s.indicators.index(iid)].sum(axis=0)
 
-    def add(self, name: str, vec: np.ndarray, lo: float = -np.inf, hi: float = np.inf, *,
+    def add(self, name: str, vec: np.ndarray | OverX, lo: float = -np.inf, hi: float = np.inf, *,
             rule: str | None = None, year: int | None = None, key: str | None = None,
             param: float | None = None, sense: str = "<=", const: float = 0.0) -> None:
-        """Add row ``lo ≤ vec · columns + const ≤ hi``; ``const`` is the part no decision moves
-        (e.g. money due on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
+        """Add row ``lo ≤ vec · columns + const ≤ hi`` (``vec`` dense over all columns, or over the
+        allocation columns: :meth:`over_x`); ``const`` is the part no decision moves (e.g. money due
+        on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
         if rule is not None and rule != "fixed_figures" and year in self.spent_years:
             return
         const = float(const)
-        self.lp.add_row(name, vec, lo - const, hi - const)
+        if isinstance(vec, OverX):
+            idx = np.flatnonzero(vec.coefs)
+            self.lp.add_sparse_row(name, self.x_cols[idx], vec.coefs[idx], lo - const, hi - const)
+        else:
+            self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
+
+    def add_block(self, names: list[str], idx: np.ndarray, val: np.ndarray, lo, hi, metas: list[dict]) -> None:
+        """Structural rows (no rule's), a block at a time: see :meth:`LinearProgram.add_sparse_rows`."""
+        self.lp.add_sparse_rows(names, idx, val, lo, hi)
+        self.rows += [RowMeta(name, None, **meta) for name, meta in zip(names, metas)]
 
     # ---- the build
     def build(self) -> "ModelBuilder":
@@ -140,17 +163,14 @@ class ModelBuilder:
             c, m = s.channels[j]
             self.useful_cols[j] = self.lp.add_cols([f"useful_{c}_{m}_{y}" for y in self.years], 0.0, np.inf)
             self.res_cols[j * T:(j + 1) * T] = self.useful_cols[j]
-            for t in range(T):
-                k = len(self.channel_breakpoints[(j, t)]) - 1
-                self.ch_seg_cols[(j, t)] = self.lp.add_cols(
-                    [f"absorb_{c}_{m}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
-        # segments: a fixed number per category-year, so moving breakpoints never changes the structure
-        self.seg_cols: dict[tuple[int, int], np.ndarray] = {}
-        for c, cid in enumerate(s.categories):
-            for t in range(T):
-                k = len(self.breakpoints[(c, t)]) - 1
-                self.seg_cols[(c, t)] = self.lp.add_cols(
-                    [f"seg_{cid}_{self.years[t]}_{i}" for i in range(k)], 0.0, 1.0)
+        # segments (one block of columns each: a fixed number per cell, so moving breakpoints never
+        # changes the structure)
+        self.ch_seg_cols.update(self._segment_block(
+            "absorb", [(j, t) for j in mech.curve_channels for t in range(T)], self.channel_breakpoints,
+            lambda j, t: f"{s.channels[j][0]}_{s.channels[j][1]}_{self.years[t]}"))
+        self.seg_cols: dict[tuple[int, int], np.ndarray] = self._segment_block(
+            "seg", [(c, t) for c in range(len(s.categories)) for t in range(T)], self.breakpoints,
+            lambda c, t: f"{s.categories[c]}_{self.years[t]}")
         # deviation from the status quo, per channel-year (for the tie-break only)
         dev_names = [f"dev_{c}_{m}_{y}" for c, m in s.channels for y in self.years]
         self.dev_cols = self.lp.add_cols(dev_names, 0.0, np.inf)
@@ -191,20 +211,24 @@ class ModelBuilder:
         weights = TIE_BREAK[self.objective] * (1.0 + 0.1 * k / max(len(k), 1))
         obj[self.dev_cols] = -weights if maximize else weights
         self.lp.set_objective(obj, maximize)
-        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment
+        # channel rows: money = Σ its segments, useful money = Σ chord slope × segment (written
+        # sparse, a block at a time: these structural rows are half the model's rows)
+        cells = [(j, t) for j in mech.curve_channels for t in range(T)]
         self._useful_rows: dict[tuple[int, int], int] = {}
-        for j in mech.curve_channels:
-            c, m = s.channels[j]
-            for t, y in enumerate(self.years):
-                vec = np.zeros(n)
-                vec[self.x_cols[mech.col(j, t)]] = 1.0
-                vec[self.ch_seg_cols[(j, t)]] = -1.0
-                self.add(f"channel_money_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
-                vec = np.zeros(n)
-                vec[self.useful_cols[j][t]] = 1.0
-                vec[self.ch_seg_cols[(j, t)]] = -self.ch_slopes[(j, t)]
-                self._useful_rows[(j, t)] = len(self.rows)
-                self.add(f"channel_useful_{c}_{m}_{y}", vec, lo=0.0, hi=0.0, key=f"{c}.{m}", year=y, sense="=")
+        if cells:
+            segs = np.stack([self.ch_seg_cols[cell] for cell in cells])
+            ones = np.ones((len(cells), 1))
+            labels = [(f"{s.channels[j][0]}_{s.channels[j][1]}_{self.years[t]}", f"{s.channels[j][0]}.{s.channels[j][1]}",
+                       self.years[t]) for j, t in cells]
+            x_of = self.x_cols[[mech.col(j, t) for j, t in cells]][:, None]
+            u_of = np.array([self.useful_cols[j][t] for j, t in cells])[:, None]
+            self.add_block([f"channel_money_{lab}" for lab, _, _ in labels], np.hstack([x_of, segs]),
+                           np.hstack([ones, -np.ones(segs.shape)]), 0.0, 0.0,
+                           [dict(key=k, year=y, sense="=") for _, k, y in labels])
+            self._useful_rows = {cell: len(self.rows) + k for k, cell in enumerate(cells)}
+            self.add_block([f"channel_useful_{lab}" for lab, _, _ in labels], np.hstack([u_of, segs]),
+                           np.hstack([ones, -np.stack([self.ch_slopes[cell] for cell in cells])]), 0.0, 0.0,
+                           [dict(key=k, year=y, sense="=") for _, k, y in labels])
         # link rows: Σ segments = effective resources (made of channels' useful money, plus what
         # money decided before the plan still delivers: it fills the first segments)
         for c, cid in enumerate(s.categories):
@@ -214,19 +238,25 @@ class ModelBuilder:
                 vec[self.seg_cols[(c, t)]] = 1.0
                 off = float(mech.resource_offset[c * T + t])
                 self.add(f"effective_resources_{cid}_{y}", vec, lo=off, hi=off, sense="=")
+        # tie-break rows: dev ≥ x − status quo and dev ≥ status quo − x (x columns come first)
         sq = mech.flatten(s.status_quo_allocation)
-        for k, name in enumerate(dev_names):
-            vec = np.zeros(n)
-            vec[self.dev_cols[k]] = 1.0
-            vec[self.x_cols[k]] = -1.0
-            self.add(f"tie_break_above_{name[4:]}", vec, lo=-sq[k])
-            vec = vec.copy()  # a row of its own: the LP keeps the array it is given
-            vec[self.x_cols[k]] = 1.0
-            self.add(f"tie_break_below_{name[4:]}", vec, lo=sq[k])
+        pairs = np.stack([self.x_cols, self.dev_cols], axis=1)
+        k = len(dev_names)
+        names = [f"tie_break_{side}_{name[4:]}" for name in dev_names for side in ("above", "below")]
+        self.add_block(names, np.repeat(pairs, 2, axis=0), np.tile([[-1.0, 1.0], [1.0, 1.0]], (k, 1)),
+                       np.stack([-sq, sq], axis=1).ravel(), np.inf, [{}] * (2 * k))
         for rid in s.enabled_rules:
             RULES[rid].build(self, s.rule(rid))
         self._target_rows = {r.key: i for i, r in enumerate(self.rows) if r.rule == "indicator_targets"}
         return self
+
+    def _segment_block(self, prefix: str, cells: list[tuple[int, int]], bps: dict, label) -> dict:
+        """Columns for the segments of every cell's grid, added as one block (bounds 0…1 until the
+        breakpoints set them); {cell: its columns}."""
+        sizes = tuple(len(bps[cell]) - 1 for cell in cells)
+        cols = self.lp.add_cols(_segment_names(prefix, tuple(label(*cell) for cell in cells), sizes), 0.0, 1.0)
+        ends = np.cumsum(sizes)
+        return {cell: cols[e - k:e] for cell, k, e in zip(cells, sizes, ends)}
 
     def _set_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
         """Segment widths (column bounds) and chord slopes (indicator rows) for breakpoints ``bps``.
@@ -253,25 +283,24 @@ class ModelBuilder:
                 self.seg_slopes[(c, t)] = slopes[:, t, :]
 
     def _set_channel_segments(self, bps: dict[tuple[int, int], np.ndarray]) -> None:
-        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows)."""
+        """Channel-curve segment widths (column bounds) and chord slopes (useful-money rows), all
+        channel-years at once."""
         self.channel_breakpoints = bps
         self.ch_slopes: dict[tuple[int, int], np.ndarray] = {}
         if not self.ch_seg_cols:
             return
-        ub = self.lp.ub
+        cells = list(self.ch_seg_cols)
+        bp = np.stack([bps[cell] for cell in cells])
+        widths = np.diff(bp, axis=1)
+        curves = self.mech.channel_curve(np.array([j for j, _ in cells]))
+        slopes = np.diff(curves.value(bp), axis=1) / widths
+        cols = np.stack([self.ch_seg_cols[cell] for cell in cells])
+        self.lp.ub[cols] = widths
         rows = getattr(self, "_useful_rows", None)
-        A = self.lp.A if rows else None
-        for j in self.mech.curve_channels:
-            curve = self.mech.channel_curve(j)
-            for t in range(self.T):
-                bp = bps[(j, t)]
-                widths = np.diff(bp)
-                cols = self.ch_seg_cols[(j, t)]
-                ub[cols] = widths
-                slopes = np.diff(curve.value(bp)) / widths
-                self.ch_slopes[(j, t)] = slopes
-                if rows:
-                    A[rows[(j, t)], cols] = -slopes
+        for k, cell in enumerate(cells):
+            self.ch_slopes[cell] = slopes[k]
+            if rows:  # the row is [useful money: 1, its segments: −slope]
+                self.lp.set_values(rows[cell], np.concatenate(([1.0], -slopes[k])))
 
     @property
     def segment_columns(self) -> np.ndarray:
@@ -288,14 +317,16 @@ class ModelBuilder:
         seg = np.concatenate(list(self.seg_cols.values()))
         if self.objective == "max-performance":
             self.lp.obj[seg] = np.einsum("it,itn->n", self.ev.index_coef, self._indicator_rows[:, :, seg])
-        A = self.lp.A
         for iid, r in self._target_rows.items():
-            A[r, seg] = self.indicator_total(iid)[seg]
+            vec = self.lp.row(r)
+            vec[seg] = self.indicator_total(iid)[seg]
+            self.lp.set_row(r, vec)
         if self.objective == "cvar":
             for (c, i), r in self._points_rows.items():
+                vec = self.lp.row(r)
                 for t in range(self.T):
-                    cols = self.seg_cols[(c, t)]
-                    A[r, cols] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
+                    vec[self.seg_cols[(c, t)]] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
+                self.lp.set_row(r, vec)
 
     @property
     def segment_rows(self) -> list[int]:
@@ -358,6 +389,12 @@ class ModelBuilder:
         return self._indicator_rows @ sol.x
 
 
+@functools.lru_cache(maxsize=64)
+def _segment_names(prefix: str, labels: tuple[str, ...], sizes: tuple[int, ...]) -> list[str]:
+    """Column names of segment blocks (the same for every scenario of a structure: made once)."""
+    return [f"{prefix}_{label}_{i}" for label, k in zip(labels, sizes) for i in range(k)]
+
+
 @dataclass
 class SolveRun:
     """Everything the last solve of :func:`optimise` produced."""
@@ -369,6 +406,7 @@ class SolveRun:
     solve_seconds: float  # time inside HiGHS/CBC runs, summed over passes
     passes: int
     gap: float
+    final: FinalGrid | None = None  # where it settled (HiGHS, continuous): a derived scenario starts there
 
     @property
     def total_seconds(self) -> float:
@@ -446,6 +484,8 @@ def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
     # pickle is ten times faster than canonical JSON; the same content written in another key
     # order gets another key, which only costs the shortcut (the passes find the same final LP)
     h = hashlib.sha1(pickle.dumps(s.raw, protocol=5))
+    if s.origin is not None:  # where its solve starts is part of what it gives
+        h.update(pickle.dumps(s.origin.raw, protocol=5))
     h.update(objective.encode())
     if risk is not None:
         h.update(np.ascontiguousarray(risk.mult).tobytes())
@@ -478,6 +518,22 @@ def _settle_ties(builder: ModelBuilder, session, sol: LPSolution, time_left: flo
         return sol
     return dataclasses.replace(sol, x=tied.x, row_activity=tied.row_activity,
                                solve_seconds=sol.solve_seconds + tied.solve_seconds)
+
+
+def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """new / old element by element, 1 where ``old`` is zero."""
+    return np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
+
+
+def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None, time_limit: float,
+                  reuse: bool) -> tuple[tuple, FinalGrid] | None:
+    """The final grid of the scenario a scenario was derived from, with its model's structure key
+    (solved now if no session remembers it), or None if it did not settle."""
+    found = recall_anywhere(_scenario_key(origin, objective, risk)) if reuse else None
+    if found is None:
+        run = optimise(origin, objective, time_limit=time_limit, risk=risk, reuse=reuse)
+        found = (structure_key(run.builder.lp), run.final) if run.final is not None else None
+    return found
 
 
 def optimise(s: Scenario, objective: str = "max-performance", solver: str = "highs",
@@ -516,29 +572,34 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     def grid(centers: np.ndarray) -> dict:
         return dict(zip(cells, zoned_grid_matrix(coarse, centers)))
 
-    # Fine zones start at the status quo's resources, whatever else was solved before; the first
-    # pass of a scenario hands HiGHS the whole model and runs from scratch (numbers pushed into a
-    # model that held other scenarios, or a warm start from their basis, can end on another point
-    # of a tied face, and move the next zones) and later passes run warm from the pass before, all
-    # under the session's lock; the final plan is made unique by :func:`_settle_ties`.  So a
-    # scenario gets the same plan whether it is solved first or after a thousand others, on one
-    # worker or many.  The one shortcut: a scenario solved before in this session gets its own
-    # final solution back.
+    # Where a scenario starts depends on the scenario alone, never on what else was solved before:
+    # the status quo's resources, from scratch (the whole model handed to HiGHS); or, for a scenario
+    # derived from another by with_changes (a lever move, a sweep point), that origin's final zones
+    # and basis (the origin is solved first if no session remembers it).  Later passes run warm from
+    # the pass before, all under the session's lock; the final plan is made unique by
+    # :func:`_settle_ties`.  So a scenario gets the same plan whether it is solved first or after a
+    # thousand others, on one worker or many.  The one shortcut: a scenario solved before in this
+    # session gets its own final solution back.
     ch_coarse = channel_coarse_grids(mech)
     ch_idx = np.array([mech.col(j, t) for j in mech.curve_channels for t in range(T)], dtype=int)
-    x_start = mech.flatten(start_allocation(s))
-    centers = fine_center(mech.resources(x_start), e_max)
-    ch_centers = x_start[ch_idx]
-    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev,
-                           channel_breakpoints=channel_grid(ch_coarse, x_start, mech)).build()
-    session = session_for(builder.lp, reuse) if solver == "highs" else None
-    key = _scenario_key(s, objective, risk) if session is not None else None
 
     def ch_grid(cc: np.ndarray) -> dict:
         xx = np.zeros(mech.n)
         xx[ch_idx] = cc
         return channel_grid(ch_coarse, xx, mech)
 
+    x_start = mech.flatten(start_allocation(s))
+    start_resources, start_channels = mech.resources(x_start), x_start[ch_idx]
+    centers, ch_centers = fine_center(start_resources, e_max), start_channels
+    # a scenario derived from another (with_changes) starts where that one ended: its zones, moved
+    # as far as the two start allocations differ (a bigger budget scales them up), and its basis
+    origin = _origin_final(s.origin, objective, risk, limit, reuse) if solver == "highs" and s.origin else None
+    if origin is not None:
+        centers = fine_center(origin[1].centers * _ratio(start_resources, origin[1].start_resources), e_max)
+        ch_centers = origin[1].channel_centers * _ratio(start_channels, origin[1].start_channels)
+    builder = ModelBuilder(s, objective, grid(centers), risk, ev=ev, channel_breakpoints=ch_grid(ch_centers)).build()
+    session = session_for(builder.lp, reuse) if solver == "highs" else None
+    key = _scenario_key(s, objective, risk) if session is not None else None
     remembered = session.recall_grid(key) if session is not None else None
 
     def done(sol, x, passes, gap) -> SolveRun:
@@ -546,11 +607,17 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
         return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
 
     if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
-        (centers, ch_centers), sol = remembered
-        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
+        builder.move_breakpoints(grid(remembered.centers), ch_grid(remembered.channel_centers))
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
-        x = builder.allocation(sol)
-        return done(sol, x, 1, _gap(builder, sol, x))
+        x = builder.allocation(remembered.solution)
+        return dataclasses.replace(done(remembered.solution, x, 1, _gap(builder, remembered.solution, x)),
+                                   final=remembered)
+    start_basis = None
+    if origin is not None and origin[0] == session.key and not builder.lp.is_mip:
+        start_basis = origin[1].basis
+    elif origin is not None:  # another structure (a rule switched on, say): the status quo's zones, from scratch
+        centers, ch_centers = fine_center(start_resources, e_max), start_channels
+        builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
     only_segments = False  # the first load of a scenario compares everything
     # the limit is this request's own: time spent waiting for other users' solves on this structure
     # (the session's lock) does not count, so a queue of other users never runs a request out of time
@@ -568,7 +635,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 if only_segments:
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
-                    session.load(builder.lp, whole=True)
+                    session.load(builder.lp, whole=True, basis=start_basis)
                 sol = session.run(builder.lp.is_mip, left)
             else:
                 sol = builder.lp.solve(solver, time_limit=left)
@@ -582,13 +649,16 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
                            and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))
             if (settled and gap <= gap_target) or passes == max_passes:
+                basis = session.h.getBasis() if session is not None and not builder.lp.is_mip else None
                 if session is not None and objective == "max-performance" and not builder.lp.is_mip:
                     unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
-                if session is not None and settled:
-                    session.remember_grid(key, ((centers, ch_centers), sol))
-                return done(sol, x, passes, gap)
+                final = None
+                if session is not None and settled and basis is not None:
+                    final = FinalGrid(centers, ch_centers, sol, basis, start_resources, start_channels)
+                    session.remember_grid(key, final)
+                return dataclasses.replace(done(sol, x, passes, gap), final=final)
             centers, ch_centers = e_star, x_star
             builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
             only_segments = True

@@ -46,12 +46,27 @@ MAX_SESSIONS = 8  # model structures kept warm (least recently used dropped)
 MAX_GRIDS = 256  # remembered final grids per session (least recently used dropped)
 
 
+@dataclass(frozen=True)
+class FinalGrid:
+    """What a settled solve leaves for later ones: where its fine zones ended (category-years,
+    channel-years), its plan, the basis HiGHS ended on (before the tie settling) and where its
+    zones started (the resources and channel money of its start allocation)."""
+
+    centers: np.ndarray
+    channel_centers: np.ndarray
+    solution: LPSolution
+    basis: object  # highspy.HighsBasis
+    start_resources: np.ndarray
+    start_channels: np.ndarray
+
+
 @dataclass
 class Counters:
     builds: int = 0  # fresh passModel calls
     updates: int = 0  # in-place updates of an existing model
     changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
     cold_retries: int = 0  # warm runs without a definite answer, re-run from scratch
+    origin_starts: int = 0  # first passes started from the origin scenario's final basis
     handovers: int = 0  # whole models handed to an existing instance (a scenario's first pass)
 
 
@@ -73,33 +88,40 @@ class HighsSession:
     _grid_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _holder: weakref.ref | None = field(default=None, repr=False)  # the program whose numbers HiGHS holds
 
-    def remember_grid(self, scenario_key: str, final: tuple[tuple[np.ndarray, np.ndarray], LPSolution]) -> None:
-        """Keep a scenario's final grid centres (category zones, channel zones) and its solution on
-        them (a revisit returns them)."""
+    def remember_grid(self, scenario_key: str, final: FinalGrid) -> None:
+        """Keep a scenario's final grid (a revisit returns its plan; a scenario derived from it
+        starts there)."""
         with self._grid_lock:
             self.final_centers[scenario_key] = final
             self.final_centers.move_to_end(scenario_key)
             while len(self.final_centers) > MAX_GRIDS:
                 self.final_centers.popitem(last=False)
 
-    def recall_grid(self, scenario_key: str) -> tuple[tuple[np.ndarray, np.ndarray], LPSolution] | None:
-        """The final grid and solution remembered for ``scenario_key``, or None (safe while others
-        remember theirs)."""
+    def recall_grid(self, scenario_key: str) -> FinalGrid | None:
+        """The final grid remembered for ``scenario_key``, or None (safe while others remember theirs)."""
         with self._grid_lock:
             return self.final_centers.get(scenario_key)
 
     def load(self, lp: LinearProgram, cols: np.ndarray | None = None, rows: list[int] | None = None,
-             whole: bool = False) -> int:
+             whole: bool = False, basis=None) -> int:
         """Hand ``lp`` to HiGHS: a fresh model the first time, else only what changed.
 
         ``cols``/``rows``, when given, promise that nothing changed outside those columns
         (costs, bounds) and those rows' coefficients at those columns (breakpoint moves),
         so only they are compared — a promise about ``lp``'s own previous load, so it is ignored
-        when another program was loaded since.  Call with :attr:`lock` held.  Returns how many
-        numbers were pushed."""
-        lp.check_finite()  # a NaN or an infinity never reaches HiGHS
+        when another program was loaded since.  ``basis`` (with ``whole``): the next run starts
+        from it instead of from scratch.  Call with :attr:`lock` held.  Returns how many numbers
+        were pushed."""
+        # a NaN or an infinity never reaches HiGHS (a promise of changed rows: only they are new)
+        partial = not whole and rows is not None and hasattr(self, "h") and self._holder is not None \
+            and self._holder() is lp
+        lp.check_finite(rows if partial else None)
         try:
-            return self._load(lp, cols, rows, whole)
+            n = self._load(lp, cols, rows, whole)
+            if basis is not None:
+                self.h.setBasis(basis)
+                COUNTERS.origin_starts += 1
+            return n
         except BaseException:  # half-pushed numbers: drop the instance, the next request builds afresh
             if hasattr(self, "h"):
                 del self.h
@@ -119,7 +141,9 @@ class HighsSession:
             self._obj = lp.obj.copy()
             self._lb, self._ub = lp.lb.copy(), lp.ub.copy()
             self._lo, self._hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
-            self._A = lp.A.copy()
+            # the rows HiGHS holds (the program replaces a row's arrays when it changes, never writes
+            # into them, so holding the same arrays is holding a copy)
+            self._row_idx, self._row_val = list(lp.row_idx), list(lp.row_val)
             return 0
         import highspy
 
@@ -142,7 +166,6 @@ class HighsSession:
             self.h.changeColsBounds(idx.size, idx.astype(np.int32), lb[ch], np.minimum(ub[ch], inf))
             self._lb[idx], self._ub[idx] = lb[ch], ub[ch]
             n += idx.size
-        A = lp.A
         if cols is None:
             lo, hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
             idx = np.flatnonzero((lo != self._lo) | (hi != self._hi))
@@ -151,20 +174,54 @@ class HighsSession:
                                         np.minimum(hi[idx], inf))
                 self._lo[idx], self._hi[idx] = lo[idx], hi[idx]
                 n += idx.size
-            r_idx, c_idx = np.divmod(np.flatnonzero(A.ravel() != self._A.ravel()), A.shape[1])
-        else:
-            r_list = np.asarray(rows if rows is not None else [], dtype=int)
-            sub = A[np.ix_(r_list, scope)] != self._A[np.ix_(r_list, scope)]
-            rr, cc = np.nonzero(sub)
-            r_idx, c_idx = r_list[rr], scope[cc]
-        vals = A[r_idx, c_idx]
-        for r, c, v in zip(r_idx.tolist(), c_idx.tolist(), vals.tolist()):
-            self.h.changeCoeff(r, c, v)
-        self._A[r_idx, c_idx] = vals
-        n += r_idx.size
+        n += self._push_rows(lp, range(lp.n_rows) if cols is None else (rows if rows is not None else []))
         COUNTERS.updates += 1
         COUNTERS.changed_numbers += n
         return n
+
+    def _push_rows(self, lp: LinearProgram, rows) -> int:
+        """Push the coefficients of ``rows`` that differ from what HiGHS holds; how many.  Rows
+        whose columns are the very ones HiGHS holds (new numbers only: breakpoint moves) are
+        compared all at once."""
+        held_idx, held_val = self._row_idx, self._row_val
+        same, n = [], 0
+        for r in rows:
+            if lp.row_idx[r] is held_idx[r]:
+                if lp.row_val[r] is not held_val[r]:
+                    same.append(r)
+            else:
+                n += self._push_row(r, lp.row_idx[r], lp.row_val[r])
+        if same:
+            new = np.concatenate([lp.row_val[r] for r in same])
+            d = np.flatnonzero(new != np.concatenate([held_val[r] for r in same]))
+            where = np.repeat(same, [held_idx[r].size for r in same])[d]
+            cols = np.concatenate([held_idx[r] for r in same])[d]
+            for r, c, v in zip(where.tolist(), cols.tolist(), new[d].tolist()):
+                self.h.changeCoeff(r, c, v)
+            for r in same:
+                held_val[r] = lp.row_val[r]
+            n += d.size
+        return n
+
+    def _push_row(self, r: int, idx: np.ndarray, val: np.ndarray) -> int:
+        """Push the coefficients of row ``r`` that differ from what HiGHS holds; how many."""
+        old_idx, old_val = self._row_idx[r], self._row_val[r]
+        if idx is old_idx and val is old_val:
+            return 0
+        if idx.shape == old_idx.shape and np.array_equal(idx, old_idx):
+            d = np.flatnonzero(val != old_val)
+            cols, new = idx[d], val[d]
+        else:  # the row's nonzero pattern changed: compare over both patterns (absent = 0)
+            both = np.union1d(idx, old_idx)
+            now, before = np.zeros(both.size), np.zeros(both.size)
+            now[np.searchsorted(both, idx)] = val
+            before[np.searchsorted(both, old_idx)] = old_val
+            d = np.flatnonzero(now != before)
+            cols, new = both[d], now[d]
+        for c, v in zip(cols.tolist(), new.tolist()):
+            self.h.changeCoeff(r, c, v)
+        self._row_idx[r], self._row_val[r] = idx, val
+        return int(cols.size)
 
     def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> LPSolution:
         """Run from the basis HiGHS holds.  A warm run that ends without a definite answer
@@ -215,6 +272,18 @@ def session_for(lp: LinearProgram, reuse: bool = True) -> HighsSession:
         else:
             _SESSIONS.move_to_end(key)
         return sess
+
+
+def recall_anywhere(scenario_key: str) -> tuple[tuple, FinalGrid] | None:
+    """The final grid remembered for ``scenario_key`` in any kept session, with that session's
+    structure key (so a caller can tell whether it fits its own model)."""
+    with _CACHE_LOCK:
+        sessions = list(_SESSIONS.values())
+    for sess in sessions:
+        found = sess.recall_grid(scenario_key)
+        if found is not None:
+            return sess.key, found
+    return None
 
 
 def clear_sessions() -> None:

@@ -94,9 +94,11 @@ class LPSolution:
 class LinearProgram:
     """Columns and rows with names.
 
-    Rows are collected as dense vectors over all columns and stacked once into a dense
-    matrix ``A`` (a few hundred rows × a few thousand columns: cheap), from which the
-    sparse form for the solver is taken in one vectorised pass."""
+    Each row is kept sparse — its nonzero columns and their coefficients — since a row touches a
+    handful of the thousands of columns (0.4 % of the baseline's matrix is nonzero).  The solver's
+    compressed-row form (:meth:`csr`) is their concatenation, kept until a row changes; the dense
+    matrix :attr:`A` is made on demand for analyses that read it, and is read-only: rows change
+    through :meth:`add_row`, :meth:`set_row` and :meth:`set_coefs`."""
 
     maximize: bool = True
     col_names: list[str] = field(default_factory=list)
@@ -106,9 +108,11 @@ class LinearProgram:
     row_names: list[str] = field(default_factory=list)
     row_lo: list[float] = field(default_factory=list)
     row_hi: list[float] = field(default_factory=list)
-    row_dense: list[np.ndarray] = field(default_factory=list)
+    row_idx: list[np.ndarray] = field(default_factory=list)  # per row: its nonzero columns, ascending
+    row_val: list[np.ndarray] = field(default_factory=list)  # per row: their coefficients
     obj: np.ndarray | None = None
     n_cols: int = 0
+    _csr: tuple | None = field(default=None, repr=False)
     _A: np.ndarray | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- building
@@ -120,43 +124,84 @@ class LinearProgram:
         self.col_ub.append(np.broadcast_to(np.asarray(ub, dtype=float), (n,)).copy())
         self.col_int.append(np.full(n, integer))
         self.n_cols += n
-        if self.row_dense:  # columns added after rows (e.g. elastic slacks): widen the rows
-            A = np.hstack([self.A, np.zeros((self.n_rows, n))])
-            self.row_dense = list(A)
-            self._A = A
+        self._A = None  # (the sparse rows need nothing: new columns are zero in every row)
         return np.arange(start, start + n)
 
     def add_row(self, name: str, coefs: np.ndarray, lo: float = -INF, hi: float = INF) -> int:
         """Add ``lo ≤ coefs · x ≤ hi`` where ``coefs`` is dense over all columns."""
+        idx = np.flatnonzero(coefs)
+        return self.add_sparse_row(name, idx, coefs[idx], lo, hi)
+
+    def add_sparse_row(self, name: str, idx: np.ndarray, val: np.ndarray, lo: float = -INF,
+                       hi: float = INF) -> int:
+        """Add ``lo ≤ Σ val · x[idx] ≤ hi`` (``idx`` ascending and distinct, ``val`` nonzero)."""
         self.row_names.append(name)
-        self.row_dense.append(coefs)
+        self.row_idx.append(np.asarray(idx, dtype=np.int64))
+        self.row_val.append(np.asarray(val, dtype=float))
         self.row_lo.append(float(lo))
         self.row_hi.append(float(hi))
-        self._A = None
+        self._changed()
         return len(self.row_names) - 1
 
+    def add_sparse_rows(self, names: list[str], idx: np.ndarray, val: np.ndarray, lo, hi) -> None:
+        """Add rows that each have as many entries: row k is ``lo[k] ≤ Σ val[k] · x[idx[k]] ≤ hi[k]``
+        (``idx`` and ``val`` R × k, each row's columns ascending; ``lo``/``hi`` scalars or R)."""
+        R = len(names)
+        self.row_names += names
+        self.row_idx += list(np.asarray(idx, dtype=np.int64).reshape(R, -1))
+        self.row_val += list(np.asarray(val, dtype=float).reshape(R, -1))
+        self.row_lo += np.broadcast_to(np.asarray(lo, dtype=float), (R,)).tolist()
+        self.row_hi += np.broadcast_to(np.asarray(hi, dtype=float), (R,)).tolist()
+        self._changed()
+
+    def _changed(self) -> None:
+        self._csr = None
+        self._A = None
+
     def copy(self) -> "LinearProgram":
-        """An independent copy (rows, bounds and costs can be changed without touching this one)."""
-        A = self.A.copy()
-        out = LinearProgram(
+        """An independent copy (rows, bounds and costs can be changed without touching this one:
+        rows are replaced, never written in place, so the copies share their arrays)."""
+        return LinearProgram(
             maximize=self.maximize, col_names=list(self.col_names), col_lb=[self.lb.copy()],
             col_ub=[self.ub.copy()], col_int=[self.integrality.copy()], row_names=list(self.row_names),
-            row_lo=list(self.row_lo), row_hi=list(self.row_hi), row_dense=list(A),
-            obj=None if self.obj is None else self.obj.copy(), n_cols=self.n_cols)
-        out._A = A
-        return out
+            row_lo=list(self.row_lo), row_hi=list(self.row_hi), row_idx=list(self.row_idx),
+            row_val=list(self.row_val), obj=None if self.obj is None else self.obj.copy(), n_cols=self.n_cols,
+            _csr=self._csr)
 
     def set_row(self, i: int, coefs: np.ndarray | None = None, lo: float | None = None,
                 hi: float | None = None) -> None:
         """Replace row ``i``'s coefficients (dense over all columns) and/or its bounds."""
         if coefs is not None:
-            A = self.A
-            A[i] = coefs
-            self.row_dense[i] = A[i]
+            idx = np.flatnonzero(coefs)
+            if np.array_equal(idx, self.row_idx[i]):
+                idx = self.row_idx[i]  # the same columns: keep the array (a solver session compares values only)
+            self.row_idx[i], self.row_val[i] = idx, np.asarray(coefs, dtype=float)[idx]
+            self._changed()
         if lo is not None:
             self.row_lo[i] = float(lo)
         if hi is not None:
             self.row_hi[i] = float(hi)
+
+    def set_coefs(self, i: int, cols: np.ndarray, vals: np.ndarray) -> None:
+        """Row ``i``'s coefficients at columns ``cols`` become ``vals`` (the rest of the row stays)."""
+        cols = np.asarray(cols, dtype=np.int64)
+        vals = np.broadcast_to(np.asarray(vals, dtype=float), cols.shape)
+        idx, val = self.row_idx[i], self.row_val[i]
+        keep = ~np.isin(idx, cols)
+        nz = vals != 0
+        idx = np.concatenate((idx[keep], cols[nz]))
+        val = np.concatenate((val[keep], vals[nz]))
+        order = np.argsort(idx, kind="stable")
+        self.row_idx[i], self.row_val[i] = idx[order], val[order]
+        self._changed()
+
+    def set_values(self, i: int, vals: np.ndarray) -> None:
+        """Row ``i`` keeps its columns and gets new coefficients ``vals`` (in its column order; a
+        zero stays in the row as an explicit zero)."""
+        if len(vals) != len(self.row_idx[i]):
+            raise ValueError(f"row {self.row_names[i]} has {len(self.row_idx[i])} entries, got {len(vals)} values")
+        self.row_val[i] = np.asarray(vals, dtype=float)
+        self._changed()
 
     def freeze_cols(self) -> None:
         """Merge column blocks into single arrays, so ``lb``/``ub`` can be edited in place."""
@@ -166,19 +211,20 @@ class LinearProgram:
 
     @property
     def A(self) -> np.ndarray:
-        """The constraint matrix, dense (rows × columns)."""
+        """The constraint matrix, dense (rows × columns): a read-only view for analyses."""
         if self._A is None:
-            self._A = np.vstack(self.row_dense) if self.row_dense else np.zeros((0, self.n_cols))
-            self.row_dense = list(self._A)  # rows become views of A: one copy of the numbers, not two
+            start, index, value = self.csr()
+            A = np.zeros((self.n_rows, self.n_cols))
+            A[np.repeat(np.arange(self.n_rows), np.diff(start)), index] = value
+            A.flags.writeable = False
+            self._A = A
         return self._A
 
-    @property
-    def row_idx(self) -> list[np.ndarray]:
-        return [np.flatnonzero(r) for r in self.A]
-
-    @property
-    def row_val(self) -> list[np.ndarray]:
-        return [r[r != 0] for r in self.A]
+    def row(self, i: int) -> np.ndarray:
+        """Row ``i``, dense over all columns."""
+        v = np.zeros(self.n_cols)
+        v[self.row_idx[i]] = self.row_val[i]
+        return v
 
     def set_objective(self, coefs: np.ndarray, maximize: bool) -> None:
         self.obj = np.asarray(coefs, dtype=float)
@@ -209,10 +255,15 @@ class LinearProgram:
         return bool(self.integrality.any())
 
     def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        A = self.A
-        rows, cols = np.nonzero(A)
-        start = np.searchsorted(rows, np.arange(self.n_rows + 1)).astype(np.int32)
-        return start, cols.astype(np.int32), A[rows, cols]
+        """The rows in compressed-row form: (start, column index, value)."""
+        if self._csr is None:
+            lengths = np.fromiter(map(len, self.row_idx), dtype=np.int64, count=self.n_rows)
+            start = np.zeros(self.n_rows + 1, dtype=np.int32)
+            np.cumsum(lengths, out=start[1:])
+            index = np.concatenate(self.row_idx).astype(np.int32) if self.n_rows else np.zeros(0, np.int32)
+            value = np.concatenate(self.row_val) if self.n_rows else np.zeros(0)
+            self._csr = (start, index, value)
+        return self._csr
 
     # ---------------------------------------------------------------- solving
     def to_highs_lp(self):
@@ -232,7 +283,7 @@ class LinearProgram:
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = self.n_cols
         lp.a_matrix_.num_row_ = self.n_rows
-        lp.a_matrix_.start_ = start.astype(np.int32)
+        lp.a_matrix_.start_ = start
         lp.a_matrix_.index_ = index
         lp.a_matrix_.value_ = value
         lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
@@ -241,21 +292,31 @@ class LinearProgram:
                                for b in self.integrality]
         return lp
 
-    def check_finite(self) -> None:
+    def check_finite(self, rows=None) -> None:
         """Refuse to hand the solver a NaN or an infinity where a number must be finite.
 
         Costs and coefficients must be finite; bounds may be ±inf only on their own side (a
         column's upper bound, a row's open side) and a finite bound must stay below HiGHS's
         infinity (1e20), or HiGHS would silently drop it.  Validation keeps every scenario
         number finite and bounded, so this never fires on a valid scenario: it is the last
-        guard against a model that would make HiGHS spin or lie."""
+        guard against a model that would make HiGHS spin or lie.  ``rows``: only these rows'
+        coefficients are looked at (the others were looked at when they were handed over)."""
         problems = []
         if self.obj is not None and not np.isfinite(self.obj).all():
             problems.append(("objective", self.col_names[int(np.flatnonzero(~np.isfinite(self.obj))[0])]))
-        A = self.A
-        if A.size and not np.isfinite(A).all():
-            r, c = np.argwhere(~np.isfinite(A))[0]
-            problems.append((f"row {self.row_names[r]}", self.col_names[c]))
+        if rows is None:
+            start, index, value = self.csr()
+            bad = ~np.isfinite(value)
+            if bad.any():
+                k = int(np.flatnonzero(bad)[0])
+                r = int(np.searchsorted(start, k, side="right")) - 1
+                problems.append((f"row {self.row_names[r]}", self.col_names[index[k]]))
+        else:
+            for r in rows:
+                bad = ~np.isfinite(self.row_val[r])
+                if bad.any():
+                    problems.append((f"row {self.row_names[r]}", self.col_names[self.row_idx[r][np.argmax(bad)]]))
+                    break
         lb, ub = self.lb, self.ub
         bad = np.isnan(lb) | np.isnan(ub) | (lb == INF) | (ub == -INF) | _huge(lb) | _huge(ub)
         if bad.any():
@@ -320,7 +381,9 @@ class LinearProgram:
             return LPSolution(status=status, solve_seconds=seconds, solver="cbc", is_mip=self.is_mip,
                               message=pulp.LpStatus.get(prob.status, "?"))
         x = np.array([v.varValue or 0.0 for v in cols])
-        activity = self.A @ x
+        start, index, value = self.csr()
+        activity = np.bincount(np.repeat(np.arange(self.n_rows), np.diff(start)), weights=value * x[index],
+                               minlength=self.n_rows)
         duals = None if self.is_mip else np.array(
             [sum(c.pi for c in cs if c.pi is not None) for cs in row_cons])
         col_dual = None if self.is_mip else np.array([v.dj if v.dj is not None else np.nan for v in cols])

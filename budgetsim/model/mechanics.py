@@ -317,30 +317,40 @@ class Mechanics:
         """Channels with an absorptive capacity (a concave curve of their own)."""
         return [j for j in range(self.J) if np.isfinite(self.capacity[j])]
 
-    def channel_curve(self, j: int) -> SaturatingExp:
-        """Useful money per year of channel ``j`` as a function of its decision x (万元)."""
-        cap = float(self.capacity[j])
+    def channel_curve(self, j: int | np.ndarray) -> SaturatingExp:
+        """Useful money per year of channel ``j`` as a function of its decision x (万元); for an
+        array of channels, their curves at once (one row of an argument each)."""
+        if np.ndim(j):
+            cap = self.capacity[np.asarray(j)][:, None]
+        else:
+            cap = float(self.capacity[j])
         return SaturatingExp(max=cap, scale=cap)
+
+    @cached_property
+    def _curve_cells(self) -> tuple[np.ndarray, SaturatingExp]:
+        """The flat channel-years of the curve channels, and their curves (one per row)."""
+        cells = np.array([self.col(j, t) for j in self.curve_channels for t in range(self.T)], dtype=int)
+        return cells, self.channel_curve(np.repeat(np.array(self.curve_channels, dtype=int), self.T))
+
+    def _on_curves(self, x: np.ndarray, what: str, out: np.ndarray) -> np.ndarray:
+        """``out`` with the curve channel-years replaced by their curves' ``what`` (value, slope) at ``x``."""
+        cells, curves = self._curve_cells
+        if cells.size:
+            v = getattr(curves, what)(x[cells] if x.ndim > 1 else x[cells, None])
+            out[cells] = v if x.ndim > 1 else v[:, 0]
+        return out
 
     def useful(self, x: np.ndarray) -> np.ndarray:
         """Flat allocation(s) ``x`` (n or n × D) → the useful money each channel-year places."""
         x = np.asarray(x, dtype=float)
         if not self.curve_channels:
             return x
-        u = x.copy()
-        for j in self.curve_channels:
-            sl = slice(j * self.T, (j + 1) * self.T)
-            u[sl] = self.channel_curve(j).value(x[sl])
-        return u
+        return self._on_curves(x, "value", x.copy())
 
     def useful_slope(self, x: np.ndarray) -> np.ndarray:
         """d useful / d x, element by element (1 for channels without a capacity)."""
         x = np.asarray(x, dtype=float)
-        g = np.ones_like(x)
-        for j in self.curve_channels:
-            sl = slice(j * self.T, (j + 1) * self.T)
-            g[sl] = self.channel_curve(j).slope(x[sl])
-        return g
+        return self._on_curves(x, "slope", np.ones_like(x))
 
     def resources(self, x: np.ndarray) -> np.ndarray:
         """(C·T) (× D): effective resources of flat allocation(s) ``x``, with what money decided

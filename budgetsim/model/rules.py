@@ -52,7 +52,7 @@ def _budget_envelope(m: "ModelBuilder", r) -> None:
     full = r.full_allocation and m.objective != "min-budget"
     for t, y in enumerate(m.years):
         b = m.s.budget_wan[t]
-        m.add(f"budget_envelope_{y}", m.X(m.mech.budget[t]), lo=b if full else -np.inf, hi=b,
+        m.add(f"budget_envelope_{y}", m.over_x(m.mech.budget[t]), lo=b if full else -np.inf, hi=b,
               rule="budget_envelope", year=y, param=b, sense="=" if full else "<=", const=m.mech.prior_budget[t])
 
 
@@ -68,12 +68,12 @@ def _growth_floor(m: "ModelBuilder", r) -> None:
     if _from_base_year(m):  # 持续稳定增长 from last year's actual to the first plan year
         y = m.years[0]
         base = float(m.s.spec.status_quo.budget_wan)
-        m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[0]), lo=(1 + g) * base,
+        m.add(f"budget_growth_floor_{y}", m.over_x(m.mech.budget[0]), lo=(1 + g) * base,
               rule="budget_growth_floor", year=y, param=g, sense=">=", const=m.mech.prior_budget[0])
     pb = m.mech.prior_budget
     for t in range(1, m.T):
         y = m.years[t]
-        m.add(f"budget_growth_floor_{y}", m.X(m.mech.budget[t] - (1 + g) * m.mech.budget[t - 1]), lo=0.0,
+        m.add(f"budget_growth_floor_{y}", m.over_x(m.mech.budget[t] - (1 + g) * m.mech.budget[t - 1]), lo=0.0,
               rule="budget_growth_floor", year=y, param=g, sense=">=", const=pb[t] - (1 + g) * pb[t - 1])
 
 
@@ -81,7 +81,7 @@ def _share_rows(m, rule_id, spend: dict, prior: dict, shares: dict, lower: bool)
     """``spend[key]`` (plus its prior awards ``prior[key]``) ≥ or ≤ share × the year's budget."""
     for key, s in shares.items():
         for t, y in enumerate(m.years):
-            vec = m.X(spend[key][t] - s * m.mech.budget[t])
+            vec = m.over_x(spend[key][t] - s * m.mech.budget[t])
             m.add(f"{rule_id}_{key}_{y}", vec, lo=0.0 if lower else -np.inf, hi=np.inf if lower else 0.0,
                   rule=rule_id, year=y, key=key, param=s, sense=">=" if lower else "<=",
                   const=prior[key][t] - s * m.mech.prior_budget[t])
@@ -115,11 +115,11 @@ def _stable_band(m, r):
     p_both = p_stable + m.mech.prior_support("competitive")
     for t, y in enumerate(m.years):
         if r.stable_share_min > 0:
-            m.add(f"stable_share_min_{y}", m.X(stable[t] - r.stable_share_min * both[t]), lo=0.0,
+            m.add(f"stable_share_min_{y}", m.over_x(stable[t] - r.stable_share_min * both[t]), lo=0.0,
                   rule="stable_competitive_band", year=y, key="min", param=r.stable_share_min, sense=">=",
                   const=p_stable[t] - r.stable_share_min * p_both[t])
         if r.stable_share_max < 1:
-            m.add(f"stable_share_max_{y}", m.X(stable[t] - r.stable_share_max * both[t]), hi=0.0,
+            m.add(f"stable_share_max_{y}", m.over_x(stable[t] - r.stable_share_max * both[t]), hi=0.0,
                   rule="stable_competitive_band", year=y, key="max", param=r.stable_share_max, sense="<=",
                   const=p_stable[t] - r.stable_share_max * p_both[t])
 
@@ -129,7 +129,7 @@ def _leverage(m, r):
     ratios = m.s.per_year(r.min_ratio)
     for t, y in enumerate(m.years):
         if not np.isnan(ratios[t]):
-            m.add(f"leverage_floor_{y}", m.X(m.mech.external[t] - ratios[t] * m.mech.budget[t]), lo=0.0,
+            m.add(f"leverage_floor_{y}", m.over_x(m.mech.external[t] - ratios[t] * m.mech.budget[t]), lo=0.0,
                   rule="leverage_floor", year=y, param=float(ratios[t]), sense=">=",
                   const=m.mech.prior_external[t] - ratios[t] * m.mech.prior_budget[t])
 
@@ -148,17 +148,17 @@ def _smoothing(m, r):
         y = m.years[0]
         for c, base in base_year_category_cash(m.s).items():
             spend, p = m.mech.category_spend[c], m.mech.prior_category[c]
-            m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[0]), hi=(1 + d) * base,
+            m.add(f"category_smoothing_up_{c}_{y}", m.over_x(spend[0]), hi=(1 + d) * base,
                   rule="category_smoothing", year=y, key=c, param=d, sense="<=", const=p[0])
-            m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[0]), lo=(1 - d) * base,
+            m.add(f"category_smoothing_down_{c}_{y}", m.over_x(spend[0]), lo=(1 - d) * base,
                   rule="category_smoothing", year=y, key=c, param=d, sense=">=", const=p[0])
     for c, spend in m.mech.category_spend.items():
         p = m.mech.prior_category[c]
         for t in range(1, m.T):
             y = m.years[t]
-            m.add(f"category_smoothing_up_{c}_{y}", m.X(spend[t] - (1 + d) * spend[t - 1]), hi=0.0,
+            m.add(f"category_smoothing_up_{c}_{y}", m.over_x(spend[t] - (1 + d) * spend[t - 1]), hi=0.0,
                   rule="category_smoothing", year=y, key=c, param=d, sense="<=", const=p[t] - (1 + d) * p[t - 1])
-            m.add(f"category_smoothing_down_{c}_{y}", m.X(spend[t] - (1 - d) * spend[t - 1]), lo=0.0,
+            m.add(f"category_smoothing_down_{c}_{y}", m.over_x(spend[t] - (1 - d) * spend[t - 1]), lo=0.0,
                   rule="category_smoothing", year=y, key=c, param=d, sense=">=", const=p[t] - (1 - d) * p[t - 1])
 
 
@@ -184,12 +184,12 @@ def _channel_band(m, r):
             if t == 0:
                 if not _from_base_year(m):
                     continue
-                up, down = m.X(cur), m.X(cur)
+                up, down = m.over_x(cur), m.over_x(cur)
                 hi = (1 + b) * base[j] if base[j] > 0 else r.start_wan
                 lo = (1 - b) * base[j]
             else:
                 prev = _channel_unit(m, j, t - 1)
-                up, down = m.X(cur - (1 + b) * prev), m.X(cur - (1 - b) * prev)
+                up, down = m.over_x(cur - (1 + b) * prev), m.over_x(cur - (1 - b) * prev)
                 hi, lo = 0.0, 0.0
             m.add(f"channel_band_up_{c}_{mo}_{y}", up, hi=hi, rule="channel_band", year=y, key=key,
                   param=b, sense="<=")
@@ -209,9 +209,9 @@ def _stable_continuity(m, r):
             if t == 0:
                 if not _from_base_year(m) or base[j] <= 0:
                     continue
-                vec, lo = m.X(_channel_unit(m, j, 0)), k * base[j]
+                vec, lo = m.over_x(_channel_unit(m, j, 0)), k * base[j]
             else:
-                vec, lo = m.X(_channel_unit(m, j, t) - k * _channel_unit(m, j, t - 1)), 0.0
+                vec, lo = m.over_x(_channel_unit(m, j, t) - k * _channel_unit(m, j, t - 1)), 0.0
             m.add(f"stable_support_continuity_{c}_{mo}_{y}", vec, lo=lo, rule="stable_support_continuity",
                   year=y, key=f"{c}.{mo}", param=k, sense=">=")
 
@@ -228,7 +228,7 @@ def _tax_entitlement(m, r):
             for t, y in enumerate(m.years):
                 if np.isnan(fc[t]):
                     continue
-                vec, key = m.X(_channel_unit(m, j, t)), f"{c}.{mo}"
+                vec, key = m.over_x(_channel_unit(m, j, t)), f"{c}.{mo}"
                 up = float(np.nan_to_num(top[t]))
                 if up <= 0:
                     m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]), hi=float(fc[t]),
@@ -245,14 +245,14 @@ def _risk_appetite(m, r):
     """Expected fiscal losses (pool draws, fund write-offs) each year ≤ max_loss_share × the envelope."""
     for t, y in enumerate(m.years):
         cap = r.max_loss_share * float(m.s.budget_wan[t])
-        m.add(f"risk_appetite_{y}", m.X(m.mech.expected_losses[t]), hi=cap,
+        m.add(f"risk_appetite_{y}", m.over_x(m.mech.expected_losses[t]), hi=cap,
               rule="risk_appetite", year=y, param=r.max_loss_share, sense="<=", const=m.mech.prior_losses[t])
 
 
 @rule("post_plan_commitments", "规划期后到期支付上限", "Cap on pay-ins due after the plan")
 def _post_plan(m, r):
     """Commitments made in the plan whose pay-ins fall due after it, in total ≤ cap_wan."""
-    m.add("post_plan_commitments", m.X(m.mech.due_after_plan), hi=float(r.cap_wan),
+    m.add("post_plan_commitments", m.over_x(m.mech.due_after_plan), hi=float(r.cap_wan),
           rule="post_plan_commitments", param=float(r.cap_wan), sense="<=")
 
 
@@ -265,9 +265,9 @@ def _sq_band(m, r):
         cash = spend @ sq + p  # the status quo's cash per year (payouts and pay-ins, not awards)
         for t, y in enumerate(m.years):
             level = float(cash[t])
-            m.add(f"status_quo_band_min_{c}_{y}", m.X(spend[t]), lo=(1 - b) * level,
+            m.add(f"status_quo_band_min_{c}_{y}", m.over_x(spend[t]), lo=(1 - b) * level,
                   rule="status_quo_band", year=y, key=c, param=b, sense=">=", const=p[t])
-            m.add(f"status_quo_band_max_{c}_{y}", m.X(spend[t]), hi=(1 + b) * level,
+            m.add(f"status_quo_band_max_{c}_{y}", m.over_x(spend[t]), hi=(1 + b) * level,
                   rule="status_quo_band", year=y, key=c, param=b, sense="<=", const=p[t])
 
 
@@ -276,7 +276,7 @@ def _liability(m, r):
     caps = m.s.per_year(r.cap_wan)
     for t, y in enumerate(m.years):
         if not np.isnan(caps[t]) and m.mech.pool_channels:
-            m.add(f"contingent_liability_cap_{y}", m.X(m.mech.liability[t]), hi=float(caps[t]),
+            m.add(f"contingent_liability_cap_{y}", m.over_x(m.mech.liability[t]), hi=float(caps[t]),
                   rule="contingent_liability_cap", year=y, param=float(caps[t]), sense="<=")
 
 
@@ -286,7 +286,7 @@ def _priority(m, r):
     spend = sum(m.mech.category_spend[c] for c in r.categories)
     p = sum(m.mech.prior_category[c] for c in r.categories)
     for t, y in enumerate(m.years):
-        m.add(f"priority_floor_{y}", m.X(spend[t] - r.share_min * m.mech.budget[t]), lo=0.0,
+        m.add(f"priority_floor_{y}", m.over_x(spend[t] - r.share_min * m.mech.budget[t]), lo=0.0,
               rule="priority_floor", year=y, param=r.share_min, sense=">=",
               const=p[t] - r.share_min * m.mech.prior_budget[t])
 
@@ -296,7 +296,7 @@ def _tax(m, r):
     caps = m.s.per_year(r.cap_wan)
     for t, y in enumerate(m.years):
         if not np.isnan(caps[t]):
-            m.add(f"tax_expenditure_cap_{y}", m.X(m.mech.tax[t]), hi=float(caps[t]),
+            m.add(f"tax_expenditure_cap_{y}", m.over_x(m.mech.tax[t]), hi=float(caps[t]),
                   rule="tax_expenditure_cap", year=y, param=float(caps[t]), sense="<=")
 
 
@@ -315,14 +315,14 @@ def _fixed(m, r):
             vec[m.mech.col(j, m.years.index(y))] = 1.0
             key = f"{f.category}.{f.mode}"
             if f.amount_wan is not None:
-                m.add(f"fixed_figure_{f.category}_{f.mode}_{y}", m.X(vec), lo=f.amount_wan, hi=f.amount_wan,
+                m.add(f"fixed_figure_{f.category}_{f.mode}_{y}", m.over_x(vec), lo=f.amount_wan, hi=f.amount_wan,
                       rule="fixed_figures", year=y, key=key, param=float(f.amount_wan), sense="=")
                 continue
             if f.min_wan is not None:
-                m.add(f"fixed_figure_min_{f.category}_{f.mode}_{y}", m.X(vec), lo=f.min_wan,
+                m.add(f"fixed_figure_min_{f.category}_{f.mode}_{y}", m.over_x(vec), lo=f.min_wan,
                       rule="fixed_figures", year=y, key=key, param=float(f.min_wan), sense=">=")
             if f.max_wan is not None:
-                m.add(f"fixed_figure_max_{f.category}_{f.mode}_{y}", m.X(vec), hi=f.max_wan,
+                m.add(f"fixed_figure_max_{f.category}_{f.mode}_{y}", m.over_x(vec), hi=f.max_wan,
                       rule="fixed_figures", year=y, key=key, param=float(f.max_wan), sense="<=")
 
 

@@ -9,6 +9,7 @@ This layer knows no solver.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -143,15 +144,16 @@ def _resolve_extends(name: str, here: Path) -> Path | None:
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...] = (), notices: list[str] | None = None
-                ) -> tuple[dict, dict, Path | None]:
-    """(merged document, this file's own document, the path of the base it extends)."""
+                ) -> tuple[dict, dict, Path | None, Path]:
+    """(merged document, this file's own document, the path of the base it extends, the file the
+    chain ends on: the one that extends nothing)."""
     source = str(path)
     doc, tf = read_yaml(path, source, what="scenario file")
     if tf.notice and notices is not None:
         notices.append(tf.notice)
     parent = _extends_name(doc, source, "a file in the same folder as this one")
     if parent is None:
-        return doc, doc, None
+        return doc, doc, None, path
     base_path = _resolve_extends(parent, path.parent)
     if base_path is None:
         known = sorted(set(_bundled_names()) |
@@ -161,11 +163,23 @@ def _read_chain(path: Path, seen: tuple[Path, ...] = (), notices: list[str] | No
                      f"known: {known}")], source)
     if base_path.resolve() in seen or base_path.resolve() == path.resolve():
         raise ScenarioError([Problem("extends", parent, "extends chain loops back on itself")], source)
-    base_doc, _, _ = _read_chain(base_path, seen + (path.resolve(),), notices)
+    base_doc, _, _, root = _read_chain(base_path, seen + (path.resolve(),), notices)
     own = {k: v for k, v in doc.items() if k != "extends"}
     merged = deep_merge(base_doc, own)
     merged["extends"] = parent
-    return merged, doc, base_path
+    return merged, doc, base_path, root
+
+
+@functools.lru_cache(maxsize=32)
+def _root_file(resolved: str, mtime_ns: int, size: int) -> "Scenario":
+    return load_scenario(resolved)
+
+
+def _root_scenario(path: Path) -> "Scenario":
+    """The scenario of a file that extends nothing (read once while the file stays the same): the
+    origin of every scenario whose chain ends on it."""
+    st = path.stat()
+    return _root_file(str(path.resolve()), st.st_mtime_ns, st.st_size)
 
 
 def load_scenario(path: str | Path) -> "Scenario":
@@ -177,11 +191,13 @@ def load_scenario(path: str | Path) -> "Scenario":
     notice (``Scenario.notices``)."""
     path = Path(path)
     notices: list[str] = []
-    merged, own, base_path = _read_chain(path, notices=notices)
+    merged, own, base_path, root = _read_chain(path, notices=notices)
     merged.setdefault("id", path.stem)
     if own.get("id") is None:
         merged["id"] = path.stem
-    return scenario_from_dict(merged, source=str(path), own=own, base_path=base_path, notices=tuple(notices))
+    origin = _root_scenario(root) if base_path is not None else None
+    return scenario_from_dict(merged, source=str(path), own=own, base_path=base_path, notices=tuple(notices),
+                              origin=origin)
 
 
 def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path | None = None,
@@ -194,19 +210,22 @@ def load_scenario_text(text: str, name: str = "uploaded", base_dir: str | Path |
              else f"a file in {base_dir}" if base_dir else None)
     uploads = {Path(k).stem: v for k, v in (uploads or {}).items()}
     doc = parse_yaml(text, name)
-    merged, base_path, chain = doc, None, [name]
+    merged, base_path, chain, origin = doc, None, [name], None
     parent = _extends_name(doc, name, where)
     if parent is not None:
-        base_doc, base_path = _text_base(parent, name, Path(base_dir) if base_dir else None, uploads, where, chain)
+        base_doc, base_path, root = _text_base(parent, name, Path(base_dir) if base_dir else None, uploads,
+                                               where, chain)
         merged = deep_merge(base_doc, {k: v for k, v in doc.items() if k != "extends"})
         merged["extends"] = parent
+        origin = _root_scenario(root) if isinstance(root, Path) else load_scenario_text(uploads[root], root)
     merged.setdefault("id", name)
-    return scenario_from_dict(merged, source=name, own=doc, base_path=base_path)
+    return scenario_from_dict(merged, source=name, own=doc, base_path=base_path, origin=origin)
 
 
 def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[str, str], where: str | None,
-               chain: list[str]) -> tuple[dict, Path | None]:
-    """The merged document ``parent`` names for a text scenario, and its file when it is one."""
+               chain: list[str]) -> tuple[dict, Path | None, Path | str]:
+    """The merged document ``parent`` names for a text scenario, its file when it is one, and where
+    the chain ends (a file, or the name of an upload)."""
     stem = Path(parent).stem if parent.endswith((".yaml", ".yml")) else parent
     if stem in uploads:
         if stem in chain:
@@ -214,22 +233,23 @@ def _text_base(parent: str, source: str, base_dir: Path | None, uploads: dict[st
         doc = parse_yaml(uploads[stem], stem)
         grand = _extends_name(doc, stem, where)
         if grand is None:
-            return doc, None
-        base_doc, base_path = _text_base(grand, stem, base_dir, uploads, where, chain + [stem])
+            return doc, None, stem
+        base_doc, base_path, root = _text_base(grand, stem, base_dir, uploads, where, chain + [stem])
         merged = deep_merge(base_doc, {k: v for k, v in doc.items() if k != "extends"})
         merged["extends"] = grand
-        return merged, base_path
+        return merged, base_path, root
     path = (_in_folder(parent, base_dir) if base_dir else None) or _in_folder(parent, BUNDLED_DIR)
     if path is None:
         known = sorted(set(_bundled_names()) | set(uploads) |
                        ({p.stem for p in base_dir.glob("*.y*ml")} if base_dir else set()))[:12]
         raise ScenarioNotFoundError([Problem("extends", parent, f"unknown base scenario; known: {known}")], source)
-    base_doc, _, _ = _read_chain(path)
-    return base_doc, path
+    base_doc, _, _, root = _read_chain(path)
+    return base_doc, path, root
 
 
 def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = None,
-                       base_path: Path | None = None, notices: tuple[str, ...] = ()) -> "Scenario":
+                       base_path: Path | None = None, notices: tuple[str, ...] = (),
+                       origin: "Scenario | None" = None) -> "Scenario":
     try:
         spec = ScenarioSpec.model_validate(doc)
     except ValidationError as err:
@@ -238,7 +258,8 @@ def scenario_from_dict(doc: dict, source: str = "<dict>", own: dict | None = Non
     if problems:
         raise ScenarioError(problems, source)
     return Scenario(spec=spec, raw=copy.deepcopy(doc), source=source,
-                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path, notices=notices)
+                    own=copy.deepcopy(own if own is not None else doc), base_path=base_path, notices=notices,
+                    origin=origin)
 
 
 def bundled_scenarios() -> list[Path]:
@@ -260,6 +281,9 @@ class Scenario:
     own: dict = field(default_factory=dict, repr=False)
     base_path: Path | None = None
     notices: tuple[str, ...] = ()  # e.g. "read as GB18030 (GBK), not UTF-8": shown once, where it was loaded
+    # the scenario this one was derived from by :meth:`with_changes` (the first one of a chain, so
+    # never a chain itself): a solve starts from its optimum (see budgetsim.model.builder.optimise)
+    origin: "Scenario | None" = field(default=None, repr=False)
 
     # --- identity
     @property
@@ -288,7 +312,8 @@ class Scenario:
         if new_id:
             doc["id"] = new_id
             own["id"] = new_id
-        return scenario_from_dict(doc, source=self.source, own=own, base_path=self.base_path)
+        return scenario_from_dict(doc, source=self.source, own=own, base_path=self.base_path,
+                                  origin=self.origin if self.origin is not None else self)
 
     # --- index sets
     @cached_property
