@@ -15,7 +15,9 @@ The same two figures are taken on a bare Streamlit page with one sidebar input a
 (Streamlit's own floor on this machine: its JavaScript start-up and one rerun), so the page's
 own cost shows beside what no app can go below.
 
-Targets (issue 16): first tiles ≤ 1.0 s on a warm server, a lever move ≤ 300 ms.
+Targets (issue 16): first tiles ≤ 1.0 s on a warm server, a lever move ≤ 300 ms.  Both pages are
+served by the same Streamlit; the line above the figures says whether its event loop is uvloop
+(without it the server's sockets keep Nagle's algorithm on and every file a page fetches waits ~40 ms).
 Needs Debian's ``chromium`` and the ``playwright`` package (never downloads a browser).
 """
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import statistics
 import sys
@@ -150,8 +153,9 @@ def main() -> None:
     floor = measure(floor_app, a.n, a.chromium)
     ms = lambda xs: statistics.median(xs) * 1000
     spread = lambda xs: f"min {min(xs) * 1000:.0f}, max {max(xs) * 1000:.0f}"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio (uvloop missing: ~40 ms more per file served)"
     print(f"== workbench in headless Chromium (median of {a.n}; machine load {os.getloadavg()[0]:.1f}, "
-          f"{os.cpu_count()} cores)")
+          f"{os.cpu_count()} cores; server event loop {loop})")
     print(f"bare solve of a new scenario     : {ms(solve):8.1f} ms")
     for name, key, target in (("first tiles after opening", "first", 1000), ("lever move to new tiles", "move", 300)):
         o, f = ours[key], floor[key]
