@@ -129,9 +129,12 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     if is_mip:
         # gains are measured from the best plan known for the rules as they are: a re-solve may find
         # a plan within the gap that beats the one the solve stopped at, and that is no gain of a rule
-        base = _objective(_solve(lp, solver, x, hint=x, resolver=resolver), maximize)
+        base_sol = _solve(lp, solver, x, hint=x, resolver=resolver)
+        base = _objective(base_sol, maximize)
         if math.isfinite(base) and sign * (base - obj0) > 0:
             obj0 = base
+        # the unchanged model could not be certified from LPs: its neighbours will not be either
+        certify = solver == "highs" and base_sol.message.startswith("integers certified")
 
     wanted: dict[tuple, tuple[dict, bool]] | None = {} if is_mip else None  # a first pass lists the re-solves
 
@@ -159,7 +162,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
 
         def one(cw) -> float:
             if not hasattr(local, "resolver"):
-                local.resolver = MipResolver()
+                local.resolver = MipResolver(certify)
             changes, warm = cw
             return _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
                                      resolver=local.resolver), maximize)
