@@ -49,6 +49,8 @@ For integer (MILP) plans there are no duals: every marginal value comes from re-
 from __future__ import annotations
 
 import math
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -121,26 +123,86 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     sign = 1.0 if maximize else -1.0
     x = sol.x
     obj0 = sol.objective
-    lo, hi = np.array(lp.row_lo), np.array(lp.row_hi)
-    act = sol.row_activity
     resolves: dict[str, int] = {"count": 0}
     cache: dict[tuple, float] = {}
     resolver = MipResolver() if is_mip else None
     if is_mip:
         # gains are measured from the best plan known for the rules as they are: a re-solve may find
         # a plan within the gap that beats the one the solve stopped at, and that is no gain of a rule
-        base = _objective(_solve(lp, solver, x, hint=x, resolver=resolver), maximize)
+        base_sol = _solve(lp, solver, x, hint=x, resolver=resolver)
+        base = _objective(base_sol, maximize)
         if math.isfinite(base) and sign * (base - obj0) > 0:
             obj0 = base
+        # the unchanged model could not be certified from LPs: its neighbours will not be either
+        certify = solver == "highs" and base_sol.message.startswith("integers certified")
+
+    wanted: dict[tuple, tuple[dict, bool]] | None = {} if is_mip else None  # a first pass lists the re-solves
 
     def resolve(changes, warm: bool = False) -> float:
         """Re-solve with some rows changed; ``warm``: the changes only loosen, the optimum stays feasible."""
         key = tuple((i, None if v is None else v.tobytes(), float(l), float(h)) for i, (v, l, h) in changes.items())
         if key not in cache:
+            if wanted is not None:  # listing: what is asked does not depend on the answers
+                wanted.setdefault(key, (changes, warm))
+                return obj0
             resolves["count"] += 1
             cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
                                                   resolver=resolver), maximize)
         return cache[key]
+
+    def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        return _rule_tables(s, b, sol, objective, is_mip, obj0, resolve)
+
+    if is_mip:
+        # integer re-solves are branch-and-cut runs, each in its own HiGHS instance (which lets go
+        # of Python's lock while it runs): list them all, run them side by side, then read them
+        tables()
+        todo, wanted = wanted, None
+        local = threading.local()  # a resolver (warm LP sessions) per thread
+
+        def one(cw) -> float:
+            if not hasattr(local, "resolver"):
+                local.resolver = MipResolver(certify)
+            changes, warm = cw
+            return _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
+                                     resolver=local.resolver), maximize)
+
+        for key, value in zip(todo, _parallel(one, list(todo.values()))):
+            cache[key] = value
+        resolves["count"] += len(todo)
+    mbv_df, binding_df, slack_df = tables()
+
+    # ---- channels at the margin
+    chan_year, chan = _channels(result, b, sol, is_mip, maximize)
+    perf = result.performance
+    return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
+                       _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
+                       risk=risk_tradeoff(result, solver),
+                       accuracy=MIP_GAP * abs(obj0) if is_mip else 0.0,
+                       message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
+                                f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
+
+
+def _parallel(fn, items: list) -> list:
+    """``fn`` over ``items`` on as many threads as the machine has cores (in order)."""
+    if len(items) <= 1:
+        return [fn(it) for it in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(items), os.cpu_count() or 1))) as pool:
+        return list(pool.map(fn, items))
+
+
+def _rule_tables(s: Scenario, b: ModelBuilder, sol: LPSolution, objective: str, is_mip: bool, obj0: float,
+                 resolve) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The marginal value of budget per year, the binding rules and the slack ones, re-solving
+    through ``resolve`` (integer plans) or reading the duals (LP)."""
+    lp = b.lp
+    maximize = lp.maximize
+    sign = 1.0 if maximize else -1.0
+    x = sol.x
+    lo, hi = np.array(lp.row_lo), np.array(lp.row_hi)
+    act = sol.row_activity
 
     # ---- marginal value of budget, per year
     mbv = []
@@ -246,16 +308,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
     if len(binding_df):
         binding_df = binding_df.sort_values("gain_if_relaxed", ascending=False, kind="stable").reset_index(drop=True)
     slack_df = _int_years(pd.DataFrame(slack, columns=SLACK_COLUMNS))
-
-    # ---- channels at the margin
-    chan_year, chan = _channels(result, b, sol, is_mip, maximize)
-    perf = result.performance
-    return Explanation(s, objective, "optimal", method, hard, mbv_df, binding_df, slack_df, chan, chan_year,
-                       _empty_conflicts(), performance=perf, objective_value=obj0, resolves=resolves["count"],
-                       risk=risk_tradeoff(result, solver),
-                       accuracy=MIP_GAP * abs(obj0) if is_mip else 0.0,
-                       message=("Integer (MILP) plan: no duals exist; every marginal value here comes from "
-                                f"re-solving the model ({resolves['count']} re-solves).") if is_mip else "")
+    return mbv_df, binding_df, slack_df
 
 
 def _pts(v: float) -> str:

@@ -154,7 +154,8 @@ def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None,
         return lp.solve(solver)
     if solver != "highs":
         return lp.solve(solver, mip_rel_gap=MIP_GAP)
-    quick = (resolver or MipResolver()).certified(lp, [v for v in (start, hint) if v is not None])
+    resolver = resolver or MipResolver()
+    quick = resolver.certified(lp, [v for v in (start, hint) if v is not None]) if resolver.certify else None
     if quick is not None:
         return quick
     if start is None:
@@ -198,9 +199,12 @@ class MipResolver:
     presolve, cuts and heuristics dominate on these models).  The relaxations and the fixed
     programs each live in one HiGHS instance that only takes what changed between re-solves."""
 
-    def __init__(self) -> None:
+    def __init__(self, certify: bool = True) -> None:
         from ..model.compiled import HighsSession
 
+        # off when certifying is known to fail here (the unchanged model's relaxation is already
+        # wider than the gap: a minimum ticket's switch relaxes to a fraction): straight to MILP runs
+        self.certify = certify
         self._relax = HighsSession(("relaxation",))
         self._fixed = HighsSession(("integers fixed",))
 

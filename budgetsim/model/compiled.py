@@ -21,9 +21,12 @@ Many users at once (the workbench serves every browser session from threads of o
   compared again.  Without that check a request would silently solve with another user's
   budget or floors.
 * Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
-  dropped; about 25 MB each for the baseline's size: HiGHS's copy plus our dense one), and each keeps
-  at most ``MAX_GRIDS`` remembered final grids (the zone centres and the LP solution on them,
-  about 25 kB each for the baseline).
+  dropped; HiGHS's copy of the model and its work arrays, and our copy of its rows, sparse: about
+  0.2 MB for the baseline's 9,500 nonzeros), and each keeps at most ``MAX_GRIDS`` remembered final
+  grids (:class:`FinalGrid`: the zone centres, the LP solution and HiGHS's basis on them, about
+  0.1 MB each for the baseline).
+* A scenario derived from another (its origin, see :func:`budgetsim.model.builder.optimise`)
+  starts from the origin's remembered basis: :func:`recall_anywhere` finds it in any session.
 
 HiGHS fixes its thread count at the first solve of a process; this module never changes it,
 and every run's status is checked.
