@@ -44,7 +44,8 @@ from budgetsim.scenario.loading import scenario_from_dict
 
 # per-category rule parameters that name categories (shares are split between the copies)
 SHARE_RULES = ("category_share_min", "category_share_max")
-MONEY_CAPS = (("contingent_liability_cap", "cap_wan"), ("tax_expenditure_cap", "cap_wan"))
+MONEY_CAPS = (("contingent_liability_cap", "cap_wan"), ("tax_expenditure_cap", "cap_wan"),
+              ("post_plan_commitments", "cap_wan"))
 
 
 def _copy_id(cid: str, k: int) -> str:
@@ -82,6 +83,13 @@ def synthetic(base: bs.Scenario, cat_factor: int, year_factor: int) -> bs.Scenar
     doc["categories"], doc["eligibility"], sq["split"] = cats, elig, split
     if "off_budget_wan" in sq:
         sq["off_budget_wan"] = off
+    # per-category sections: every copy has its original's channels and awards still to pay
+    doc["channels"] = {_copy_id(c, k): copy.deepcopy(v) for c, v in doc.get("channels", {}).items()
+                       for k in range(cat_factor)}
+    if "prior_awards" in doc:
+        due = doc["prior_awards"]["due_wan"]
+        doc["prior_awards"]["due_wan"] = {_copy_id(c, k): copy.deepcopy(v) for c, v in due.items()
+                                          for k in range(cat_factor)}
     rules = doc["rules"]
     for rid in SHARE_RULES:
         shares = rules.get(rid, {}).get("shares", {})
@@ -92,6 +100,16 @@ def synthetic(base: bs.Scenario, cat_factor: int, year_factor: int) -> bs.Scenar
     for rid, key in MONEY_CAPS:
         if rid in rules and key in rules[rid]:
             rules[rid][key] *= money
+    if "tax_entitlement" in rules:  # each copy's forecast; later years of a longer plan stay at the last one's
+        fc = rules["tax_entitlement"]["forecast_wan"]
+        plan_years = doc["plan"]["years"]
+
+        def extend(by_year: dict) -> dict:
+            last = by_year[max(by_year)]
+            return {y: by_year.get(y, last) for y in plan_years}
+
+        rules["tax_entitlement"]["forecast_wan"] = {
+            _copy_id(c, k): {m: extend(v) for m, v in modes.items()} for c, modes in fc.items() for k in range(cat_factor)}
     if "indicator_targets" in rules:
         t = rules["indicator_targets"]["targets"]
         rules["indicator_targets"]["targets"] = {i: v * cat_factor * year_factor for i, v in t.items()}

@@ -12,12 +12,14 @@ the optimum from pass to pass (see :func:`optimise`).
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
 import copy
 import hashlib
 import pickle
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -525,14 +527,25 @@ def _ratio(new: np.ndarray, old: np.ndarray) -> np.ndarray:
     return np.divide(new, old, out=np.ones_like(new, dtype=float), where=old > 0)
 
 
+_UNSETTLED: "collections.OrderedDict[str, None]" = collections.OrderedDict()  # origins that left no final grid
+_UNSETTLED_LOCK = threading.Lock()
+
+
 def _origin_final(origin: Scenario, objective: str, risk: RiskSpec | None, time_limit: float,
                   reuse: bool) -> tuple[tuple, FinalGrid] | None:
     """The final grid of the scenario a scenario was derived from, with its model's structure key
-    (solved now if no session remembers it), or None if it did not settle."""
-    found = recall_anywhere(_scenario_key(origin, objective, risk)) if reuse else None
-    if found is None:
+    (solved now if no session remembers it), or None if it did not settle (impossible, out of time,
+    an integer plan): then its derived scenarios start from the status quo, without asking again."""
+    key = _scenario_key(origin, objective, risk)
+    found = recall_anywhere(key) if reuse else None
+    if found is None and key not in _UNSETTLED:
         run = optimise(origin, objective, time_limit=time_limit, risk=risk, reuse=reuse)
         found = (structure_key(run.builder.lp), run.final) if run.final is not None else None
+        if found is None and run.solution.status != "time_limit":  # (out of time may settle another time)
+            with _UNSETTLED_LOCK:
+                _UNSETTLED[key] = None
+                while len(_UNSETTLED) > 1024:
+                    _UNSETTLED.popitem(last=False)
     return found
 
 
