@@ -607,6 +607,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     # a scenario derived from another (with_changes) starts where that one ended: its zones, moved
     # as far as the two start allocations differ (a bigger budget scales them up), and its basis
     origin = _origin_final(s.origin, objective, risk, limit, reuse) if solver == "highs" and s.origin else None
+    if origin is not None and (origin[1].basis is None or origin[1].centers.shape != centers.shape
+                               or origin[1].channel_centers.shape != ch_centers.shape):
+        origin = None  # an integer plan (no basis), or other categories, years or channels
     if origin is not None:
         centers = fine_center(origin[1].centers * _ratio(start_resources, origin[1].start_resources), e_max)
         ch_centers = origin[1].channel_centers * _ratio(start_channels, origin[1].start_channels)
@@ -668,7 +671,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                     solve_s += unique.solve_seconds - sol.solve_seconds
                     sol, x = unique, builder.allocation(unique)
                 final = None
-                if session is not None and settled and basis is not None:
+                if session is not None and settled:
                     final = FinalGrid(centers, ch_centers, sol, basis, start_resources, start_channels)
                     session.remember_grid(key, final)
                 return dataclasses.replace(done(sol, x, passes, gap), final=final)

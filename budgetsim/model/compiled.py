@@ -58,7 +58,7 @@ class FinalGrid:
     centers: np.ndarray
     channel_centers: np.ndarray
     solution: LPSolution
-    basis: object  # highspy.HighsBasis
+    basis: object  # highspy.HighsBasis (None for an integer plan: nothing to start an LP from)
     start_resources: np.ndarray
     start_channels: np.ndarray
 
