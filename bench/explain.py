@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 import budgetsim as bs
 from budgetsim.analysis import sensitivity
 from budgetsim.analysis.wording import MIP_GAP
+from budgetsim.model import compiled
 
 
 def timed_explain(result, certify: bool):
@@ -53,13 +54,21 @@ def main() -> None:
     a = ap.parse_args()
     s = bs.load_scenario(ROOT / "scenarios" / f"{a.scenario}.yaml")
     solve_t, ours_t, milp_t = [], [], []
-    for _ in range(a.reps):
+    origin = s.origin if s.origin is not None else s
+
+    def fresh() -> bs.Result:
+        """The scenario's plan as on a warm server: its origin solved, nothing else remembered."""
+        compiled.clear_sessions()
+        bs.solve(origin)
         t0 = time.perf_counter()
-        r = bs.solve(s.with_changes({}))  # a fresh Scenario object: no remembered grid
+        r = bs.solve(s)
         solve_t.append(time.perf_counter() - t0)
-        t, ex_ours = timed_explain(r, True)
+        return r
+
+    for _ in range(a.reps):  # each explanation starts from the same state, so neither inherits the other's solves
+        t, ex_ours = timed_explain(fresh(), True)
         ours_t.append(t)
-        t, ex_milp = timed_explain(r, False)
+        t, ex_milp = timed_explain(fresh(), False)
         milp_t.append(t)
     assert ex_ours.method == ex_milp.method == "resolves"
     gap = MIP_GAP * abs(ex_ours.objective_value)
