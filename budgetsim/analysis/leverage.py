@@ -65,7 +65,7 @@ def _warm_instance(b: ModelBuilder):
     h = new_highs()
     if lp.is_mip:
         h.setOptionValue("mip_rel_gap", 1e-4)
-    h.passModel(lp.to_highs_lp())
+    lp.pass_to(h)
     return h, lp.is_mip
 
 

@@ -168,7 +168,7 @@ def _solve(lp: LinearProgram, solver: str, start: np.ndarray | None = None,
     h = new_highs()
     h.setOptionValue("mip_rel_gap", MIP_GAP)
     h.setOptionValue("time_limit", DEFAULT_TIME_LIMIT)
-    h.passModel(lp.to_highs_lp())
+    lp.pass_to(h)
     given = highspy.HighsSolution()
     given.col_value = list(start)
     given.value_valid = True

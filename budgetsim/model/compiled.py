@@ -140,7 +140,7 @@ class HighsSession:
                 COUNTERS.builds += 1
             else:
                 COUNTERS.handovers += 1
-            self.h.passModel(lp.to_highs_lp())
+            lp.pass_to(self.h)
             self._obj = lp.obj.copy()
             self._lb, self._ub = lp.lb.copy(), lp.ub.copy()
             self._lo, self._hi = np.asarray(lp.row_lo, dtype=float), np.asarray(lp.row_hi, dtype=float)
