@@ -28,7 +28,7 @@ from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
 from .compiled import FinalGrid, recall_anywhere, session_for, structure_key
-from .lp import LinearProgram, LPSolution, time_limit_or_default
+from .lp import LinearProgram, LPSolution, read_highs_duals, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
 from ..scenario.loading import Scenario
@@ -654,7 +654,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                     session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
                 else:
                     session.load(builder.lp, whole=True, basis=start_basis)
-                sol = session.run(builder.lp.is_mip, left)
+                sol = session.run(builder.lp.is_mip, left, duals=False)  # the final pass's are read below
             else:
                 sol = builder.lp.solve(solver, time_limit=left)
             solve_s += sol.solve_seconds
@@ -670,7 +670,12 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
             settled = bool(np.all(np.abs(e_star - centers) <= 0.01 * centers + 1e-6 * e_max)
                            and np.all(np.abs(x_star - ch_centers) <= 0.02 * ch_centers + 1.0))
             if (settled and gap <= gap_target) or passes == max_passes:
-                basis = session.h.getBasis() if session is not None and not builder.lp.is_mip else None
+                basis = None
+                if session is not None and not builder.lp.is_mip:
+                    basis = session.h.getBasis()
+                    if sol.row_dual is None:
+                        row_dual, col_dual = read_highs_duals(session.h)
+                        sol = dataclasses.replace(sol, row_dual=row_dual, col_dual=col_dual)
                 if session is not None and objective == "max-performance" and not builder.lp.is_mip:
                     unique = _settle_ties(builder, session, sol, limit - (time.perf_counter() - t_start - waited))
                     solve_s += unique.solve_seconds - sol.solve_seconds

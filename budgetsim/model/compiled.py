@@ -226,7 +226,8 @@ class HighsSession:
         self._row_idx[r], self._row_val[r] = idx, val
         return int(cols.size)
 
-    def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> LPSolution:
+    def run(self, is_mip: bool, time_limit: float | None = None, mip_rel_gap: float = 1e-4,
+            duals: bool = True) -> LPSolution:
         """Run from the basis HiGHS holds.  A warm run that ends without a definite answer
         (neither optimal nor infeasible, e.g. a numerical trouble in the kept factorisation)
         is run again from scratch before anyone sees it."""
@@ -244,7 +245,7 @@ class HighsSession:
             h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
         t0 = time.perf_counter()
         h.run()
-        sol = read_highs_solution(h, time.perf_counter() - t0, is_mip)
+        sol = read_highs_solution(h, time.perf_counter() - t0, is_mip, duals)
         if sol.status not in ("optimal", "infeasible", "time_limit"):
             COUNTERS.cold_retries += 1
             h.clearSolver()

@@ -488,7 +488,15 @@ def _option(h, name: str):
     return v[1] if isinstance(v, tuple) else v
 
 
-def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:
+def read_highs_duals(h) -> tuple[np.ndarray, np.ndarray]:
+    """(row duals, column duals) of the LP solution ``h`` holds."""
+    sol = h.getSolution()
+    return np.array(sol.row_dual), np.array(sol.col_dual)
+
+
+def read_highs_solution(h, seconds: float, is_mip: bool, duals: bool = True) -> LPSolution:
+    """What ``h`` ended on; ``duals=False`` leaves an LP's duals unread (None: intermediate passes
+    need the plan only; :func:`read_highs_duals` reads them later, while ``h`` still holds them)."""
     import highspy
 
     status = h.getModelStatus()
@@ -498,8 +506,8 @@ def read_highs_solution(h, seconds: float, is_mip: bool) -> LPSolution:
         info = h.getInfo()
         return LPSolution(
             "optimal", float(info.objective_function_value), np.array(sol.col_value),
-            np.array(sol.row_value), None if is_mip else np.array(sol.row_dual),
-            None if is_mip else np.array(sol.col_dual), seconds, "highs", is_mip)
+            np.array(sol.row_value), None if is_mip or not duals else np.array(sol.row_dual),
+            None if is_mip or not duals else np.array(sol.col_dual), seconds, "highs", is_mip)
     if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
         return LPSolution("infeasible", solve_seconds=seconds, is_mip=is_mip, message=h.modelStatusToString(status))
     if status == S.kUnbounded:
