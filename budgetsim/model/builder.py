@@ -21,6 +21,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -67,9 +68,9 @@ class OverX:
     coefs: np.ndarray
 
 
-@dataclass(frozen=True)
-class RowMeta:
-    """What a model row stands for, for explanations and checks."""
+class RowMeta(NamedTuple):
+    """What a model row stands for, for explanations and checks (a named tuple: made for every row
+    of every solve, three times faster than a frozen dataclass)."""
 
     name: str
     rule: str | None
