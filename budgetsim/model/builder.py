@@ -28,7 +28,7 @@ import numpy as np
 from .curves import coarse_grid_matrix, fine_center, zoned_grid_matrix
 from .evaluate import Evaluator
 from ..exceptions import BudgetsimError
-from .compiled import FinalGrid, recall_anywhere, session_for, structure_key
+from .compiled import COUNTERS, FinalGrid, recall_anywhere, session_for, structure_key
 from .lp import LinearProgram, LPSolution, read_highs_duals, time_limit_or_default
 from .mechanics import Mechanics
 from .rules import RULES
@@ -329,12 +329,6 @@ class ModelBuilder:
                 for t in range(self.T):
                     vec[self.seg_cols[(c, t)]] = -self.ev.index_coef[i, t] * self.seg_slopes[(c, t)][i]
                 self.lp.set_row(r, vec)
-
-    @property
-    def segment_rows(self) -> list[int]:
-        """Rows whose coefficients move with the breakpoints."""
-        return (list(self._target_rows.values()) + list(getattr(self, "_points_rows", {}).values())
-                + list(self._useful_rows.values()))
 
     def _cvar_add_columns(self) -> None:
         """CVaR columns: one per (category, indicator) curve holding its index points (so each
@@ -637,7 +631,6 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     elif origin is not None:  # another structure (a rule switched on, say): the status quo's zones, from scratch
         centers, ch_centers = fine_center(start_resources, e_max), start_channels
         builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
-    only_segments = False  # the first load of a scenario compares everything
     # the limit is this request's own: time spent waiting for other users' solves on this structure
     # (the session's lock) does not count, so a queue of other users never runs a request out of time
     queued = time.perf_counter()
@@ -651,10 +644,14 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 return done(LPSolution("time_limit", message=f"time limit of {limit:g} s reached after "
                                        f"{passes - 1} pass(es)"), None, passes - 1, float("nan"))
             if session is not None:
-                if only_segments:
-                    session.load(builder.lp, cols=builder.segment_columns, rows=builder.segment_rows)
-                else:
-                    session.load(builder.lp, whole=True, basis=start_basis)
+                # every pass hands HiGHS the whole program (one call on its arrays: cheaper than
+                # pushing the ~1,000 numbers a zone move changes one by one) and where to start: the
+                # pass before's basis; for the first, the origin's, or none (from scratch)
+                if passes > 1:
+                    start_basis = None if builder.lp.is_mip else session.h.getBasis()
+                elif start_basis is not None:
+                    COUNTERS.origin_starts += 1
+                session.load(builder.lp, whole=True, basis=start_basis)
                 sol = session.run(builder.lp.is_mip, left, duals=False)  # the final pass's are read below
             else:
                 sol = builder.lp.solve(solver, time_limit=left)
@@ -688,5 +685,4 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 return dataclasses.replace(done(sol, x, passes, gap), final=final)
             centers, ch_centers = e_star, x_star
             builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
-            only_segments = True
     raise AssertionError("unreachable")  # pragma: no cover
