@@ -7,8 +7,9 @@ For every scenario (built beforehand; scenario construction is not timed anywher
 1. naive  — the same refinement passes, each a fresh PuLP build solved by CBC
             (``solve(s, solver="cbc")``); also, as a check, the *same final LP* as ours
             built fresh in PuLP and solved once by CBC (objectives compared);
-2. ours   — ``budgetsim.solve`` (compiled sessions: numbers pushed into a live HiGHS
-            instance, warm re-solves, every refinement pass, true-curve evaluation);
+2. ours   — ``budgetsim.solve`` (one live HiGHS instance per structure, each pass handed over
+            with the basis to start from — a sweep point's first pass its origin's — every
+            refinement pass, the tie settling, true-curve evaluation);
 3. HiGHS  — ``run()`` alone, cold, on the same final matrices (the floor);
 4. SLSQP  — scipy's SLSQP on the exact nonlinear curves with the same linear rules, budget
             and bounds (targets as exact nonlinear constraints), analytic gradients, started

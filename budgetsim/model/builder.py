@@ -615,16 +615,15 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
     key = _scenario_key(s, objective, risk) if session is not None else None
     remembered = session.recall_grid(key) if session is not None else None
 
-    def done(sol, x, passes, gap) -> SolveRun:
+    def done(sol, x, passes, gap, final=None) -> SolveRun:
         total = time.perf_counter() - t_start
-        return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap)
+        return SolveRun(builder, sol, x, total - solve_s, solve_s, passes, gap, final)
 
     if remembered is not None and limit - (time.perf_counter() - t_start) > 0:
         builder.move_breakpoints(grid(remembered.centers), ch_grid(remembered.channel_centers))
         builder.lp.check_finite()  # the same guard as a solve, though HiGHS is not asked again
         x = builder.allocation(remembered.solution)
-        return dataclasses.replace(done(remembered.solution, x, 1, _gap(builder, remembered.solution, x)),
-                                   final=remembered)
+        return done(remembered.solution, x, 1, _gap(builder, remembered.solution, x), remembered)
     start_basis = None
     if origin is not None and origin[0] == session.key and not builder.lp.is_mip:
         start_basis = origin[1].basis
@@ -682,7 +681,7 @@ def optimise(s: Scenario, objective: str = "max-performance", solver: str = "hig
                 if session is not None and settled:
                     final = FinalGrid(centers, ch_centers, sol, basis, start_resources, start_channels)
                     session.remember_grid(key, final)
-                return dataclasses.replace(done(sol, x, passes, gap), final=final)
+                return done(sol, x, passes, gap, final)
             centers, ch_centers = e_star, x_star
             builder.move_breakpoints(grid(centers), ch_grid(ch_centers))
     raise AssertionError("unreachable")  # pragma: no cover

@@ -17,10 +17,9 @@ Many users at once (the workbench serves every browser session from threads of o
   structures have their own sessions and locks.  HiGHS releases the GIL while it runs, so other
   threads keep working meanwhile.  Time spent waiting for the lock does not count against a
   request's time limit.
-* A load may push only the numbers that its own previous load changed (segment columns and
-  rows) only if no other request loaded its numbers in between; otherwise everything is
-  compared again.  Without that check a request would silently solve with another user's
-  budget or floors.
+* A load may push only the numbers it promises changed (the tie settling: costs and bounds)
+  only if no other request loaded its numbers in between; otherwise everything is compared
+  again.  Without that check a request would silently solve with another user's budget or floors.
 * Memory is bounded: at most ``MAX_SESSIONS`` structures are kept (least recently used
   dropped; HiGHS's copy of the model and its work arrays, and our copy of its rows, sparse: about
   0.2 MB for the baseline's 9,500 nonzeros), and each keeps at most ``MAX_GRIDS`` remembered final
@@ -71,7 +70,7 @@ class Counters:
     changed_numbers: int = 0  # costs, bounds and coefficients pushed by updates
     cold_retries: int = 0  # warm runs without a definite answer, re-run from scratch
     origin_starts: int = 0  # first passes started from the origin scenario's final basis
-    handovers: int = 0  # whole models handed to an existing instance (a scenario's first pass)
+    handovers: int = 0  # whole models handed to an existing instance (every refinement pass)
 
 
 COUNTERS = Counters()

@@ -266,19 +266,24 @@ class LinearProgram:
         return self._csr
 
     # ---------------------------------------------------------------- solving
+    def _highs_arrays(self):
+        """Costs, column bounds, row bounds (±inf as HiGHS's infinity) and the sense, as HiGHS takes them."""
+        import highspy
+
+        inf = highspy.kHighsInf
+        lo, hi = np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float)
+        cost = np.asarray(self.obj, dtype=float) if self.obj is not None else np.zeros(self.n_cols)
+        sense = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+        return cost, self.lb, np.minimum(self.ub, inf), np.maximum(lo, -inf), np.minimum(hi, inf), sense
+
     def to_highs_lp(self):
+        """The program as a ``HighsLp`` object (see :meth:`pass_to` for the fast hand-over)."""
         import highspy
 
         lp = highspy.HighsLp()
         lp.num_col_ = self.n_cols
         lp.num_row_ = self.n_rows
-        lp.col_cost_ = self.obj if self.obj is not None else np.zeros(self.n_cols)
-        lp.col_lower_ = self.lb
-        lp.col_upper_ = np.where(np.isinf(self.ub), highspy.kHighsInf, self.ub)
-        lo = np.array(self.row_lo)
-        hi = np.array(self.row_hi)
-        lp.row_lower_ = np.where(np.isinf(lo), -highspy.kHighsInf, lo)
-        lp.row_upper_ = np.where(np.isinf(hi), highspy.kHighsInf, hi)
+        lp.col_cost_, lp.col_lower_, lp.col_upper_, lp.row_lower_, lp.row_upper_, lp.sense_ = self._highs_arrays()
         start, index, value = self.csr()
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.num_col_ = self.n_cols
@@ -286,7 +291,6 @@ class LinearProgram:
         lp.a_matrix_.start_ = start
         lp.a_matrix_.index_ = index
         lp.a_matrix_.value_ = value
-        lp.sense_ = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
         if self.is_mip:
             lp.integrality_ = [highspy.HighsVarType.kInteger if b else highspy.HighsVarType.kContinuous
                                for b in self.integrality]
@@ -298,13 +302,9 @@ class LinearProgram:
         import highspy
 
         start, index, value = self.csr()
-        inf = highspy.kHighsInf
-        lo, hi = np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float)
-        obj = self.obj if self.obj is not None else np.zeros(self.n_cols)
-        sense = highspy.ObjSense.kMaximize if self.maximize else highspy.ObjSense.kMinimize
+        cost, lb, ub, lo, hi, sense = self._highs_arrays()
         h.passModel(self.n_cols, self.n_rows, int(start[-1]), int(highspy.MatrixFormat.kRowwise), int(sense), 0.0,
-                    np.asarray(obj, dtype=float), self.lb, np.minimum(self.ub, inf), np.maximum(lo, -inf),
-                    np.minimum(hi, inf), start[:-1], index, value, self.integrality.astype(np.int32))
+                    cost, lb, ub, lo, hi, start[:-1], index, value, self.integrality.astype(np.int32))
 
     def check_finite(self, rows=None) -> None:
         """Refuse to hand the solver a NaN or an infinity where a number must be finite.
