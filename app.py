@@ -6,7 +6,8 @@ lays the page out: scenario → solve → header and tiles → sidebar → notes
 → tabs.  The tiles are the answer people wait for, so they are drawn first: the question and the
 levers are read from the session state (the browser sends every widget's value with the rerun),
 and the sidebar's widgets are drawn after the tiles (the sidebar is its own part of the screen,
-so what the user sees does not change).
+so what the user sees does not change).  A newly opened page shows its tiles alone first and draws
+the rest once they are on screen (:mod:`workbench.first_paint`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `workbench` beside t
 from budgetsim.exceptions import BudgetsimError, ScenarioError  # noqa: E402
 from budgetsim.present.labels import problem_text, t  # noqa: E402
 from workbench import engine  # noqa: E402
+from workbench.first_paint import wait_for_first_paint  # noqa: E402
 from workbench.header import render_header, render_pin_bar, render_tile_notes, render_tiles  # noqa: E402
 from workbench.page import Page  # noqa: E402
 from workbench.sidebar import current_choice, render_sidebar  # noqa: E402
@@ -66,6 +68,8 @@ render_header(page)
 if lever_problems:
     st.error(t("lever_errors", L) + "\n" + "\n".join(f"- {p}" for p in lever_problems))
 render_tiles(page)
+if wait_for_first_paint(L):  # a new page: the rest is drawn in the run the page asks for once the tiles show
+    st.stop()
 under_tiles = st.container()  # filled after the sidebar: the notes may take an analysis
 
 drawn = render_sidebar()

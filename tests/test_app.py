@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from tests.apptest import open_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -33,8 +33,7 @@ def _open_group(at, group: str) -> None:
 
 @pytest.fixture()
 def at():
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
+    app = open_page()
     assert not app.exception, [e.value for e in app.exception]
     return app
 
@@ -46,6 +45,29 @@ def test_loads_baseline_with_kpi_tiles(at):
     assert "亿元" in m["撬动外部资金"]
     assert not at.error and not at.warning
     assert at.title[0].value == "科技预算情景工作台"
+
+
+def test_a_new_page_shows_its_tiles_first_and_asks_for_the_rest():
+    """A session's first run draws the header and the tiles and ends with the first-paint trigger;
+    the run that trigger asks for draws the sidebar, the pin bar and the tabs."""
+    from streamlit.testing.v1 import AppTest
+
+    from workbench.first_paint import PAINTED
+
+    first = AppTest.from_file(APP, default_timeout=60).run()
+    assert not first.exception, [e.value for e in first.exception]
+    assert float(_metrics(first)["绩效指数"]) > 90
+    assert not first.radio and not first.tabs and not first.button  # no sidebar, pin bar or tabs yet
+    trigger = [e for e in first.main if getattr(e, "type", "") == "bidi_component"]
+    assert [e.proto.component_name for e in trigger] == ["budgetsim_first_paint"]
+    assert "setTriggerValue('painted'" in trigger[0].proto.js_content
+    assert PAINTED not in first.session_state
+
+    first.session_state[PAINTED] = True  # what the trigger's callback does once the tiles are on screen
+    first.run()
+    assert not first.exception
+    assert first.sidebar.radio and first.tabs and _by_key(first.button, "pin")
+    assert not [e for e in first.main if getattr(e, "type", "") == "bidi_component"]
 
 
 def test_moving_a_lever_changes_the_plan(at):
@@ -346,7 +368,7 @@ def test_my_plan_tab_scores_a_draft_improves_it_and_pins_it(at):
     from budgetsim.library import Library
     saved = Library().find("草案 1")
     assert saved.objective == "given" and saved.plan_array() == pytest.approx(pins["草案 1"]["plan"])
-    fresh = AppTest.from_file(APP, default_timeout=60).run()
+    fresh = open_page()
     assert fresh.session_state["pins"]["草案 1"]["plan"] == pytest.approx(pins["草案 1"]["plan"])
     _open_tab(fresh, "方案库")
     _by_key(fresh.selectbox, "lib_pick").set_value(saved.id).run()
@@ -376,7 +398,7 @@ def test_pins_and_drafts_go_to_the_library_and_a_new_session_sees_them(at):
     assert got["七亿草稿"].author == "王科长" and got["七亿草稿"].notes == "先给处里看"
     assert "base_amount_wan: 66000" in got["七亿草稿"].diff_yaml
 
-    fresh = AppTest.from_file(APP, default_timeout=60).run()  # a reload: a new session, same library
+    fresh = open_page()  # a reload: a new session, same library
     assert list(fresh.session_state["pins"]) == ["基准留档"]
     _open_tab(fresh, "方案库")
     assert not fresh.exception
@@ -403,7 +425,7 @@ def test_a_damaged_library_is_reported_and_pins_stay_in_the_page(tmp_path, monke
     bad = tmp_path / "library.sqlite3"
     bad.write_bytes(b"not a database at all" * 10)
     monkeypatch.setenv("BUDGETSIM_LIBRARY", str(bad))
-    app = AppTest.from_file(APP, default_timeout=60).run()
+    app = open_page()
     assert not app.exception
     _by_key(app.button, "pin").click().run()
     assert not app.exception

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from tests.apptest import open_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -29,8 +29,7 @@ def _ok(at) -> None:
 
 @pytest.fixture()
 def at():
-    app = AppTest.from_file(APP, default_timeout=90)
-    app.run()
+    app = open_page(timeout=90)
     _ok(app)
     return app
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from tests.apptest import open_page  # noqa: E402
 
 import budgetsim as bs  # noqa: E402
 from budgetsim.present.views import kpi_values  # noqa: E402
@@ -28,9 +28,8 @@ def _tiles(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def _session(bundled_id: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+def _session(bundled_id: str):
+    at = open_page(timeout=120)
     if bundled_id != "baseline":
         at.selectbox(key="bundled_choice_zh").set_value(bundled_id).run()
     assert not at.exception, [e.value for e in at.exception]

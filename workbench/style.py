@@ -47,10 +47,12 @@ _REPLACED = """
 
 # While a rerun is solving, Streamlit marks the answer's elements stale (data-stale) and only fades
 # them; the figures still read like an answer.  Whenever a KPI tile is stale, a banner that never
-# goes stale itself (a pseudo-element of <body>) says that a new answer is being solved.
+# goes stale itself (a pseudo-element of <body>) says that a new answer is being solved; not in the
+# run a new page asks for after its first tiles (the first-paint trigger is still on the page), which
+# draws the rest of the page around the same answer.
 _SOLVING = """
-body:has([data-stale="true"] [data-testid="stMetric"])::after,
-body:has([data-testid="stMetric"][data-stale="true"])::after {
+body:not(:has(.st-key-first_paint)):has([data-stale="true"] [data-testid="stMetric"])::after,
+body:not(:has(.st-key-first_paint)):has([data-testid="stMetric"][data-stale="true"])::after {
     content: "{solving}"; position: fixed; top: 0.75rem; left: 50%; transform: translateX(-50%);
     z-index: 1000001; pointer-events: none; padding: 0.4rem 1.1rem; border-radius: 0.5rem;
     background: #fff4e5; color: #663c00; border: 1px solid #ffb74d; box-shadow: 0 1px 6px rgba(0, 0, 0, 0.18);

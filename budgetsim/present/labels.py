@@ -100,6 +100,7 @@ UI: dict[str, tuple[str, str]] = {
     "upload_ok": ("已载入：{title}", "Loaded: {title}"),
     # levers
     "levers": ("调整参数", "Levers"),
+    "levers_loading": ("参数面板载入中……", "Loading the levers…"),
     "question": ("求解问题", "Question"),
     "obj_max-performance": ("给定预算，绩效最优", "Best performance for the budget"),
     "obj_min-budget": ("达到目标，预算最省", "Least budget that meets the targets"),
