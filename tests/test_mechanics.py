@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from budgetsim.model.mechanics import Mechanics
 
@@ -206,3 +207,24 @@ def test_a_guidance_fund_without_fund_terms_is_a_plain_multiplier(baseline):
     r, lag = plain.spec.plan.discount_rate, m.lag_years  # paid at once, working two years later
     last = 1 + sum((1 + r) ** -k for k in range(1, lag + 1))  # 2028's money in 2030, 2029's and 2030's after
     assert np.allclose(e[plain.categories.index("tech_guidance")], 1000 * per * np.array([0, 0, 1, 1, last]))
+
+
+def test_scenarios_with_the_same_mechanics_share_its_matrices(baseline):
+    """A budget or rule change (a sweep point, a lever move) starts with the matrices made for the
+    first scenario of equal mechanics, read-only; a mode change gets its own; the budget-bound
+    ``channel_max`` is always the scenario's own."""
+    first = Mechanics(baseline)
+    made = first.effective, first.budget, first.category_spend
+    bigger = baseline.with_changes({"budget.base_amount_wan": 70000.0, "rules.leverage_floor.min_ratio": 1.2})
+    same = Mechanics(bigger)
+    assert same.effective is made[0] and same.budget is made[1] and same.category_spend is made[2]
+    assert not same.effective.flags.writeable and not next(iter(same.category_spend.values())).flags.writeable
+    assert same.channel_max().max() > first.channel_max().max()  # the budget is read on each call
+
+    other = baseline.with_changes({"modes.competitive_grant.leverage": 0.9})
+    own = Mechanics(other)
+    assert own.external is not first.external
+    j = other.channels.index(("basic_frontier", "competitive_grant"))
+    col = own.col(j, 0)
+    assert own.external[0, col] == pytest.approx(0.9 * own.budget[0, col])
+    assert first.external[0, col] == pytest.approx(0.5 * first.budget[0, col])

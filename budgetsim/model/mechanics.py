@@ -47,8 +47,11 @@ concave, so the optimiser stays an exact LP with refined breakpoints.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -144,15 +147,84 @@ def per_paid_wan(m: Mode, p: dict):
     return per
 
 
+# The sections of a scenario file the mechanics are made of, and nothing else: the budget, the rules,
+# the indicators and the curves' weights are not read by any cached matrix below (the budget only by
+# :meth:`Mechanics.channel_max`, computed on each call).  Validation checks each section on its own,
+# so equal sections here are equal parts of the validated scenario.
+MECHANICS_SECTIONS = ("plan", "dimensions", "categories", "modes", "eligibility", "status_quo", "channels",
+                      "prior_awards")
+_SHARED: "OrderedDict[bytes, dict]" = OrderedDict()  # key of those sections → the matrices made for them
+_SHARED_LOCK = threading.Lock()
+MAX_SHARED = 64
+
+
+def mechanics_key(s: Scenario) -> bytes:
+    """A digest of the sections the mechanics are made of (their content as written)."""
+    return hashlib.sha1(pickle.dumps([s.raw.get(k) for k in MECHANICS_SECTIONS], protocol=5)).digest()
+
+
+def _read_only(value):
+    """``value`` with its arrays (and those in a dict or list of them) made read-only: shared below."""
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _read_only(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _read_only(v)
+    return value
+
+
+class _shared:
+    """A cached property of :class:`Mechanics` made once for every Mechanics of equal
+    :data:`MECHANICS_SECTIONS` (read-only, since it is shared)."""
+
+    def __init__(self, func) -> None:
+        self.func, self.__doc__ = func, func.__doc__
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        store = obj._store
+        try:
+            value = store[self.name]
+        except KeyError:  # (two threads may both make it: the first one kept is everyone's)
+            value = store.setdefault(self.name, _read_only(self.func(obj)))
+        obj.__dict__[self.name] = value  # the instance's own copy of the reference: found first next time
+        return value
+
+
 @dataclass(frozen=True, eq=False)
 class Mechanics:
+    """The money and results mechanics of a scenario: every matrix from decisions to cash, external
+    money, losses and effective resources, each made on first use.
+
+    A sweep or a lever move changes the budget or the rules, not the mechanics: the matrices are made
+    once for all scenarios of equal :data:`MECHANICS_SECTIONS` and shared (read-only)."""
+
     scenario: Scenario
 
-    @cached_property
+    def __post_init__(self) -> None:
+        key = mechanics_key(self.scenario)
+        with _SHARED_LOCK:
+            store = _SHARED.get(key)
+            if store is None:
+                store = _SHARED[key] = {}
+                while len(_SHARED) > MAX_SHARED:
+                    _SHARED.popitem(last=False)
+            else:
+                _SHARED.move_to_end(key)
+        object.__setattr__(self, "_store", store)
+
+    @_shared
     def J(self) -> int:
         return len(self.scenario.channels)
 
-    @cached_property
+    @_shared
     def T(self) -> int:
         return len(self.scenario.years)
 
@@ -183,7 +255,7 @@ class Mechanics:
         return pay_in_kernel(self.schedule(j), self.T)
 
     # ------------------------------------------------------------ before the plan
-    @cached_property
+    @_shared
     def prior_cash(self) -> np.ndarray:
         """J × T: money due in each plan year on awards made before the plan (续拨, ``prior_awards``)."""
         s = self.scenario
@@ -202,15 +274,15 @@ class Mechanics:
         constant part of the cash rows built by the same weights."""
         return np.asarray(weights, dtype=float) @ self.prior_cash
 
-    @cached_property
+    @_shared
     def prior_budget(self) -> np.ndarray:
         return self.prior_sum(self.on_budget)
 
-    @cached_property
+    @_shared
     def prior_category(self) -> dict[str, np.ndarray]:
         return {c: self.prior_sum(self._category_weights(c)) for c in self.scenario.categories}
 
-    @cached_property
+    @_shared
     def prior_mode(self) -> dict[str, np.ndarray]:
         return {m: self.prior_sum(self._mode_weights(m)) for m in self.scenario.modes}
 
@@ -229,12 +301,12 @@ class Mechanics:
         s = self.scenario
         return np.array([float(s.mode(m).support_type == support_type) for _, m in s.channels]) * self.on_budget
 
-    @cached_property
+    @_shared
     def prior_external(self) -> np.ndarray:
         """T: external money brought in by the prior awards' payments (co-funding, private capital)."""
         return self.prior_sum(np.array([self._mode(j).leverage * self.on_budget[j] for j in range(self.J)]))
 
-    @cached_property
+    @_shared
     def prior_losses(self) -> np.ndarray:
         """T: expected write-offs on funds' pay-ins due on commitments made before the plan."""
         w = np.zeros(self.J)
@@ -257,7 +329,7 @@ class Mechanics:
         per = np.asarray(per_paid_wan(m, p), dtype=float)
         return paid * float(per) if per.ndim == 0 else paid[:, None] * per[None, :]
 
-    @cached_property
+    @_shared
     def resource_offset(self) -> np.ndarray:
         """C·T: effective resources in each category-year from money decided before the plan."""
         s, T = self.scenario, self.T
@@ -282,20 +354,20 @@ class Mechanics:
         return m
 
     # ------------------------------------------------------------ channel facts
-    @cached_property
+    @_shared
     def on_budget(self) -> np.ndarray:
         s = self.scenario
         return np.array([s.mode(m).on_budget for _, m in s.channels], dtype=float)
 
-    @cached_property
+    @_shared
     def pool_channels(self) -> list[int]:
         return [j for j in range(self.J) if self._mode(j).kind == "risk_pool"]
 
-    @cached_property
+    @_shared
     def fund_channels(self) -> list[int]:
         return [j for j in range(self.J) if self._mode(j).fund is not None]
 
-    @cached_property
+    @_shared
     def capacity(self) -> np.ndarray:
         """Per channel: absorptive capacity in 万元 a year (``inf``: no limit of its own)."""
         s = self.scenario
@@ -312,7 +384,7 @@ class Mechanics:
                 out[j] = demand / mode.leverage if mode.kind == "risk_pool" else demand
         return out
 
-    @cached_property
+    @_shared
     def curve_channels(self) -> list[int]:
         """Channels with an absorptive capacity (a concave curve of their own)."""
         return [j for j in range(self.J) if np.isfinite(self.capacity[j])]
@@ -326,7 +398,7 @@ class Mechanics:
             cap = float(self.capacity[j])
         return SaturatingExp(max=cap, scale=cap)
 
-    @cached_property
+    @_shared
     def _curve_cells(self) -> tuple[np.ndarray, SaturatingExp]:
         """The flat channel-years of the curve channels, and their curves (one per row)."""
         cells = np.array([self.col(j, t) for j in self.curve_channels for t in range(self.T)], dtype=int)
@@ -366,27 +438,27 @@ class Mechanics:
         """Share of a pool's available balance drawn for loan losses in a year."""
         return float(pool_draw_rate(self.params(j)))
 
-    @cached_property
+    @_shared
     def _pool_avail(self) -> dict[int, np.ndarray]:
         """Per pool channel: T × n matrix of the balance available for lending in each year."""
         return {j: self._block(j, pool_kernel(self.pool_q(j), self.T)) for j in self.pool_channels}
 
     # ------------------------------------------------------------ money rows
-    @cached_property
+    @_shared
     def budget(self) -> np.ndarray:
         """T × n: fiscal S&T budget cash per year (off-budget modes excluded; fund pay-ins, not commitments)."""
         return self._per_year_sum(self.on_budget)
 
-    @cached_property
+    @_shared
     def tax(self) -> np.ndarray:
         """T × n: forgone tax revenue per year (off-budget)."""
         return self._per_year_sum(1.0 - self.on_budget)
 
-    @cached_property
+    @_shared
     def category_spend(self) -> dict[str, np.ndarray]:
         return {c: self._per_year_sum(self._category_weights(c)) for c in self.scenario.categories}
 
-    @cached_property
+    @_shared
     def mode_spend(self) -> dict[str, np.ndarray]:
         return {m: self._per_year_sum(self._mode_weights(m)) for m in self.scenario.modes}
 
@@ -433,7 +505,7 @@ class Mechanics:
             "unpaid": self._block(j, cum @ (np.eye(T) - pay)),
         }
 
-    @cached_property
+    @_shared
     def liability(self) -> np.ndarray:
         """T × n: contingent liability of all risk pools (loans × loss share)."""
         out = np.zeros((self.T, self.n))
@@ -441,7 +513,7 @@ class Mechanics:
             out += self.pool_rows(j)["liability"]
         return out
 
-    @cached_property
+    @_shared
     def expected_losses(self) -> np.ndarray:
         """T × n: expected fiscal losses per year — risk pools' draws for loan losses and guidance
         funds' expected write-offs (the same rows the pool and fund tables report)."""
@@ -452,7 +524,7 @@ class Mechanics:
             out += self.fund_rows(j)["write_offs"]
         return out
 
-    @cached_property
+    @_shared
     def due_after_plan(self) -> np.ndarray:
         """n: cash each 万元 of a channel-year's decision still owes after the plan's last year
         (pay-in or payout shares that fall beyond it)."""
@@ -461,7 +533,7 @@ class Mechanics:
             out[j * self.T:(j + 1) * self.T] = 1.0 - self.cash_kernel(j).sum(axis=0)
         return np.maximum(out, 0.0)
 
-    @cached_property
+    @_shared
     def external(self) -> np.ndarray:
         """T × n: external money mobilised per year by on-budget modes (co-funding, loans, private capital)."""
         out = np.zeros((self.T, self.n))
@@ -475,7 +547,7 @@ class Mechanics:
                 out += self._block(j, m.leverage * self.cash_kernel(j))
         return out
 
-    @cached_property
+    @_shared
     def tax_supported_rd(self) -> np.ndarray:
         """T × n: R&D spending carried by tax incentives (off-budget)."""
         out = np.zeros((self.T, self.n))
@@ -486,7 +558,7 @@ class Mechanics:
         return out
 
     # ------------------------------------------------------------ resources
-    @cached_property
+    @_shared
     def effective(self) -> np.ndarray:
         """(C·T) × n: effective resources per category and year per 万元 of useful money decided."""
         s = self.scenario
