@@ -45,6 +45,37 @@ def test_row_edits_and_copies():
         lp.set_values(2, np.array([1.0]))
 
 
+def _fresh_csr(lp: LinearProgram) -> tuple:
+    twin = LinearProgram(col_names=list(lp.col_names), col_lb=[lp.lb], col_ub=[lp.ub], col_int=[lp.integrality],
+                         row_names=list(lp.row_names), row_lo=list(lp.row_lo), row_hi=list(lp.row_hi),
+                         row_idx=list(lp.row_idx), row_val=list(lp.row_val), n_cols=lp.n_cols)
+    return twin.csr()
+
+
+def test_compressed_rows_follow_value_edits_and_keep_what_was_handed_out():
+    """After a value edit (same columns) only that row's values are written again into a new value
+    array; the arrays handed out before (to HiGHS, to a copy) keep the numbers they had."""
+    lp = _lp()
+    before = lp.csr()
+    twin = lp.copy()
+    lp.set_values(2, np.array([2.0, 5.0]))
+    lp.set_row(0, np.array([4.0, 0.0, 6.0, 0.0]))  # same columns: a value edit
+    after = lp.csr()
+    assert after[1] is before[1]  # the structure is kept
+    for got, want in zip(after, _fresh_csr(lp)):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(before[2], [1, 2, 1, -1, 1, 1, 3, 1])
+    for got, want in zip(twin.csr(), before):
+        np.testing.assert_array_equal(got, want)
+    lp.set_values(3, np.array([9.0, 9.0]))
+    copy = lp.copy()  # a copy made with an edit pending sees the edit
+    np.testing.assert_array_equal(copy.csr()[2], _fresh_csr(lp)[2])
+    lp.set_row(1, np.array([0.0, 1.0, 1.0, 0.0]))  # other columns: the structure is made again
+    for got, want in zip(lp.csr(), _fresh_csr(lp)):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(lp.A[1], [0.0, 1.0, 1.0, 0.0])
+
+
 def test_sparse_rows_solve_like_dense_ones():
     sol = _lp().solve("highs")
     assert sol.ok

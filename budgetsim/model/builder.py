@@ -16,6 +16,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
+import itertools
 import copy
 import hashlib
 import threading
@@ -136,7 +137,7 @@ class ModelBuilder:
         """Add row ``lo ≤ vec · columns + const ≤ hi`` (``vec`` dense over all columns, or over the
         allocation columns: :meth:`over_x`); ``const`` is the part no decision moves (e.g. money due
         on awards made before the plan), so the LP row gets ``lo − const … hi − const``."""
-        if rule is not None and rule != "fixed_figures" and year in self.spent_years:
+        if self._spent(rule, year):
             return
         const = float(const)
         if isinstance(vec, OverX):
@@ -145,6 +146,37 @@ class ModelBuilder:
         else:
             self.lp.add_row(name, vec, lo - const, hi - const)
         self.rows.append(RowMeta(name, rule, year, key, param, sense))
+
+    def _spent(self, rule: str | None, year: int | None) -> bool:
+        """A rule's row about a year already spent (a rolling re-plan) is left out; fixed figures stay."""
+        return rule is not None and rule != "fixed_figures" and year in self.spent_years
+
+    def add_x(self, name: str, pos, coefs, lo: float = -np.inf, hi: float = np.inf, *,
+              rule: str | None = None, year: int | None = None, key: str | None = None,
+              param: float | None = None, sense: str = "<=", const: float = 0.0) -> None:
+        """:meth:`add` for a row over a few allocation columns, given sparse: ``pos`` their positions
+        in the allocation (``Mechanics.col``, ascending), ``coefs`` theirs (zeros are left out)."""
+        self.add_x_rows([(name, pos, coefs, lo - const, hi - const, rule, year, key, param, sense)])
+
+    def add_x_rows(self, rows: list[tuple]) -> None:
+        """:meth:`add_x` for many rows at once, in order: each ``(name, pos, coefs, lo, hi, rule, year,
+        key, param, sense)``, ``pos``/``coefs`` short sequences.  Rules about single channel-years
+        write hundreds of one- or two-entry rows: their arrays are made here in one go."""
+        if self.spent_years:
+            rows = [r for r in rows if not self._spent(r[5], r[6])]
+        if not rows:
+            return
+        sizes = np.fromiter((len(r[1]) for r in rows), np.int64, len(rows))
+        total = int(sizes.sum())
+        pos = np.fromiter(itertools.chain.from_iterable(r[1] for r in rows), np.int64, total)
+        val = np.fromiter(itertools.chain.from_iterable(r[2] for r in rows), float, total)
+        nz = val != 0
+        if not nz.all():
+            sizes = np.bincount(np.repeat(np.arange(len(rows)), sizes)[nz], minlength=len(rows))
+            pos, val = pos[nz], val[nz]
+        self.lp.add_ragged_rows([r[0] for r in rows], sizes, self.x_cols[pos], val,
+                                [r[3] for r in rows], [r[4] for r in rows])
+        self.rows += [RowMeta(r[0], *r[5:]) for r in rows]
 
     def add_block(self, names: list[str], idx: np.ndarray, val: np.ndarray, lo, hi, metas: list[dict]) -> None:
         """Structural rows (no rule's), a block at a time: see :meth:`LinearProgram.add_sparse_rows`."""
@@ -298,11 +330,11 @@ class ModelBuilder:
         slopes = np.diff(curves.value(bp), axis=1) / widths
         cols = np.stack([self.ch_seg_cols[cell] for cell in cells])
         self.lp.ub[cols] = widths
+        self.ch_slopes.update(zip(cells, slopes))
         rows = getattr(self, "_useful_rows", None)
-        for k, cell in enumerate(cells):
-            self.ch_slopes[cell] = slopes[k]
-            if rows:  # the row is [useful money: 1, its segments: −slope]
-                self.lp.set_values(rows[cell], np.concatenate(([1.0], -slopes[k])))
+        if rows:  # each row is [useful money: 1, its segments: −slope]
+            self.lp.set_rows_values([rows[cell] for cell in cells],
+                                    np.hstack([np.ones((len(cells), 1)), -slopes]))
 
     @property
     def segment_columns(self) -> np.ndarray:

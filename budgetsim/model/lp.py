@@ -113,6 +113,7 @@ class LinearProgram:
     obj: np.ndarray | None = None
     n_cols: int = 0
     _csr: tuple | None = field(default=None, repr=False)
+    _stale: set | None = field(default=None, repr=False)  # rows whose values changed since _csr (same columns)
     _A: np.ndarray | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- building
@@ -154,8 +155,28 @@ class LinearProgram:
         self.row_hi += np.broadcast_to(np.asarray(hi, dtype=float), (R,)).tolist()
         self._changed()
 
+    def add_ragged_rows(self, names: list[str], sizes, idx: np.ndarray, val: np.ndarray, lo, hi) -> None:
+        """Add rows of any lengths: row k has the next ``sizes[k]`` entries of ``idx``/``val`` (its
+        columns ascending); ``lo``/``hi`` one per row."""
+        cuts = np.cumsum(sizes)[:-1]
+        self.row_names += names
+        self.row_idx += np.split(np.asarray(idx, dtype=np.int64), cuts)
+        self.row_val += np.split(np.asarray(val, dtype=float), cuts)
+        self.row_lo += [float(v) for v in lo]
+        self.row_hi += [float(v) for v in hi]
+        self._changed()
+
     def _changed(self) -> None:
-        self._csr = None
+        self._csr = self._stale = None
+        self._A = None
+
+    def _values_changed(self, i: int) -> None:
+        """Row ``i`` has new values on the same columns: the compressed rows need only its values
+        written again (a refinement pass changes a hundred of two thousand rows)."""
+        if self._csr is not None:
+            if self._stale is None:
+                self._stale = set()
+            self._stale.add(i)
         self._A = None
 
     def copy(self) -> "LinearProgram":
@@ -166,17 +187,21 @@ class LinearProgram:
             col_ub=[self.ub.copy()], col_int=[self.integrality.copy()], row_names=list(self.row_names),
             row_lo=list(self.row_lo), row_hi=list(self.row_hi), row_idx=list(self.row_idx),
             row_val=list(self.row_val), obj=None if self.obj is None else self.obj.copy(), n_cols=self.n_cols,
-            _csr=self._csr)
+            _csr=self.csr() if self._csr is not None else None)
 
     def set_row(self, i: int, coefs: np.ndarray | None = None, lo: float | None = None,
                 hi: float | None = None) -> None:
         """Replace row ``i``'s coefficients (dense over all columns) and/or its bounds."""
         if coefs is not None:
             idx = np.flatnonzero(coefs)
-            if np.array_equal(idx, self.row_idx[i]):
+            same = np.array_equal(idx, self.row_idx[i])
+            if same:
                 idx = self.row_idx[i]  # the same columns: keep the array (a solver session compares values only)
             self.row_idx[i], self.row_val[i] = idx, np.asarray(coefs, dtype=float)[idx]
-            self._changed()
+            if same:
+                self._values_changed(i)
+            else:
+                self._changed()
         if lo is not None:
             self.row_lo[i] = float(lo)
         if hi is not None:
@@ -201,7 +226,16 @@ class LinearProgram:
         if len(vals) != len(self.row_idx[i]):
             raise ValueError(f"row {self.row_names[i]} has {len(self.row_idx[i])} entries, got {len(vals)} values")
         self.row_val[i] = np.asarray(vals, dtype=float)
-        self._changed()
+        self._values_changed(i)
+
+    def set_rows_values(self, rows: list[int], vals: np.ndarray) -> None:
+        """:meth:`set_values` for many rows of as many entries: row ``rows[k]`` gets ``vals[k]``."""
+        vals = np.asarray(vals, dtype=float)
+        for i, v in zip(rows, vals):
+            if len(v) != len(self.row_idx[i]):
+                raise ValueError(f"row {self.row_names[i]} has {len(self.row_idx[i])} entries, got {len(v)} values")
+            self.row_val[i] = v
+            self._values_changed(i)
 
     def freeze_cols(self) -> None:
         """Merge column blocks into single arrays, so ``lb``/``ub`` can be edited in place."""
@@ -263,6 +297,13 @@ class LinearProgram:
             index = np.concatenate(self.row_idx).astype(np.int32) if self.n_rows else np.zeros(0, np.int32)
             value = np.concatenate(self.row_val) if self.n_rows else np.zeros(0)
             self._csr = (start, index, value)
+        elif self._stale:  # new values in some rows: a new value array (one handed out before stays as it was)
+            start, index, value = self._csr
+            value = value.copy()
+            for i in self._stale:
+                value[start[i]:start[i + 1]] = self.row_val[i]
+            self._csr = (start, index, value)
+        self._stale = None
         return self._csr
 
     # ---------------------------------------------------------------- solving

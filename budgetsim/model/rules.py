@@ -162,12 +162,6 @@ def _smoothing(m, r):
                   rule="category_smoothing", year=y, key=c, param=d, sense=">=", const=p[t] - (1 - d) * p[t - 1])
 
 
-def _channel_unit(m: "ModelBuilder", j: int, t: int) -> np.ndarray:
-    vec = np.zeros(len(m.x_cols))
-    vec[m.mech.col(j, t)] = 1.0
-    return vec
-
-
 @rule("channel_band", "各渠道年度变动区间", "Year-on-year band per channel")
 def _channel_band(m, r):
     """x[j, t] within ±max_change of x[j, t−1] (the first plan year: of the status-quo year's
@@ -175,26 +169,25 @@ def _channel_band(m, r):
     the first plan year; a funded one never drops to zero (so is never switched off and on)."""
     s, b = m.s, r.max_change
     base = base_year_decisions(s)
+    first, col = _from_base_year(m), m.mech.col
+    rows = []
     for j, (c, mo) in enumerate(s.channels):
         if not s.mode(mo).on_budget:
             continue  # forgone tax follows its own rules
         key = f"{c}.{mo}"
         for t, y in enumerate(m.years):
-            cur = _channel_unit(m, j, t)
             if t == 0:
-                if not _from_base_year(m):
+                if not first:
                     continue
-                up, down = m.over_x(cur), m.over_x(cur)
+                pos, up, down = (col(j, 0),), (1.0,), (1.0,)
                 hi = (1 + b) * base[j] if base[j] > 0 else r.start_wan
                 lo = (1 - b) * base[j]
-            else:
-                prev = _channel_unit(m, j, t - 1)
-                up, down = m.over_x(cur - (1 + b) * prev), m.over_x(cur - (1 - b) * prev)
+            else:  # x[j, t−1] comes first among the allocation's columns
+                pos, up, down = (col(j, t - 1), col(j, t)), (-(1 + b), 1.0), (-(1 - b), 1.0)
                 hi, lo = 0.0, 0.0
-            m.add(f"channel_band_up_{c}_{mo}_{y}", up, hi=hi, rule="channel_band", year=y, key=key,
-                  param=b, sense="<=")
-            m.add(f"channel_band_down_{c}_{mo}_{y}", down, lo=lo, rule="channel_band", year=y, key=key,
-                  param=b, sense=">=")
+            rows += [(f"channel_band_up_{c}_{mo}_{y}", pos, up, -np.inf, hi, "channel_band", y, key, b, "<="),
+                     (f"channel_band_down_{c}_{mo}_{y}", pos, down, lo, np.inf, "channel_band", y, key, b, ">=")]
+    m.add_x_rows(rows)
 
 
 @rule("stable_support_continuity", "稳定支持不中断", "Stable support is not switched off")
@@ -209,11 +202,11 @@ def _stable_continuity(m, r):
             if t == 0:
                 if not _from_base_year(m) or base[j] <= 0:
                     continue
-                vec, lo = m.over_x(_channel_unit(m, j, 0)), k * base[j]
+                pos, coefs, lo = [m.mech.col(j, 0)], [1.0], k * base[j]
             else:
-                vec, lo = m.over_x(_channel_unit(m, j, t) - k * _channel_unit(m, j, t - 1)), 0.0
-            m.add(f"stable_support_continuity_{c}_{mo}_{y}", vec, lo=lo, rule="stable_support_continuity",
-                  year=y, key=f"{c}.{mo}", param=k, sense=">=")
+                pos, coefs, lo = [m.mech.col(j, t - 1), m.mech.col(j, t)], [-k, 1.0], 0.0
+            m.add_x(f"stable_support_continuity_{c}_{mo}_{y}", pos, coefs, lo=lo, rule="stable_support_continuity",
+                    year=y, key=f"{c}.{mo}", param=k, sense=">=")
 
 
 @rule("tax_entitlement", "税收优惠为法定权益（按预测计）", "Tax incentive as an entitlement (a forecast)")
@@ -228,16 +221,16 @@ def _tax_entitlement(m, r):
             for t, y in enumerate(m.years):
                 if np.isnan(fc[t]):
                     continue
-                vec, key = m.over_x(_channel_unit(m, j, t)), f"{c}.{mo}"
+                pos, key = [m.mech.col(j, t)], f"{c}.{mo}"
                 up = float(np.nan_to_num(top[t]))
                 if up <= 0:
-                    m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]), hi=float(fc[t]),
-                          rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense="=")
+                    m.add_x(f"tax_entitlement_{c}_{mo}_{y}", pos, [1.0], lo=float(fc[t]), hi=float(fc[t]),
+                            rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense="=")
                     continue
-                m.add(f"tax_entitlement_{c}_{mo}_{y}", vec, lo=float(fc[t]),
-                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense=">=")
-                m.add(f"tax_top_up_{c}_{mo}_{y}", vec, hi=float(fc[t]) + up,
-                      rule="tax_entitlement", year=y, key=key, param=float(fc[t]) + up, sense="<=")
+                m.add_x(f"tax_entitlement_{c}_{mo}_{y}", pos, [1.0], lo=float(fc[t]),
+                        rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense=">=")
+                m.add_x(f"tax_top_up_{c}_{mo}_{y}", pos, [1.0], hi=float(fc[t]) + up,
+                        rule="tax_entitlement", year=y, key=key, param=float(fc[t]) + up, sense="<=")
 
 
 @rule("risk_appetite", "风险偏好：预期损失上限", "Risk appetite: cap on expected losses")
