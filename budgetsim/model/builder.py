@@ -151,17 +151,11 @@ class ModelBuilder:
         """A rule's row about a year already spent (a rolling re-plan) is left out; fixed figures stay."""
         return rule is not None and rule != "fixed_figures" and year in self.spent_years
 
-    def add_x(self, name: str, pos, coefs, lo: float = -np.inf, hi: float = np.inf, *,
-              rule: str | None = None, year: int | None = None, key: str | None = None,
-              param: float | None = None, sense: str = "<=", const: float = 0.0) -> None:
-        """:meth:`add` for a row over a few allocation columns, given sparse: ``pos`` their positions
-        in the allocation (``Mechanics.col``, ascending), ``coefs`` theirs (zeros are left out)."""
-        self.add_x_rows([(name, pos, coefs, lo - const, hi - const, rule, year, key, param, sense)])
-
     def add_x_rows(self, rows: list[tuple]) -> None:
-        """:meth:`add_x` for many rows at once, in order: each ``(name, pos, coefs, lo, hi, rule, year,
-        key, param, sense)``, ``pos``/``coefs`` short sequences.  Rules about single channel-years
-        write hundreds of one- or two-entry rows: their arrays are made here in one go."""
+        """Rows over a few allocation columns each, given sparse, in order: each ``(name, pos, coefs,
+        lo, hi, rule, year, key, param, sense)`` with ``pos`` the columns' positions in the allocation
+        (``Mechanics.col``, ascending) and ``coefs`` theirs (zeros are left out).  Rules about single
+        channel-years write hundreds of one- or two-entry rows: their arrays are made here in one go."""
         if self.spent_years:
             rows = [r for r in rows if not self._spent(r[5], r[6])]
         if not rows:

@@ -158,10 +158,11 @@ class LinearProgram:
     def add_ragged_rows(self, names: list[str], sizes, idx: np.ndarray, val: np.ndarray, lo, hi) -> None:
         """Add rows of any lengths: row k has the next ``sizes[k]`` entries of ``idx``/``val`` (its
         columns ascending); ``lo``/``hi`` one per row."""
-        cuts = np.cumsum(sizes)[:-1]
+        ends = np.cumsum(sizes).tolist()
+        idx, val = np.asarray(idx, dtype=np.int64), np.asarray(val, dtype=float)
         self.row_names += names
-        self.row_idx += np.split(np.asarray(idx, dtype=np.int64), cuts)
-        self.row_val += np.split(np.asarray(val, dtype=float), cuts)
+        self.row_idx += [idx[a:b] for a, b in zip([0] + ends[:-1], ends)]  # (np.split: 5× slower)
+        self.row_val += [val[a:b] for a, b in zip([0] + ends[:-1], ends)]
         self.row_lo += [float(v) for v in lo]
         self.row_hi += [float(v) for v in hi]
         self._changed()

@@ -195,18 +195,21 @@ def _stable_continuity(m, r):
     """Stable (institutional) channels keep at least ``min_keep`` of last year's amount."""
     s, k = m.s, r.min_keep
     base = base_year_decisions(s)
+    first, col = _from_base_year(m), m.mech.col
+    rows = []
     for j, (c, mo) in enumerate(s.channels):
         if s.mode(mo).support_type != "stable" or not s.mode(mo).on_budget:
             continue
         for t, y in enumerate(m.years):
             if t == 0:
-                if not _from_base_year(m) or base[j] <= 0:
+                if not first or base[j] <= 0:
                     continue
-                pos, coefs, lo = [m.mech.col(j, 0)], [1.0], k * base[j]
+                pos, coefs, lo = (col(j, 0),), (1.0,), k * base[j]
             else:
-                pos, coefs, lo = [m.mech.col(j, t - 1), m.mech.col(j, t)], [-k, 1.0], 0.0
-            m.add_x(f"stable_support_continuity_{c}_{mo}_{y}", pos, coefs, lo=lo, rule="stable_support_continuity",
-                    year=y, key=f"{c}.{mo}", param=k, sense=">=")
+                pos, coefs, lo = (col(j, t - 1), col(j, t)), (-k, 1.0), 0.0
+            rows.append((f"stable_support_continuity_{c}_{mo}_{y}", pos, coefs, lo, np.inf,
+                         "stable_support_continuity", y, f"{c}.{mo}", k, ">="))
+    m.add_x_rows(rows)
 
 
 @rule("tax_entitlement", "税收优惠为法定权益（按预测计）", "Tax incentive as an entitlement (a forecast)")
@@ -214,6 +217,7 @@ def _tax_entitlement(m, r):
     """Forgone tax of each entitlement channel-year: the forecast, plus at most the city top-up."""
     s = m.s
     top = s.per_year(r.top_up_max_wan)
+    rows = []
     for c, by_mode in r.forecast_wan.items():
         for mo, value in by_mode.items():
             j = s.channels.index((c, mo))
@@ -221,16 +225,15 @@ def _tax_entitlement(m, r):
             for t, y in enumerate(m.years):
                 if np.isnan(fc[t]):
                     continue
-                pos, key = [m.mech.col(j, t)], f"{c}.{mo}"
+                pos, key, f = (m.mech.col(j, t),), f"{c}.{mo}", float(fc[t])
                 up = float(np.nan_to_num(top[t]))
                 if up <= 0:
-                    m.add_x(f"tax_entitlement_{c}_{mo}_{y}", pos, [1.0], lo=float(fc[t]), hi=float(fc[t]),
-                            rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense="=")
+                    rows.append((f"tax_entitlement_{c}_{mo}_{y}", pos, (1.0,), f, f, "tax_entitlement", y, key, f, "="))
                     continue
-                m.add_x(f"tax_entitlement_{c}_{mo}_{y}", pos, [1.0], lo=float(fc[t]),
-                        rule="tax_entitlement", year=y, key=key, param=float(fc[t]), sense=">=")
-                m.add_x(f"tax_top_up_{c}_{mo}_{y}", pos, [1.0], hi=float(fc[t]) + up,
-                        rule="tax_entitlement", year=y, key=key, param=float(fc[t]) + up, sense="<=")
+                rows += [(f"tax_entitlement_{c}_{mo}_{y}", pos, (1.0,), f, np.inf, "tax_entitlement", y, key, f, ">="),
+                         (f"tax_top_up_{c}_{mo}_{y}", pos, (1.0,), -np.inf, f + up, "tax_entitlement", y, key, f + up,
+                          "<=")]
+    m.add_x_rows(rows)
 
 
 @rule("risk_appetite", "风险偏好：预期损失上限", "Risk appetite: cap on expected losses")
