@@ -224,10 +224,7 @@ class LinearProgram:
     def set_values(self, i: int, vals: np.ndarray) -> None:
         """Row ``i`` keeps its columns and gets new coefficients ``vals`` (in its column order; a
         zero stays in the row as an explicit zero)."""
-        if len(vals) != len(self.row_idx[i]):
-            raise ValueError(f"row {self.row_names[i]} has {len(self.row_idx[i])} entries, got {len(vals)} values")
-        self.row_val[i] = np.asarray(vals, dtype=float)
-        self._values_changed(i)
+        self.set_rows_values([i], np.asarray(vals, dtype=float)[None, :])
 
     def set_rows_values(self, rows: list[int], vals: np.ndarray) -> None:
         """:meth:`set_values` for many rows of as many entries: row ``rows[k]`` gets ``vals[k]``."""
