@@ -41,6 +41,7 @@ _component = st.components.v2.component("budgetsim_first_paint", js=_JS % {"time
 
 
 PAINTED = "first_paint_done"  # session state: the page has shown its first tiles
+KEY = "first_paint"  # the trigger's widget key (its element has the CSS class st-key-first_paint)
 
 
 def _painted() -> None:
@@ -55,5 +56,5 @@ def wait_for_first_paint(lang: str) -> bool:
     if st.session_state.get(PAINTED):
         return False
     st.sidebar.caption(t("levers_loading", lang))
-    _component(key="first_paint", on_painted_change=_painted)
+    _component(key=KEY, on_painted_change=_painted)
     return True

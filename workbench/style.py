@@ -20,6 +20,8 @@ import streamlit as st
 
 from budgetsim.present.labels import t
 
+from .first_paint import KEY as FIRST_PAINT_KEY
+
 _LAYOUT = """
 [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; padding-top: 3rem; }
 [data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2vw, 2.25rem); }
@@ -51,8 +53,8 @@ _REPLACED = """
 # run a new page asks for after its first tiles (the first-paint trigger is still on the page), which
 # draws the rest of the page around the same answer.
 _SOLVING = """
-body:not(:has(.st-key-first_paint)):has([data-stale="true"] [data-testid="stMetric"])::after,
-body:not(:has(.st-key-first_paint)):has([data-testid="stMetric"][data-stale="true"])::after {
+body:not(:has(.st-key-{first_paint})):has([data-stale="true"] [data-testid="stMetric"])::after,
+body:not(:has(.st-key-{first_paint})):has([data-testid="stMetric"][data-stale="true"])::after {
     content: "{solving}"; position: fixed; top: 0.75rem; left: 50%; transform: translateX(-50%);
     z-index: 1000001; pointer-events: none; padding: 0.4rem 1.1rem; border-radius: 0.5rem;
     background: #fff4e5; color: #663c00; border: 1px solid #ffb74d; box-shadow: 0 1px 6px rgba(0, 0, 0, 0.18);
@@ -62,7 +64,7 @@ body:not(:has(.st-key-first_paint)):has([data-testid="stMetric"][data-stale="tru
 
 def solving_css(lang: str) -> str:
     """The 'solving…' banner shown whenever the answer on the page is stale."""
-    return _SOLVING.replace("{solving}", _css_string(t("solving_sign", lang)))
+    return _SOLVING.replace("{solving}", _css_string(t("solving_sign", lang))).replace("{first_paint}", FIRST_PAINT_KEY)
 
 
 def _css_string(text: str) -> str:
