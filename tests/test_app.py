@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
-from tests.apptest import open_page  # noqa: E402
+from tests.apptest import APP, open_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def _metrics(at) -> dict[str, str]:

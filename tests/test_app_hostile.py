@@ -11,8 +11,6 @@ import pytest
 pytest.importorskip("streamlit")
 from tests.apptest import open_page  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def _by_key(widgets, key: str):

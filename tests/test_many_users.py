@@ -21,7 +21,6 @@ import budgetsim as bs  # noqa: E402
 from budgetsim.present.views import kpi_values  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def _tiles(at) -> dict[str, str]:

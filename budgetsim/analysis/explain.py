@@ -138,6 +138,10 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
 
     wanted: dict[tuple, tuple[dict, bool]] | None = {} if is_mip else None  # a first pass lists the re-solves
 
+    def run(changes, warm: bool, with_resolver) -> float:
+        return _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
+                                 resolver=with_resolver), maximize)
+
     def resolve(changes, warm: bool = False) -> float:
         """Re-solve with some rows changed; ``warm``: the changes only loosen, the optimum stays feasible."""
         key = tuple((i, None if v is None else v.tobytes(), float(l), float(h)) for i, (v, l, h) in changes.items())
@@ -146,8 +150,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
                 wanted.setdefault(key, (changes, warm))
                 return obj0
             resolves["count"] += 1
-            cache[key] = _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
-                                                  resolver=resolver), maximize)
+            cache[key] = run(changes, warm, resolver)
         return cache[key]
 
     def tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -163,9 +166,7 @@ def _explain_optimal(result: Result, hard: tuple[str, ...], solver: str) -> Expl
         def one(cw) -> float:
             if not hasattr(local, "resolver"):
                 local.resolver = MipResolver(certify)
-            changes, warm = cw
-            return _objective(_solve(_modified(lp, changes), solver, x if warm else None, hint=x,
-                                     resolver=local.resolver), maximize)
+            return run(*cw, local.resolver)
 
         for key, value in zip(todo, _parallel(one, list(todo.values()))):
             cache[key] = value

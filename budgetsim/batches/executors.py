@@ -9,7 +9,7 @@ from typing import Any
 
 
 from ..exceptions import BudgetsimError, ScenarioError
-from ..scenario.loading import scenario_from_dict
+from ..scenario.loading import content_digest, scenario_from_dict
 from .items import _one_line
 
 
@@ -49,16 +49,13 @@ def _worker_setup() -> None:
     _worker_ready = True
 
 
-_ORIGINS: dict[str, Any] = {}  # this worker's origin scenarios, by content (validated once, not per item)
+_ORIGINS: dict[bytes, Any] = {}  # this worker's origin scenarios, by content (validated once, not per item)
 
 
 def _origin(doc: dict | None, source: str):
     if doc is None:
         return None
-    import hashlib
-    import pickle
-
-    key = hashlib.sha1(pickle.dumps(doc, protocol=5)).hexdigest()
+    key = content_digest(doc)
     if key not in _ORIGINS:
         if len(_ORIGINS) >= 16:
             _ORIGINS.clear()

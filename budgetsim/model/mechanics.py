@@ -47,8 +47,6 @@ concave, so the optimiser stays an exact LP with refined breakpoints.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -57,7 +55,7 @@ import numpy as np
 
 from .continuity import base_year_decisions
 from .curves import SaturatingExp
-from ..scenario.loading import Scenario
+from ..scenario.loading import Scenario, content_digest
 from ..scenario.schema import Mode
 
 
@@ -160,7 +158,7 @@ MAX_SHARED = 64
 
 def mechanics_key(s: Scenario) -> bytes:
     """A digest of the sections the mechanics are made of (their content as written)."""
-    return hashlib.sha1(pickle.dumps([s.raw.get(k) for k in MECHANICS_SECTIONS], protocol=5)).digest()
+    return content_digest([s.raw.get(k) for k in MECHANICS_SECTIONS])
 
 
 def _read_only(value):

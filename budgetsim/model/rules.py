@@ -304,22 +304,23 @@ def _fixed(m, r):
     Rows are named ``fixed_figure_<category>_<mode>_<year>`` (``_min_``/``_max_`` for floors and
     caps); their key is ``category.mode``, their parameter the figure itself."""
     s = m.s
+    rows = []
     for f in r.figures:
         j = s.channels.index((f.category, f.mode))
+        key, name = f"{f.category}.{f.mode}", f"{f.category}_{f.mode}"
         for y in ([f.year] if f.year is not None else m.years):
-            vec = np.zeros(len(m.x_cols))
-            vec[m.mech.col(j, m.years.index(y))] = 1.0
-            key = f"{f.category}.{f.mode}"
+            pos = (m.mech.col(j, m.years.index(y)),)
             if f.amount_wan is not None:
-                m.add(f"fixed_figure_{f.category}_{f.mode}_{y}", m.over_x(vec), lo=f.amount_wan, hi=f.amount_wan,
-                      rule="fixed_figures", year=y, key=key, param=float(f.amount_wan), sense="=")
+                a = float(f.amount_wan)
+                rows.append((f"fixed_figure_{name}_{y}", pos, (1.0,), a, a, "fixed_figures", y, key, a, "="))
                 continue
             if f.min_wan is not None:
-                m.add(f"fixed_figure_min_{f.category}_{f.mode}_{y}", m.over_x(vec), lo=f.min_wan,
-                      rule="fixed_figures", year=y, key=key, param=float(f.min_wan), sense=">=")
+                rows.append((f"fixed_figure_min_{name}_{y}", pos, (1.0,), f.min_wan, np.inf, "fixed_figures", y, key,
+                             float(f.min_wan), ">="))
             if f.max_wan is not None:
-                m.add(f"fixed_figure_max_{f.category}_{f.mode}_{y}", m.over_x(vec), hi=f.max_wan,
-                      rule="fixed_figures", year=y, key=key, param=float(f.max_wan), sense="<=")
+                rows.append((f"fixed_figure_max_{name}_{y}", pos, (1.0,), -np.inf, f.max_wan, "fixed_figures", y, key,
+                             float(f.max_wan), "<="))
+    m.add_x_rows(rows)
 
 
 def _lumpy_columns(m: "ModelBuilder", r) -> None:
